@@ -1,0 +1,9 @@
+with
+
+quarantine as (
+
+    select * from {{ ref('stg_lake__quarantine') }}
+
+)
+
+select * from quarantine

@@ -1,0 +1,72 @@
+"""dbt models in DuckDB as Dagster assets; dbt tests become asset checks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from orchestration.resources import DataPaths, SessionRules
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_project.prepare_if_dev()
+
+
+def ensure_manifest(project: DbtProject = dbt_project) -> Path:
+    """Parse the dbt project when its manifest is missing (a fresh clone), as a build step would."""
+    if not project.manifest_path.exists():
+        project.preparer.prepare(project)
+    return project.manifest_path
+
+
+def dbt_vars(paths: DataPaths, rules: SessionRules) -> dict[str, Any]:
+    """The dbt vars for a run: every path and rule comes from the resources, none from dbt."""
+    return {
+        "lake_dir": paths.lake_dir.as_posix(),
+        "warehouse_path": paths.warehouse_path.as_posix(),
+        "session_gap_minutes": int(rules.gap_minutes),
+    }
+
+
+class LayerTranslator(DagsterDbtTranslator):
+    """Groups dbt models by their folder (staging, intermediate, marts) under a `warehouse_` prefix."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        """Models go to `warehouse_<folder>`; sources keep their own asset keys and groups."""
+        fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props.get("resource_type") == "model" and len(fqn) > 2:
+            return f"warehouse_{fqn[1]}"
+        return super().get_group_name(dbt_resource_props)
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    project=dbt_project,
+    dagster_dbt_translator=LayerTranslator(
+        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
+    ),
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool="duckdb_writes",
+)
+def warehouse_models(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    paths: DataPaths,
+    session_rules: SessionRules,
+) -> Iterator[Any]:
+    """`dbt build` over the lake: sessions, members and the views users query."""
+    paths.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    args = ["build", "--vars", json.dumps(dbt_vars(paths, session_rules))]
+    yield from dbt.cli(args, context=context).stream()

@@ -1,0 +1,177 @@
+"""Generation logs (DiffusionDB-style CSV, Parquet or JSON lines): one generation per row."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+# Our column name -> the names logs use for it, first match wins (DiffusionDB's come first).
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "prompt": ("prompt",),
+    "negative_prompt": ("negative_prompt", "negative"),
+    "seed": ("seed",),
+    "steps": ("step", "steps"),
+    "cfg_scale": ("cfg", "cfg_scale", "guidance_scale"),
+    "sampler": ("sampler", "sampler_name"),
+    "scheduler": ("scheduler",),
+    "model": ("model", "model_name"),
+    "width": ("width",),
+    "height": ("height",),
+    "artist": ("user_name", "user", "artist"),
+    "created_at": ("timestamp", "created_at", "time"),
+    "tool": ("tool",),
+}
+REQUIRED = ("prompt", "created_at")
+
+
+@dataclass(slots=True)
+class LogRow:
+    """One log row: a generation record, or the reason it was quarantined."""
+
+    order: int
+    record: dict[str, Any] | None
+    reason: str | None = None
+
+
+class UnreadableLog(Exception):  # noqa: N818 - a refusal with a reason for the quarantine
+    """The log as a whole cannot be read (format, missing columns)."""
+
+
+def read_log_frame(path: Path) -> pl.DataFrame:
+    """Read a log with every column as text, so that coercion is ours and never silent."""
+    name = path.name.lower()
+    try:
+        if name.endswith(".csv"):
+            return pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+        if name.endswith(".parquet"):
+            frame = pl.read_parquet(path)
+        else:
+            frame = pl.read_ndjson(path, infer_schema_length=None)
+    except Exception as exc:  # polars raises many error types for malformed files
+        raise UnreadableLog(f"unreadable log: {type(exc).__name__}: {exc}") from exc
+    return frame.with_columns(pl.all().cast(pl.String, strict=False))
+
+
+def resolve_columns(columns: list[str]) -> dict[str, str]:
+    """Map our field names to the log's columns; raise when a required one is missing."""
+    lower = {c.lower(): c for c in columns}
+    mapping = {
+        ours: lower[alias]
+        for ours, aliases in COLUMN_ALIASES.items()
+        for alias in aliases[::-1]
+        if alias in lower
+    }
+    missing = [c for c in REQUIRED if c not in mapping]
+    if missing:
+        wanted = ", ".join(f"{m} (one of {'/'.join(COLUMN_ALIASES[m])})" for m in missing)
+        raise UnreadableLog(f"log lacks required columns: {wanted}; found {sorted(columns)}")
+    return mapping
+
+
+def iter_log_rows(path: Path, default_artist: str, archive_key: str) -> Iterator[LogRow]:
+    """Rows of a log as generation records keyed by their content and occurrence."""
+    frame = read_log_frame(path)
+    mapping = resolve_columns(frame.columns)
+    seen: Counter[str] = Counter()
+    for order, raw in enumerate(frame.iter_rows(named=True)):
+        values = {ours: _blank_to_none(raw[col]) for ours, col in mapping.items()}
+        try:
+            record = _record(values, default_artist)
+        except ValueError as exc:
+            yield LogRow(order=order, record=None, reason=f"row {order + 1}: {exc}")
+            continue
+        row_key = "\x1f".join(str(values.get(k)) for k in sorted(COLUMN_ALIASES))
+        seen[row_key] += 1
+        # Identical rows repeated in one log are distinct generations; overlapping logs agree.
+        occurrence = seen[row_key]
+        digest = hashlib.sha256(f"log\x1f{row_key}\x1f{occurrence}".encode()).hexdigest()
+        record["generation_id"] = digest[:32]
+        record["source_archive"] = archive_key
+        record["source_path"] = f"row {order + 1}"
+        record["source_order"] = order
+        yield LogRow(order=order, record=record)
+
+
+def _blank_to_none(value: Any) -> Any:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _record(values: dict[str, Any], default_artist: str) -> dict[str, Any]:
+    created_at = parse_timestamp(values["created_at"])
+    if created_at is None:
+        raise ValueError(f"unparseable timestamp {values['created_at']!r}")
+    if values.get("prompt") is None:
+        raise ValueError("empty prompt")
+    return {
+        "artist": values.get("artist") or default_artist,
+        "tool": values.get("tool") or "diffusiondb",
+        "prompt": values["prompt"],
+        "negative_prompt": values.get("negative_prompt"),
+        "seed": to_int(values.get("seed")),
+        "steps": to_int(values.get("steps")),
+        "cfg_scale": to_float(values.get("cfg_scale")),
+        "sampler": values.get("sampler"),
+        "scheduler": values.get("scheduler"),
+        "model": values.get("model"),
+        "width": to_int(values.get("width")),
+        "height": to_int(values.get("height")),
+        "created_at": created_at,
+        "created_at_source": "log column",
+        "content_hash": None,
+        "job_id": None,
+    }
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """ISO-like timestamp or epoch seconds as aware UTC; a zoneless time is read as UTC."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    try:
+        moment = datetime.fromtimestamp(float(text), UTC)
+    except (ValueError, OverflowError, OSError):
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def to_int(value: Any) -> int | None:
+    """An integer, or None when the text is not a finite whole number within int64."""
+    if value is None:
+        return None
+    try:
+        exact = int(str(value).strip())
+    except ValueError:
+        pass
+    else:
+        return exact if abs(exact) < 2**63 else None
+    number = to_float(value)
+    if number is None or number != int(number) or abs(number) >= 2**63:
+        return None
+    return int(number)
+
+
+def to_float(value: Any) -> float | None:
+    """A finite float, or None."""
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None

@@ -1,0 +1,192 @@
+"""Ingest one registered archive into its lake partition: generations plus quarantine."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from orchestration.ingest.archives import ArchiveEntry, archive_kind, iter_entries
+from orchestration.ingest.lake import (
+    GENERATIONS_SCHEMA,
+    GENERATIONS_TABLE,
+    QUARANTINE_SCHEMA,
+    QUARANTINE_TABLE,
+    AtomicParquetWriter,
+    partition_file,
+)
+from orchestration.ingest.logs import UnreadableLog, iter_log_rows
+from orchestration.ingest.image_metadata import read_image_metadata
+from orchestration.ingest.records import FileRejected, GenerationMeta
+
+log = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+PROGRESS_EVERY_S = 10.0
+
+
+@dataclass(slots=True)
+class IngestStats:
+    """What one ingest run did, for asset metadata and the terminal."""
+
+    files_seen: int = 0
+    generations: int = 0
+    quarantined: int = 0
+    duplicates_skipped: int = 0
+    seconds: float = 0.0
+    tools: dict[str, int] = field(default_factory=dict)
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+
+
+def content_hash(data: bytes) -> str:
+    """The file's identity: the same image in two archives is one generation."""
+    return hashlib.sha256(data).hexdigest()
+
+
+class _PartitionSink:
+    """Routes each entry to the generations or the quarantine writer and keeps the counts."""
+
+    def __init__(
+        self,
+        archive_key: str,
+        gens: AtomicParquetWriter,
+        quarantine: AtomicParquetWriter,
+        stats: IngestStats,
+    ) -> None:
+        self.archive_key = archive_key
+        self.gens = gens
+        self.quarantine = quarantine
+        self.stats = stats
+
+    def accept(self, record: dict[str, Any]) -> None:
+        self.stats.generations += 1
+        self.stats.tools[record["tool"]] = self.stats.tools.get(record["tool"], 0) + 1
+        self.gens.write(record)
+
+    def reject(self, path: str, reason: str, digest: str | None, size: int | None) -> None:
+        self.stats.quarantined += 1
+        kind = reason.split(":")[0].split("(")[0].strip()
+        self.stats.quarantine_reasons[kind] = self.stats.quarantine_reasons.get(kind, 0) + 1
+        self.quarantine.write(
+            {
+                "source_archive": self.archive_key,
+                "source_path": path,
+                "reason": reason,
+                "content_hash": digest,
+                "size_bytes": size,
+            }
+        )
+
+
+def ingest_archive(source: Path, artist: str, archive_key: str, lake_dir: Path) -> IngestStats:
+    """Read every entry of ``source`` and replace the archive's partition in the lake atomically."""
+    started = time.monotonic()
+    stats = IngestStats()
+    kind = archive_kind(source)
+    gens_path = partition_file(lake_dir, GENERATIONS_TABLE, archive_key)
+    quar_path = partition_file(lake_dir, QUARANTINE_TABLE, archive_key)
+    with (
+        AtomicParquetWriter(gens_path, GENERATIONS_SCHEMA) as gens,
+        AtomicParquetWriter(quar_path, QUARANTINE_SCHEMA) as quarantine,
+    ):
+        sink = _PartitionSink(archive_key, gens, quarantine, stats)
+        if kind == "log":
+            _ingest_log(source, artist, sink)
+        else:
+            _ingest_images(source, kind, artist, sink)
+    stats.seconds = time.monotonic() - started
+    return stats
+
+
+def _ingest_log(source: Path, artist: str, sink: _PartitionSink) -> None:
+    try:
+        for row in iter_log_rows(source, artist, sink.archive_key):
+            sink.stats.files_seen += 1
+            if row.record is None:
+                sink.reject(f"row {row.order + 1}", row.reason or "unreadable row", None, None)
+            else:
+                sink.accept(row.record)
+    except UnreadableLog as exc:
+        sink.reject(source.name, str(exc), None, source.stat().st_size)
+
+
+def _ingest_images(source: Path, kind: str, artist: str, sink: _PartitionSink) -> None:
+    seen: set[str] = set()
+    stats = sink.stats
+    last_report = time.monotonic()
+    for entry in iter_entries(source, kind):
+        stats.files_seen += 1
+        if time.monotonic() - last_report > PROGRESS_EVERY_S:
+            last_report = time.monotonic()
+            log.info(
+                "%s: %d files read, %d generations, %d quarantined",
+                sink.archive_key, stats.files_seen, stats.generations, stats.quarantined,
+            )
+        if entry.problem:
+            sink.reject(entry.path, entry.problem, None, entry.size)
+            continue
+        if not entry.path.lower().endswith(IMAGE_SUFFIXES):
+            suffix = Path(entry.path).suffix or "no extension"
+            sink.reject(entry.path, f"unsupported file type ({suffix})", None, entry.size)
+            continue
+        try:
+            data = entry.read()
+        except Exception as exc:  # a corrupt member must not stop the rest of the archive
+            sink.reject(entry.path, f"unreadable archive entry: {exc}", None, entry.size)
+            continue
+        digest = content_hash(data)
+        if digest in seen:
+            stats.duplicates_skipped += 1
+            continue
+        seen.add(digest)
+        try:
+            meta, container = read_image_metadata(data)
+        except FileRejected as exc:
+            sink.reject(entry.path, str(exc), digest, len(data))
+            continue
+        sink.accept(
+            _image_record(meta, entry, artist, sink.archive_key, digest,
+                          container.exif_datetime_original)
+        )
+
+
+def _image_record(
+    meta: GenerationMeta,
+    entry: ArchiveEntry,
+    artist: str,
+    archive_key: str,
+    digest: str,
+    exif_time: datetime | None,
+) -> dict[str, Any]:
+    if meta.created_at is not None:
+        created_at, created_source = meta.created_at, "metadata"
+    elif exif_time is not None:
+        created_at, created_source = exif_time, "exif DateTimeOriginal"
+    else:
+        created_at, created_source = entry.modified_at, entry.modified_at_source
+    return {
+        "generation_id": digest[:32],
+        "artist": artist,
+        "tool": meta.tool,
+        "prompt": meta.prompt,
+        "negative_prompt": meta.negative_prompt,
+        "seed": meta.seed,
+        "steps": meta.steps,
+        "cfg_scale": meta.cfg_scale,
+        "sampler": meta.sampler,
+        "scheduler": meta.scheduler,
+        "model": meta.model,
+        "width": meta.width,
+        "height": meta.height,
+        "created_at": created_at,
+        "created_at_source": created_source,
+        "source_archive": archive_key,
+        "source_path": entry.path,
+        "source_order": entry.order,
+        "content_hash": digest,
+        "job_id": meta.job_id,
+    }

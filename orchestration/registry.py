@@ -1,0 +1,87 @@
+"""The registry of archives an artist has handed over: partition key → path and artist.
+
+It is an input, like the archives themselves, so it lives beside the lake and is never rebuilt.
+Registering the same path twice gives the same key, so ``ingest`` is idempotent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from orchestration.ingest.archives import archive_kind
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredArchive:
+    """One archive, log or folder and the partition that holds its generations."""
+
+    key: str
+    path: str
+    artist: str
+    kind: str
+
+
+def archive_key(path: Path) -> str:
+    """A readable, stable partition key: the archive's name plus a hash of its absolute path."""
+    resolved = path.resolve()
+    stem = resolved.name
+    for suffix in (".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".tar", ".zip"):
+        if stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:40] or "archive"
+    digest = hashlib.sha1(str(resolved).encode(), usedforsecurity=False).hexdigest()[:8]
+    return f"{slug}-{digest}"
+
+
+class ArchiveRegistry:
+    """A JSON file of registered archives, rewritten atomically on every change."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def all(self) -> list[RegisteredArchive]:
+        """Every registered archive, in registration order."""
+        if not self.path.exists():
+            return []
+        rows = json.loads(self.path.read_text(encoding="utf-8"))
+        return [RegisteredArchive(**row) for row in rows]
+
+    def get(self, key: str) -> RegisteredArchive:
+        """The archive behind a partition key; a clear error when it is unknown."""
+        for archive in self.all():
+            if archive.key == key:
+                return archive
+        raise KeyError(f"no archive registered under partition key {key!r} (see {self.path})")
+
+    def register(self, path: Path, artist: str | None = None) -> RegisteredArchive:
+        """Add (or update the artist of) an archive; returns its entry."""
+        resolved = path.resolve()
+        kind = archive_kind(resolved)
+        key = archive_key(resolved)
+        entries = self.all()
+        existing = next((a for a in entries if a.key == key), None)
+        if existing is not None and artist in (None, existing.artist):
+            return existing
+        entry = RegisteredArchive(
+            key=key, path=str(resolved), artist=artist or key.rsplit("-", 1)[0], kind=kind
+        )
+        if existing is None:
+            entries.append(entry)
+        else:
+            entries = [entry if a.key == key else a for a in entries]
+        self._write(entries)
+        return entry
+
+    def _write(self, entries: list[RegisteredArchive]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps([asdict(e) for e in entries], indent=2), encoding="utf-8")
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.path)

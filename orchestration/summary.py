@@ -1,0 +1,83 @@
+"""What a person wants to read after a run: artists, sessions, quarantine, where to query."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+
+
+def example_queries(artist: str) -> list[tuple[str, str]]:
+    """Two queries worth trying first, on an artist that exists in this warehouse."""
+    quoted = artist.replace("'", "''")
+    return [
+        (
+            f"Sessions of {artist}, newest first",
+            "select session_id, started_at, ended_at, n_generations from sessions "
+            f"where artist = '{quoted}' order by started_at desc",
+        ),
+        (
+            "Prompts re-run most often",
+            "select artist, prompt, count(*) as runs from generations "
+            "group by all order by runs desc limit 5",
+        ),
+    ]
+
+SESSIONS_PER_ARTIST = 6
+
+
+def _span(started, ended) -> str:  # noqa: ANN001 - datetimes from DuckDB
+    minutes = (ended - started).total_seconds() / 60
+    end = ended.strftime("%H:%M") if ended.date() == started.date() else ended.strftime("%m-%d %H:%M")
+    return f"{started:%Y-%m-%d %H:%M}–{end} UTC ({minutes:.0f} min)"
+
+
+def render_summary(warehouse_path: Path, max_artists: int = 12) -> str:
+    """A plain-text summary of the warehouse, read-only."""
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    try:
+        artists = con.sql(
+            "select artist, count(*) as n_sessions, sum(n_generations) as n_generations, "
+            "min(started_at) as first_at, max(ended_at) as last_at "
+            "from sessions group by artist order by n_generations desc, artist"
+        ).fetchall()
+        lines = [
+            f"{len(artists)} artists, "
+            f"{sum(a[1] for a in artists)} sessions, {sum(a[2] for a in artists)} generations",
+            "",
+        ]
+        for artist, n_sessions, n_gens, _first, _last in artists[:max_artists]:
+            tools = con.execute(
+                "select string_agg(distinct tool, ', ' order by tool) from generations "
+                "where artist = ?",
+                [artist],
+            ).fetchone()[0]
+            lines.append(f"{artist}: {n_sessions} sessions, {n_gens} generations ({tools})")
+            sessions = con.execute(
+                "select session_id, started_at, ended_at, n_generations, n_distinct_prompts "
+                "from sessions where artist = ? order by started_at desc limit ?",
+                [artist, SESSIONS_PER_ARTIST],
+            ).fetchall()
+            for session_id, started, ended, n, n_prompts in sessions:
+                lines.append(
+                    f"  {session_id}  {_span(started, ended)}  "
+                    f"{n} generations, {n_prompts} distinct prompts"
+                )
+            if n_sessions > len(sessions):
+                lines.append(f"  … {n_sessions - len(sessions)} earlier sessions")
+        if len(artists) > max_artists:
+            lines.append(f"… {len(artists) - max_artists} more artists")
+        quarantined = con.sql(
+            "select reason, count(*) from quarantine group by reason order by 2 desc, 1"
+        ).fetchall()
+        total = sum(n for _, n in quarantined)
+        lines += ["", f"Quarantined: {total} files or rows"]
+        lines += [f"  {n} × {reason}" for reason, n in quarantined[:8]]
+    finally:
+        con.close()
+    lines += ["", f"Warehouse: {warehouse_path}", "Try:"]
+    for title, query in example_queries(artists[0][0] if artists else "artist"):
+        lines.append(f"  # {title}")
+        lines.append(f'  creative-sessions sql "{query}"')
+    return "\n".join(lines)
