@@ -25,7 +25,7 @@ lint: install
 	$(BIN)/ruff format --check orchestration embeddings tests benchmarks
 
 ui: install
-	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
 clean-data:
 	rm -rf data/lake data/warehouse.duckdb data/dagster

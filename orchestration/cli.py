@@ -32,7 +32,7 @@ def main(ctx: click.Context, data_dir: Path) -> None:
     ctx.obj = data_dir
 
 
-def _context(data_dir: Path):  # noqa: ANN202 - (Definitions, DagsterInstance)
+def _context(data_dir: Path):
     from orchestration.definitions import build_definitions
     from orchestration.runner import local_instance
 
@@ -58,12 +58,12 @@ def _run_and_report(data_dir: Path, *, force_warehouse: bool = False) -> None:
 def demo(data_dir: Path) -> None:
     """Build the sample archive if missing, ingest it, build the warehouse, print a summary."""
     from orchestration.resources import DataPaths
-    from orchestration.sample import build_sample_archive, load_manifest
+    from orchestration.sample import SampleManifest, build_sample_archive
 
     paths = DataPaths(data_dir=str(data_dir))
     manifest_file = paths.sample_dir / "manifest.json"
     if manifest_file.exists():
-        manifest = load_manifest(paths.sample_dir)
+        manifest = SampleManifest.load(manifest_file)
         click.echo(f"sample archive: {paths.sample_dir} (already built)")
     else:
         click.echo(f"building the sample archive in {paths.sample_dir} …")
@@ -78,7 +78,9 @@ def demo(data_dir: Path) -> None:
 @click.option("--artist", help="Artist the files belong to (a log's user column wins).")
 @click.option("--register-only", is_flag=True, help="Register without ingesting now.")
 @click.pass_obj
-def ingest(data_dir: Path, sources: tuple[Path, ...], artist: str | None, register_only: bool) -> None:
+def ingest(
+    data_dir: Path, sources: tuple[Path, ...], artist: str | None, register_only: bool
+) -> None:
     """Register folders, .zip/.tar archives and .csv/.parquet/.jsonl logs, then ingest them."""
     from orchestration.resources import DataPaths
 
@@ -113,8 +115,10 @@ def sql(data_dir: Path, query: str, max_rows: int) -> None:
 
     warehouse = DataPaths(data_dir=str(data_dir)).warehouse_path
     if not warehouse.exists():
-        raise click.ClickException(f"no warehouse at {warehouse}; run `creative-sessions demo` "
-                                   "or `creative-sessions ingest PATH` first")
+        raise click.ClickException(
+            f"no warehouse at {warehouse}; run `creative-sessions demo` "
+            "or `creative-sessions ingest PATH` first"
+        )
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         relation = con.sql(query)

@@ -1,4 +1,4 @@
-"""Materialize what is stale, in-process on the local Dagster instance (what the nightly job runs)."""
+"""Materialize what is stale, in-process on the local Dagster instance (the nightly work)."""
 
 from __future__ import annotations
 

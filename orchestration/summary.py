@@ -7,7 +7,6 @@ from pathlib import Path
 import duckdb
 
 
-
 def example_queries(artist: str) -> list[tuple[str, str]]:
     """Two queries worth trying first, on an artist that exists in this warehouse."""
     quoted = artist.replace("'", "''")
@@ -24,12 +23,15 @@ def example_queries(artist: str) -> list[tuple[str, str]]:
         ),
     ]
 
+
 SESSIONS_PER_ARTIST = 6
 
 
-def _span(started, ended) -> str:  # noqa: ANN001 - datetimes from DuckDB
+def _span(started, ended) -> str:
     minutes = (ended - started).total_seconds() / 60
-    end = ended.strftime("%H:%M") if ended.date() == started.date() else ended.strftime("%m-%d %H:%M")
+    end = (
+        ended.strftime("%H:%M") if ended.date() == started.date() else ended.strftime("%m-%d %H:%M")
+    )
     return f"{started:%Y-%m-%d %H:%M}–{end} UTC ({minutes:.0f} min)"
 
 

@@ -1,7 +1,5 @@
 """Ingest assets: registered archives → Parquet lake (generations and quarantine)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg
@@ -42,7 +40,7 @@ archives = dg.AssetSpec(
     backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=1),
     pool="lake_writes",
 )
-def lake_partition(context: dg.AssetExecutionContext, paths: DataPaths):  # noqa: ANN201
+def lake_partition(context: dg.AssetExecutionContext, paths: DataPaths):
     """Replace one archive's lake partition; unreadable files are quarantined, not fatal."""
     archive = paths.registry.get(context.partition_key)
     source = Path(archive.path)

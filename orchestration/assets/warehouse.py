@@ -1,8 +1,9 @@
 """dbt models in DuckDB as Dagster assets; dbt tests become asset checks."""
 
-from __future__ import annotations
-
 import json
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -24,10 +25,30 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 dbt_project.prepare_if_dev()
 
 
+def dbt_executable() -> str:
+    """The dbt installed beside this Python (the venv), so an unactivated venv still works."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
 def ensure_manifest(project: DbtProject = dbt_project) -> Path:
     """Parse the dbt project when its manifest is missing (a fresh clone), as a build step would."""
     if not project.manifest_path.exists():
-        project.preparer.prepare(project)
+        subprocess.run(
+            [
+                dbt_executable(),
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(project.project_dir),
+                "--profiles-dir",
+                str(project.profiles_dir),
+                "--target-path",
+                str(project.target_path),
+            ],
+            check=True,
+            cwd=project.project_dir,
+        )
     return project.manifest_path
 
 
@@ -41,7 +62,7 @@ def dbt_vars(paths: DataPaths, rules: SessionRules) -> dict[str, Any]:
 
 
 class LayerTranslator(DagsterDbtTranslator):
-    """Groups dbt models by their folder (staging, intermediate, marts) under a `warehouse_` prefix."""
+    """Groups dbt models by folder (staging, intermediate, marts) as `warehouse_<folder>`."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         """Models go to `warehouse_<folder>`; sources keep their own asset keys and groups."""

@@ -41,7 +41,7 @@ class LogRow:
     reason: str | None = None
 
 
-class UnreadableLog(Exception):  # noqa: N818 - a refusal with a reason for the quarantine
+class UnreadableLog(Exception):
     """The log as a whole cannot be read (format, missing columns)."""
 
 

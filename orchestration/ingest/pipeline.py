@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.ingest.archives import ArchiveEntry, archive_kind, iter_entries
+from orchestration.ingest.image_metadata import read_image_metadata
 from orchestration.ingest.lake import (
     GENERATIONS_SCHEMA,
     GENERATIONS_TABLE,
@@ -20,7 +21,6 @@ from orchestration.ingest.lake import (
     partition_file,
 )
 from orchestration.ingest.logs import UnreadableLog, iter_log_rows
-from orchestration.ingest.image_metadata import read_image_metadata
 from orchestration.ingest.records import FileRejected, GenerationMeta
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,10 @@ def _ingest_images(source: Path, kind: str, artist: str, sink: _PartitionSink) -
             last_report = time.monotonic()
             log.info(
                 "%s: %d files read, %d generations, %d quarantined",
-                sink.archive_key, stats.files_seen, stats.generations, stats.quarantined,
+                sink.archive_key,
+                stats.files_seen,
+                stats.generations,
+                stats.quarantined,
             )
         if entry.problem:
             sink.reject(entry.path, entry.problem, None, entry.size)
@@ -149,8 +152,9 @@ def _ingest_images(source: Path, kind: str, artist: str, sink: _PartitionSink) -
             sink.reject(entry.path, str(exc), digest, len(data))
             continue
         sink.accept(
-            _image_record(meta, entry, artist, sink.archive_key, digest,
-                          container.exif_datetime_original)
+            _image_record(
+                meta, entry, artist, sink.archive_key, digest, container.exif_datetime_original
+            )
         )
 
 

@@ -1,4 +1,4 @@
-"""The contracts every reader honours: what one file's metadata yields, and why a file is refused."""
+"""The contracts every reader honours: what a file's metadata yields, and why a file is refused."""
 
 from __future__ import annotations
 
@@ -33,7 +33,9 @@ class GenerationMeta:
     def filled_fields(self) -> list[str]:
         """Names of the generation fields this record actually carries (for recovery statistics)."""
         skip = {"tool", "extra", "created_at", "job_id"}
-        return [f.name for f in fields(self) if f.name not in skip and getattr(self, f.name) is not None]
+        return [
+            f.name for f in fields(self) if f.name not in skip and getattr(self, f.name) is not None
+        ]
 
 
 @dataclass(slots=True)
@@ -58,7 +60,7 @@ class ImageContainer:
     exif_datetime_original: datetime | None = None  # naive EXIF local time read as UTC
 
 
-class FileRejected(Exception):  # noqa: N818 - a refusal, not an internal error
+class FileRejected(Exception):
     """A file that cannot become a generation; the message is the quarantine reason."""
 
 

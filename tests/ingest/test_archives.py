@@ -24,8 +24,12 @@ def test_kinds(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "safe"),
-    [("../../etc/passwd", "etc/passwd"), ("/abs/x.png", "abs/x.png"),
-     ("a/./b/../c.png", "a/c.png"), ("C:\\Users\\x.png", "Users/x.png")],
+    [
+        ("../../etc/passwd", "etc/passwd"),
+        ("/abs/x.png", "abs/x.png"),
+        ("a/./b/../c.png", "a/c.png"),
+        ("C:\\Users\\x.png", "Users/x.png"),
+    ],
 )
 def test_member_paths_are_sanitised(name: str, safe: str) -> None:
     assert sanitise_member_path(name) == safe

@@ -7,8 +7,13 @@ from orchestration.ingest.lake import QUARANTINE_SCHEMA, AtomicParquetWriter
 
 
 def _row(i: int) -> dict:
-    return {"source_archive": "a", "source_path": f"{i}.png", "reason": "r", "content_hash": None,
-            "size_bytes": i}
+    return {
+        "source_archive": "a",
+        "source_path": f"{i}.png",
+        "reason": "r",
+        "content_hash": None,
+        "size_bytes": i,
+    }
 
 
 def test_streams_batches_and_replaces_atomically(tmp_path: Path) -> None:

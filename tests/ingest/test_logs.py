@@ -16,9 +16,17 @@ def test_diffusiondb_columns_map_to_generations(tmp_path: Path) -> None:
     log = _write_csv(
         tmp_path / "log.csv",
         [
-            {"prompt": "a castle", "seed": "42", "step": "50", "cfg": "7.5", "sampler": "k_lms",
-             "width": "512", "height": "768", "user_name": "u1",
-             "timestamp": "2022-08-13 20:04:00+00:00"},
+            {
+                "prompt": "a castle",
+                "seed": "42",
+                "step": "50",
+                "cfg": "7.5",
+                "sampler": "k_lms",
+                "width": "512",
+                "height": "768",
+                "user_name": "u1",
+                "timestamp": "2022-08-13 20:04:00+00:00",
+            },
         ],
     )
     (row,) = list(iter_log_rows(log, "fallback", "log-1"))
@@ -48,8 +56,20 @@ def test_bad_rows_are_quarantined_with_reason(tmp_path: Path) -> None:
     log = _write_csv(
         tmp_path / "bad.csv",
         [
-            {"prompt": "ok", "seed": "NaN", "step": "-", "user_name": "u", "timestamp": "2022-08-13T20:04:00Z"},
-            {"prompt": "late", "seed": "1", "step": "20", "user_name": "u", "timestamp": "yesterday"},
+            {
+                "prompt": "ok",
+                "seed": "NaN",
+                "step": "-",
+                "user_name": "u",
+                "timestamp": "2022-08-13T20:04:00Z",
+            },
+            {
+                "prompt": "late",
+                "seed": "1",
+                "step": "20",
+                "user_name": "u",
+                "timestamp": "yesterday",
+            },
         ],
     )
     good, bad = list(iter_log_rows(log, "x", "k"))

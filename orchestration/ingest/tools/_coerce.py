@@ -1,0 +1,199 @@
+"""Defensive conversions shared by the tool parsers.
+
+Metadata is written by many programs and sometimes edited by hand, so every number may arrive as
+an int, a float, a string ("7.0", " 42 "), NaN or nonsense. A value that cannot be read as a
+plausible number becomes ``None``: the parsers never crash on it and never keep absurd values.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from orchestration.ingest.records import GenerationMeta
+
+MAX_JSON_CHARS = 16_000_000  # larger metadata is not something any real tool writes
+# ComfyUI accepts seeds up to 2**64-1, but the lake stores seeds as int64 and every real
+# generator's random seeds stay far below (ComfyUI 2**50, Fooocus 2**63-1): larger is unknown.
+MAX_SEED = 2**63 - 1
+MAX_STEPS = 10_000
+MAX_DIMENSION = 65_536
+MAX_CFG = 100.0
+
+_SIZE_RE = re.compile(r"(\d{1,6})\s*[,x×*]\s*(\d{1,6})")
+
+
+def load_json(text: object) -> Any | None:
+    """Parse JSON text, or return ``None`` for anything that is not valid JSON.
+
+    Tolerates a few bytes of junk before the opening brace (an EXIF charset header such as
+    ``ASCII`` plus NULs, NUL padding) and trailing NULs. Deeply nested input raises RecursionError
+    inside :mod:`json`; that is caught too.
+    """
+    if not isinstance(text, str) or len(text) > MAX_JSON_CHARS:
+        return None
+    candidate = text.strip().strip("\x00").strip()
+    try:
+        return json.loads(candidate)
+    except (ValueError, RecursionError):
+        pass
+    start = candidate.find("{")
+    if 0 < start <= 16:
+        try:
+            return json.loads(candidate[start:])
+        except (ValueError, RecursionError):
+            return None
+    return None
+
+
+def load_json_object(text: object) -> dict[str, Any] | None:
+    """Parse JSON text that must be an object (dict); anything else is ``None``."""
+    value = load_json(text)
+    return value if isinstance(value, dict) else None
+
+
+def get_ci(mapping: Mapping[str, Any] | None, *keys: str) -> Any | None:
+    """First present, non-``None`` value among ``keys``: exact match first, then case-insensitive.
+
+    Tools disagree on capitalisation (``Prompt`` vs ``prompt``, ``cfgScale`` vs ``cfgscale``).
+    """
+    if not isinstance(mapping, Mapping):
+        return None
+    for key in keys:
+        value = mapping.get(key)
+        if value is not None:
+            return value
+    folded = {str(k).casefold(): v for k, v in mapping.items()}
+    for key in keys:
+        value = folded.get(key.casefold())
+        if value is not None:
+            return value
+    return None
+
+
+def _number(value: object) -> float | int | None:
+    """A finite int or float from an int, float or numeric string; bools and the rest are None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text or len(text) > 64:
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None
+
+
+def to_int(value: object, lo: int, hi: int) -> int | None:
+    """An integer in ``[lo, hi]``; integral floats ("512.0") accepted, fractions rejected."""
+    number = _number(value)
+    if number is None:
+        return None
+    if isinstance(number, float):
+        if not number.is_integer():
+            return None
+        number = int(number)
+    return number if lo <= number <= hi else None
+
+
+def to_float(value: object, lo: float, hi: float) -> float | None:
+    """A finite float in ``[lo, hi]``."""
+    number = _number(value)
+    if number is None:
+        return None
+    result = float(number)
+    return result if lo <= result <= hi else None
+
+
+def to_seed(value: object) -> int | None:
+    """A concrete seed; ``-1`` ("random") and other negatives mean the seed is unknown."""
+    return to_int(value, 0, MAX_SEED)
+
+
+def to_steps(value: object) -> int | None:
+    """A plausible step count."""
+    return to_int(value, 1, MAX_STEPS)
+
+
+def to_dimension(value: object) -> int | None:
+    """A plausible width or height in pixels."""
+    return to_int(value, 1, MAX_DIMENSION)
+
+
+def to_cfg(value: object) -> float | None:
+    """A plausible guidance (CFG) scale."""
+    return to_float(value, 0.0, MAX_CFG)
+
+
+def to_text(value: object) -> str | None:
+    """A non-empty string with surrounding whitespace and NUL padding removed."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip().strip("\x00").strip()
+    return text or None
+
+
+def to_label(value: object) -> str | None:
+    """A short name (sampler, scheduler, model); a number here is a misread field, not a name."""
+    text = to_text(value)
+    return text if text is None or len(text) <= 512 else None
+
+
+def parse_size(value: object) -> tuple[int | None, int | None]:
+    """Width and height from ``"(768, 1280)"``, ``"1024x1024"`` or a two-item list."""
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return to_dimension(value[0]), to_dimension(value[1])
+    if isinstance(value, str):
+        match = _SIZE_RE.search(value)
+        if match:
+            return to_dimension(match.group(1)), to_dimension(match.group(2))
+    return None, None
+
+
+def to_utc_datetime(value: object) -> datetime | None:
+    """An aware UTC datetime from an ISO-like timestamp that has a time of day.
+
+    Naive values are read as UTC (the tools write local time without a zone; the ingest step
+    treats all embedded times alike). A bare date is *not* a generation time: it returns None.
+    """
+    text = to_text(value)
+    if text is None or len(text) < 16:
+        return None
+    normalized = text.replace("Z", "+00:00") if text.endswith("Z") else text
+    try:
+        parsed = datetime.fromisoformat(normalized)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def fill_missing(target: GenerationMeta, source: GenerationMeta | None) -> GenerationMeta:
+    """Copy fields that ``target`` lacks from ``source`` (both read from the same file)."""
+    if source is None:
+        return target
+    for name in target.filled_fields() + source.filled_fields():
+        if getattr(target, name) is None:
+            setattr(target, name, getattr(source, name))
+    return target
+
+
+def has_generation_data(meta: GenerationMeta) -> bool:
+    """Whether a record carries anything beyond its tool name."""
+    return bool(meta.filled_fields())

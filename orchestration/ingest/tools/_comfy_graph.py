@@ -1,0 +1,135 @@
+"""Bounded, cycle-safe walks over a ComfyUI API graph (node id → {class_type, inputs}).
+
+Graphs come from files, so they may be cyclic, reference missing nodes, or chain thousands of
+nodes. Every walk here uses an explicit stack, a visited set and a shared step budget: a hostile
+graph yields a partial answer, never a RecursionError or a hang.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+MAX_NODES = 10_000  # nodes read from one graph; the rest are ignored (real ones have hundreds)
+STEP_BUDGET = 200_000  # node visits per phase of reading a graph (see Graph.refill)
+
+Link = tuple[str, int]
+
+
+class Graph:
+    """An API graph with normalised ids and a visit budget shared by all walks."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.nodes: dict[str, dict[str, Any]] = {}
+        for node_id, node in raw.items():
+            if len(self.nodes) >= MAX_NODES:
+                break
+            if isinstance(node, dict) and isinstance(node.get("class_type"), str):
+                inputs = node.get("inputs")
+                self.nodes[str(node_id)] = {
+                    "class_type": node["class_type"],
+                    "inputs": inputs if isinstance(inputs, dict) else {},
+                    "title": _title(node),
+                }
+        self.budget = STEP_BUDGET
+
+    def class_type(self, node_id: str) -> str:
+        """The node's class_type, or '' for a dangling reference."""
+        node = self.nodes.get(node_id)
+        return node["class_type"] if node else ""
+
+    def inputs(self, node_id: str) -> dict[str, Any]:
+        """The node's inputs ({} for a dangling reference)."""
+        node = self.nodes.get(node_id)
+        return node["inputs"] if node else {}
+
+    def title(self, node_id: str) -> str:
+        """The node's UI title (``_meta.title``), or ''."""
+        node = self.nodes.get(node_id)
+        return node["title"] if node else ""
+
+    def refill(self) -> None:
+        """Start a new phase: choosing the sampler cannot starve reading its parameters."""
+        self.budget = STEP_BUDGET
+
+    def spend(self) -> bool:
+        """Take one step from the budget; False once it is exhausted."""
+        self.budget -= 1
+        return self.budget >= 0
+
+    def links(self, node_id: str, keys: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
+        """(input name, target node id) for the node's link inputs that point at existing nodes."""
+        inputs = self.inputs(node_id)
+        names = inputs.keys() if keys is None else [k for k in keys if k in inputs]
+        for name in names:
+            link = as_link(inputs[name])
+            if link is not None and link[0] in self.nodes:
+                yield name, link[0]
+
+    def walk(
+        self,
+        starts: Iterable[str],
+        follow: Any = None,
+        stop: Any = None,
+    ) -> Iterator[str]:
+        """Depth-first node ids reachable from ``starts`` in input order (starts included).
+
+        ``follow(name)`` says whether a link input is followed; ``stop(node_id)`` says whether a
+        reached node is yielded but not expanded. Both default to "everything".
+        """
+        stack = [s for s in reversed(list(starts)) if s in self.nodes]
+        seen: set[str] = set()
+        while stack and self.spend():
+            node_id = stack.pop()
+            if node_id in seen:
+                continue
+            seen.add(node_id)
+            yield node_id
+            if stop is not None and stop(node_id):
+                continue
+            nxt = [t for name, t in self.links(node_id) if follow is None or follow(name)]
+            stack.extend(t for t in reversed(nxt) if t not in seen)
+
+
+def as_link(value: object) -> Link | None:
+    """``["4", 0]`` (or ``[4, 0]``) → ("4", 0); anything else is not a link."""
+    if isinstance(value, list | tuple) and len(value) == 2:
+        node, slot = value
+        if isinstance(node, bool) or isinstance(slot, bool) or not isinstance(slot, int):
+            return None
+        if isinstance(node, str | int):
+            return str(node), slot
+    return None
+
+
+def _title(node: dict[str, Any]) -> str:
+    meta = node.get("_meta")
+    title = meta.get("title") if isinstance(meta, dict) else None
+    return title if isinstance(title, str) else ""
+
+
+_VALUE_KEYS = ("value", "int", "float", "number", "Number", "seed", "noise_seed", "string", "text")
+MAX_VALUE_HOPS = 32
+
+
+def resolve(graph: Graph, node_id: str, keys: Iterable[str]) -> object | None:
+    """The literal of the first input among ``keys``, following links to primitive nodes.
+
+    A linked input usually points at a primitive/seed node that holds the value under the same
+    name or under a generic one (``value``, ``int``, ``seed``…); hops are bounded.
+    """
+    wanted = tuple(keys)
+    for key in wanted:
+        value = graph.inputs(node_id).get(key)
+        hops = 0
+        while value is not None and hops < MAX_VALUE_HOPS and graph.spend():
+            link = as_link(value)
+            if link is None:
+                return value
+            target = graph.inputs(link[0])
+            value = next(
+                (target[k] for k in (key, *wanted, *_VALUE_KEYS) if target.get(k) is not None),
+                None,
+            )
+            hops += 1
+    return None

@@ -1,0 +1,124 @@
+"""Fooocus and RuinedFooocus: JSON in the PNG ``parameters`` chunk.
+
+Fooocus (2.2+) writes ``fooocus_scheme`` = "fooocus" beside a JSON ``parameters`` (prompt,
+negative_prompt, steps, guidance_scale, seed as a string, sampler, scheduler, base_model,
+resolution "(w, h)", version "Fooocus v2.x"), or, with scheme "a1111", A1111-style text that
+ends in ``Version: Fooocus …``; that text is read by the A1111 parser and relabelled.
+RuinedFooocus writes its own JSON (Prompt, Negative, cfg, sampler_name, base_model_name,
+``"software": "RuinedFooocus"``) and is a separate tool, "ruinedfooocus".
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from typing import Any
+
+from orchestration.ingest.records import FileRejected, GenerationMeta, ImageContainer
+from orchestration.ingest.tools import _coerce as co
+
+TOOL = "fooocus"
+RUINED_TOOL = "ruinedfooocus"
+_A1111_VERSION = re.compile(r"(?:^|[,\n])\s*Version:\s*Fooocus", re.IGNORECASE)
+
+
+def parse(c: ImageContainer) -> GenerationMeta | None:
+    """Read Fooocus or RuinedFooocus metadata, or None when the file has neither.
+
+    Raises:
+        FileRejected: Fooocus-marked metadata that holds no prompt and no parameters.
+    """
+    raw = co.get_ci(c.text, "parameters")
+    scheme = (co.to_text(co.get_ci(c.text, "fooocus_scheme")) or "").casefold()
+    data = co.load_json_object(raw)
+    meta: GenerationMeta | None = None
+    if data is not None and _is_ruined(data):
+        meta = _ruined(data)
+    elif data is not None and (scheme == "fooocus" or _is_fooocus_json(data)):
+        meta = _fooocus(data)
+    elif isinstance(raw, str) and (scheme == "a1111" or _A1111_VERSION.search(raw)):
+        meta = _a1111_scheme(c)
+    elif scheme:
+        raise FileRejected(f"Fooocus metadata (scheme {scheme!r}) is not readable")
+    if meta is not None and not co.has_generation_data(meta):
+        raise FileRejected(f"{meta.tool} metadata without prompt or parameters")
+    return meta
+
+
+def _is_ruined(data: dict[str, Any]) -> bool:
+    software = co.to_text(co.get_ci(data, "software")) or ""
+    if software.casefold().startswith("ruinedfooocus"):
+        return True
+    return "base_model_name" in data and "Prompt" in data
+
+
+def _is_fooocus_json(data: dict[str, Any]) -> bool:
+    version = co.to_text(co.get_ci(data, "version")) or ""
+    scheme = co.to_text(co.get_ci(data, "metadata_scheme")) or ""
+    return version.casefold().startswith("fooocus") or scheme.casefold() == "fooocus"
+
+
+def _fooocus(data: dict[str, Any]) -> GenerationMeta:
+    width, height = co.parse_size(co.get_ci(data, "resolution"))
+    meta = GenerationMeta(
+        tool=TOOL,
+        prompt=co.to_text(co.get_ci(data, "prompt")),
+        negative_prompt=co.to_text(co.get_ci(data, "negative_prompt")),
+        seed=co.to_seed(co.get_ci(data, "seed")),
+        steps=co.to_steps(co.get_ci(data, "steps")),
+        cfg_scale=co.to_cfg(co.get_ci(data, "guidance_scale")),
+        sampler=co.to_label(co.get_ci(data, "sampler")),
+        scheduler=co.to_label(co.get_ci(data, "scheduler")),
+        model=co.to_label(co.get_ci(data, "base_model")),
+        width=width,
+        height=height,
+    )
+    for key in ("performance", "styles", "version", "refiner_model"):
+        value = co.to_label(co.get_ci(data, key))
+        if value is not None and value != "None":
+            meta.extra[key] = value
+    return meta
+
+
+def _ruined(data: dict[str, Any]) -> GenerationMeta:
+    return GenerationMeta(
+        tool=RUINED_TOOL,
+        prompt=co.to_text(co.get_ci(data, "Prompt")),
+        negative_prompt=co.to_text(co.get_ci(data, "Negative")),
+        seed=co.to_seed(co.get_ci(data, "seed")),
+        steps=co.to_steps(co.get_ci(data, "steps")),
+        cfg_scale=co.to_cfg(co.get_ci(data, "cfg")),
+        sampler=co.to_label(co.get_ci(data, "sampler_name")),
+        scheduler=co.to_label(co.get_ci(data, "scheduler")),
+        model=co.to_label(co.get_ci(data, "base_model_name")),
+        width=co.to_dimension(co.get_ci(data, "width")),
+        height=co.to_dimension(co.get_ci(data, "height")),
+    )
+
+
+def _a1111_scheme(c: ImageContainer) -> GenerationMeta | None:
+    """Fooocus's A1111-style text: the A1111 parser reads it; the tool stays "fooocus"."""
+    try:
+        a1111 = importlib.import_module("orchestration.ingest.tools.a1111")
+    except ImportError:
+        a1111 = None
+    parser = getattr(a1111, "parse", None)
+    meta = parser(c) if callable(parser) else None
+    if isinstance(meta, GenerationMeta):
+        meta.tool = TOOL
+        return meta
+    return _minimal_a1111(co.to_text(co.get_ci(c.text, "parameters")))
+
+
+def _minimal_a1111(text: str | None) -> GenerationMeta | None:
+    """Prompt and negative prompt only, for when no A1111 parser is available."""
+    if text is None:
+        return None
+    lines = text.splitlines()
+    if lines and re.match(r"^\s*Steps:", lines[-1]):
+        lines = lines[:-1]
+    body = "\n".join(lines)
+    prompt, _, negative = body.partition("Negative prompt:")
+    return GenerationMeta(
+        tool=TOOL, prompt=co.to_text(prompt), negative_prompt=co.to_text(negative)
+    )
