@@ -32,24 +32,31 @@ def dbt_executable() -> str:
 
 
 def ensure_manifest(project: DbtProject = dbt_project) -> Path:
-    """Parse the dbt project when its manifest is missing (a fresh clone), as a build step would."""
-    if not project.manifest_path.exists():
+    """Parse the dbt project when its manifest is missing or older than any project file.
+
+    A fresh clone has no manifest, and a stale one would describe a graph that `dbt build` no
+    longer produces, so both are re-parsed here, as a build step would.
+    """
+    manifest = project.manifest_path
+    sources = [
+        p
+        for folder in ("models", "tests", "macros")
+        for p in (project.project_dir / folder).rglob("*")
+        if p.is_file()
+    ] + [project.project_dir / "dbt_project.yml"]
+    built = manifest.stat().st_mtime if manifest.exists() else 0.0
+    if any(p.stat().st_mtime > built for p in sources):
         subprocess.run(
             [
-                dbt_executable(),
-                "parse",
-                "--quiet",
-                "--project-dir",
-                str(project.project_dir),
-                "--profiles-dir",
-                str(project.profiles_dir),
-                "--target-path",
-                str(project.target_path),
+                dbt_executable(), "parse", "--quiet",
+                "--project-dir", str(project.project_dir),
+                "--profiles-dir", str(project.profiles_dir),
+                "--target-path", str(project.target_path),
             ],
             check=True,
             cwd=project.project_dir,
         )
-    return project.manifest_path
+    return manifest
 
 
 def dbt_vars(paths: DataPaths, rules: SessionRules) -> dict[str, Any]:

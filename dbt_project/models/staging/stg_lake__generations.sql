@@ -1,5 +1,8 @@
 -- One row per generation across all archives: the same image (same content hash) or the same
--- log row in two overlapping archives is kept once, from the archive registered first by key.
+-- log row in two overlapping archives is kept once. The copy with the earliest time wins; on a
+-- tie, the copy whose time is the most direct evidence of generation (metadata, EXIF, the
+-- output folder's file time, then an archive's entry time, which a re-export resets), then the
+-- archive key.
 with
 
 source as (
@@ -14,7 +17,17 @@ deduplicated as (
     from source
     qualify row_number() over (
         partition by generation_id
-        order by source_archive, source_order
+        order by
+            created_at,
+            case created_at_source
+                when 'metadata' then 0
+                when 'exif DateTimeOriginal' then 1
+                when 'log column' then 2
+                when 'file mtime' then 3
+                else 4
+            end,
+            source_archive,
+            source_order
     ) = 1
 
 )
