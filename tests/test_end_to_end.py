@@ -13,9 +13,24 @@ from orchestration.sample import build_sample_archive
 
 VIEW_COLUMNS = {
     "generations": [
-        "generation_id", "artist", "tool", "prompt", "negative_prompt", "seed", "steps",
-        "cfg_scale", "sampler", "scheduler", "model", "width", "height", "created_at",
-        "created_at_source", "source_archive", "source_path", "content_hash",
+        "generation_id",
+        "artist",
+        "tool",
+        "prompt",
+        "negative_prompt",
+        "seed",
+        "steps",
+        "cfg_scale",
+        "sampler",
+        "scheduler",
+        "model",
+        "width",
+        "height",
+        "created_at",
+        "created_at_source",
+        "source_archive",
+        "source_path",
+        "content_hash",
     ],
     "sessions": ["session_id", "artist", "started_at", "ended_at", "n_generations"],
     "session_members": ["generation_id", "session_id", "position"],
@@ -61,12 +76,20 @@ def test_every_generation_ingested_once_and_broken_files_quarantined(pipeline) -
     ok = truth.filter(pl.col("expected_status") == "ok")
     assert _query(paths, "select count(*) from generations")[0][0] == ok.height
     # The image copied into a second archive is one generation, not two.
-    assert _query(paths, "select count(*) - count(distinct content_hash) from generations "
-                         "where content_hash is not null")[0][0] == 0
-    quarantined = {(a, p) for a, p in _query(paths, "select source_archive, source_path "
-                                                    "from quarantine")}
-    for row in truth.filter(pl.col("expected_status").is_in(
-            ["unreadable", "no_metadata", "unsupported"])).iter_rows(named=True):
+    assert (
+        _query(
+            paths,
+            "select count(*) - count(distinct content_hash) from generations "
+            "where content_hash is not null",
+        )[0][0]
+        == 0
+    )
+    quarantined = {
+        (a, p) for a, p in _query(paths, "select source_archive, source_path from quarantine")
+    }
+    for row in truth.filter(
+        pl.col("expected_status").is_in(["unreadable", "no_metadata", "unsupported"])
+    ).iter_rows(named=True):
         assert (keys[row["archive"]], row["source_path"]) in quarantined, row
     reasons = [r for (r,) in _query(paths, "select reason from quarantine")]
     assert all(len(r) > 5 for r in reasons)
@@ -78,7 +101,8 @@ def test_fields_and_provenance_match_ground_truth(pipeline) -> None:
     got = {
         (a, p): (artist, prompt, seed)
         for a, p, artist, prompt, seed in _query(
-            paths, "select source_archive, source_path, artist, prompt, seed from generations")
+            paths, "select source_archive, source_path, artist, prompt, seed from generations"
+        )
     }
     for row in ok.iter_rows(named=True):
         key = (keys[row["archive"]], row["source_path"])
@@ -107,14 +131,19 @@ def test_sessions_match_ground_truth(pipeline) -> None:
 
 def test_rerun_changes_nothing_and_ids_are_stable(pipeline) -> None:
     defs, instance, _, _, _, paths = pipeline
-    before = _query(paths, "select generation_id, session_id, position from session_members "
-                           "order by all")
+    before = _query(
+        paths, "select generation_id, session_id, position from session_members order by all"
+    )
     report = run_stale(instance, defs)
     assert report.ingested == [] and not report.warehouse_built
     report = run_stale(instance, defs, force_warehouse=True)
     assert report.warehouse_built
-    assert _query(paths, "select generation_id, session_id, position from session_members "
-                         "order by all") == before
+    assert (
+        _query(
+            paths, "select generation_id, session_id, position from session_members order by all"
+        )
+        == before
+    )
 
 
 def test_overlapping_archive_does_not_duplicate(pipeline, tmp_path: Path) -> None:
@@ -126,4 +155,6 @@ def test_overlapping_archive_does_not_duplicate(pipeline, tmp_path: Path) -> Non
     paths.registry.register(copy, original.artist)
     report = run_stale(instance, defs)
     assert [a.key for a, _ in report.ingested] == [paths.registry.all()[-1].key]
-    assert _query(paths, "select count(*), count(distinct session_id) from session_members") == before
+    assert (
+        _query(paths, "select count(*), count(distinct session_id) from session_members") == before
+    )

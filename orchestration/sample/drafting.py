@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from orchestration.sample.plans import PhaseSpec
 from orchestration.sample.vocabulary import (
@@ -20,6 +21,20 @@ from orchestration.sample.vocabulary import (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The generation settings besides prompt and seed; a sweep replaces one of them."""
+
+    steps: int | None
+    cfg_scale: float | None
+    sampler: str | None
+    scheduler: str | None
+    model: str | None
+    width: int
+    height: int
+    negative_prompt: str | None
+
+
 @dataclass(slots=True)
 class Draft:
     """A generation before it has a time and labels; ``images`` > 1 for a Midjourney grid."""
@@ -27,7 +42,7 @@ class Draft:
     concept: Concept
     prompt: str
     seed: int | None
-    settings: dict[str, object]
+    settings: Settings
     images: int = 1
 
 
@@ -35,25 +50,20 @@ class Draft:
 class SessionState:
     """What a session has done so far, for the phases that continue it."""
 
-    settings: dict[str, object]
+    settings: Settings
     used: list[Concept] = field(default_factory=list)
     explored: list[Concept] = field(default_factory=list)  # by the phase just before
     prompts: dict[str, str] = field(default_factory=dict)  # last prompt per concept key
     last: Draft | None = None  # the candidate a following phase builds on
 
 
-def base_settings(rng: random.Random, tool: ToolSettings) -> dict[str, object]:
+def base_settings(rng: random.Random, tool: ToolSettings) -> Settings:
     """A session's starting settings: the tool's defaults and one of its models."""
-    return {
-        "steps": tool.steps,
-        "cfg_scale": tool.cfg_scale,
-        "sampler": tool.sampler,
-        "scheduler": tool.scheduler,
-        "model": rng.choice(tool.models) if tool.models else None,
-        "width": tool.size[0],
-        "height": tool.size[1],
-        "negative_prompt": tool.negative_prompt,
-    }
+    return Settings(
+        steps=tool.steps, cfg_scale=tool.cfg_scale, sampler=tool.sampler,
+        scheduler=tool.scheduler, model=rng.choice(tool.models) if tool.models else None,
+        width=tool.size[0], height=tool.size[1], negative_prompt=tool.negative_prompt,
+    )
 
 
 def _prompt(concept: Concept, modifiers: list[str]) -> str:
@@ -92,7 +102,7 @@ def _explore(rng: random.Random, spec: PhaseSpec, tool: ToolSettings,
         for _ in range(min(rng.choice((1, 1, 2)), spec.size - len(drafts))):
             prompt = _prompt(concept, _fresh_modifiers(rng, concept))
             state.prompts[concept.key] = prompt
-            drafts.append(Draft(concept, prompt, _new_seed(rng, tool), dict(state.settings),
+            drafts.append(Draft(concept, prompt, _new_seed(rng, tool), state.settings,
                                 _images(rng, tool)))
     state.explored = explored
     return drafts
@@ -121,12 +131,12 @@ def _refine(rng: random.Random, spec: PhaseSpec, tool: ToolSettings,
         seed = _new_seed(rng, tool)
         if sweep_base is not None and rng.random() < 0.5:
             seed = sweep_base + i  # a seed sweep: base, base + 1, ...
-        drafts.append(Draft(concept, _prompt(concept, modifiers), seed, dict(state.settings),
+        drafts.append(Draft(concept, _prompt(concept, modifiers), seed, state.settings,
                             _images(rng, tool)))
     return drafts
 
 
-def _sweep(rng: random.Random, axis: Axis, tool: ToolSettings) -> list[dict[str, object]]:
+def _sweep(rng: random.Random, axis: Axis, tool: ToolSettings) -> list[dict[str, Any]]:
     """The settings one optimization steps through."""
     if axis == "cfg":
         start = rng.choice((4, 5))
@@ -151,7 +161,7 @@ def _optimize(rng: random.Random, spec: PhaseSpec, tool: ToolSettings,
     else:
         concept, prompt, seed = state.last.concept, state.last.prompt, state.last.seed
     state.explored = []
-    steps = [{**state.settings, **step} for step in _sweep(rng, spec.axis, tool)]
+    steps = [replace(state.settings, **step) for step in _sweep(rng, spec.axis, tool)]
     if state.last is not None and not spec.pivot:  # the kept candidate is already rendered
         steps = [s for s in steps if s != state.last.settings]
     return [Draft(concept, prompt, seed, s) for s in steps]
@@ -169,5 +179,5 @@ def draft_phase(rng: random.Random, spec: PhaseSpec, tool: ToolSettings,
         state.last = drafts[-1]
     else:
         state.last = rng.choice(drafts[-4:] if spec.intent == "refinement" else drafts)
-        state.settings = dict(state.last.settings)
+        state.settings = state.last.settings
     return drafts

@@ -68,14 +68,14 @@ def _plan(tool: str, *phases: PhaseSpec) -> SessionPlan:
 
 # The sample archive's artists; each habit leans on one strategy but touches the others.
 SAMPLE_PROFILES: tuple[ArtistProfile, ...] = (
-    ArtistProfile("mira", "refines with seed sweeps (A1111/Forge)", (
+    ArtistProfile("mira", "refines with seed sweeps (A1111, later Forge)", (
         _plan("a1111", _refine(12)),
         _plan("a1111", _refine(9), _refine(8, pivot=True)),
         _plan("a1111", _explore(6), _refine(10)),
         _plan("a1111", _refine(14)),
-        _plan("a1111", _explore(6), _refine(7), _explore(5, pivot=True)),
-        _plan("a1111", _optimize("cfg")),
-        _plan("a1111", _refine(11)),
+        _plan("forge", _explore(6), _refine(7), _explore(5, pivot=True)),
+        _plan("forge", _optimize("cfg")),
+        _plan("forge", _refine(11)),
     )),
     ArtistProfile("jonas", "optimizes parameters (ComfyUI)", (
         _plan("comfyui", _optimize("cfg")),
@@ -99,18 +99,18 @@ SAMPLE_PROFILES: tuple[ArtistProfile, ...] = (
         _plan("fooocus", _explore(4), _refine(9)),
         _plan("swarmui", _optimize("model")),
         _plan("swarmui", _explore(5), _refine(6)),
-        _plan("invokeai", _explore(7)),
-        _plan("fooocus", _refine(8)),
+        _plan("tensorart", _explore(7)),
+        _plan("stability_matrix", _refine(8)),
     )),
 )
 
 # Users of one shared Discord channel whose rows interleave in the sample log.
 LOG_PROFILES: tuple[ArtistProfile, ...] = (
     ArtistProfile("lumen", "explores, then settles", (
-        _plan("diffusiondb", _explore(8)),
+        _plan("diffusiondb", _explore(10)),
         _plan("diffusiondb", _explore(6), _refine(10)),
         _plan("diffusiondb", _explore(9)),
-        _plan("diffusiondb", _explore(5), _refine(6), _explore(5, pivot=True)),
+        _plan("diffusiondb", _explore(6), _refine(8), _explore(5, pivot=True)),
     )),
     ArtistProfile("quill", "tunes settings", (
         _plan("diffusiondb", _optimize("cfg")),
@@ -119,7 +119,7 @@ LOG_PROFILES: tuple[ArtistProfile, ...] = (
         _plan("diffusiondb", _optimize("size")),
     )),
     ArtistProfile("ravi", "reruns one prompt", (
-        _plan("diffusiondb", _refine(14)),
+        _plan("diffusiondb", _refine(16)),
         _plan("diffusiondb", _refine(12)),
         _plan("diffusiondb", _explore(5), _refine(10)),
         _plan("diffusiondb", _refine(9), _refine(8, pivot=True)),

@@ -9,7 +9,8 @@ apart inside a session and at least two hours apart between sessions.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+import uuid
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from orchestration.ingest.records import GenerationMeta
@@ -40,6 +41,7 @@ class SampleGeneration:
     """
 
     meta: GenerationMeta
+    artist: str
     created_at: datetime
     concept: str
     render_seed: int
@@ -129,11 +131,14 @@ def _session(rng: random.Random, artist: str, index: int, plan: SessionPlan,
             if not first:
                 at += timedelta(seconds=2 * rng.randint(low // 2, high // 2))
             first = False
+            job_id = None
+            if tool.tool == "midjourney":  # one job id per grid, as Midjourney names files
+                job_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
             for batch_index in range(draft.images):
                 meta = GenerationMeta(tool=tool.tool, prompt=draft.prompt, seed=draft.seed,
-                                      created_at=at, **draft.settings)  # type: ignore[arg-type]
+                                      created_at=at, job_id=job_id, **asdict(draft.settings))
                 phase.generations.append(SampleGeneration(
-                    meta=meta, created_at=at, concept=draft.concept.key,
+                    meta=meta, artist=artist, created_at=at, concept=draft.concept.key,
                     render_seed=rng.randrange(2**31), session_key=key, phase_no=phase_no,
                     phase_intent=phase.intent, session_intent=intent, batch_index=batch_index,
                 ))

@@ -6,7 +6,9 @@ touching how sessions are laid out. Everything here is immutable.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Literal
 
 Axis = Literal["cfg", "steps", "size", "sampler", "model"]
@@ -89,12 +91,15 @@ class ToolSettings:
 
 _NEGATIVE = "lowres, blurry, bad anatomy, watermark, text"
 
-TOOLS: dict[str, ToolSettings] = {
+_A1111 = ToolSettings("a1111", 30, 7.0, "DPM++ 2M", "Karras", (512, 768),
+                      ("dreamshaper_8", "realisticVisionV60B1", "sd_xl_base_1.0"),
+                      ("DPM++ 2M", "Euler a", "DPM++ SDE", "UniPC"), _NEGATIVE)
+
+TOOLS: Mapping[str, ToolSettings] = MappingProxyType({
     s.tool: s
     for s in (
-        ToolSettings("a1111", 30, 7.0, "DPM++ 2M", "Karras", (512, 768),
-                     ("dreamshaper_8", "realisticVisionV60B1", "sd_xl_base_1.0"),
-                     ("DPM++ 2M", "Euler a", "DPM++ SDE", "UniPC"), _NEGATIVE),
+        _A1111,
+        replace(_A1111, tool="forge"),  # Forge keeps A1111's settings and writes its own infotext
         ToolSettings("comfyui", 20, 8.0, "euler", "normal", (1024, 1024),
                      ("sd_xl_base_1.0.safetensors", "juggernautXL_v9.safetensors",
                       "flux1-dev-fp8.safetensors"),
@@ -115,8 +120,14 @@ TOOLS: dict[str, ToolSettings] = {
                      ("OfficialStableDiffusion/sd_xl_base_1.0", "juggernautXL_v9",
                       "dreamshaperXL_v21"),
                      ("euler", "dpmpp_2m", "euler_ancestral"), _NEGATIVE),
+        ToolSettings("tensorart", 25, 3.5, "euler", "simple", (1024, 1024),
+                     ("FLUX.1-dev-fp8", "TensorArt-Illustrious-XL"),
+                     ("euler", "dpmpp_2m", "heun"), None, seed_bits=48),
+        ToolSettings("stability_matrix", 30, 7.0, "euler_ancestral", "karras", (1024, 1024),
+                     ("juggernautXL_v9", "sd_xl_base_1.0"),
+                     ("euler_ancestral", "dpmpp_2m", "dpmpp_sde"), _NEGATIVE),
         ToolSettings("diffusiondb", 50, 7.0, "k_lms", None, (512, 512), (),
                      ("k_lms", "k_euler_ancestral", "ddim", "k_dpm_2"), None,
                      axes=("cfg", "steps", "size", "sampler")),
     )
-}
+})
