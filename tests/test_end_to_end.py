@@ -147,7 +147,7 @@ def test_rerun_changes_nothing_and_ids_are_stable(pipeline) -> None:
 
 
 def test_overlapping_archive_does_not_duplicate(pipeline, tmp_path: Path) -> None:
-    defs, instance, _, _, keys, paths = pipeline
+    defs, instance, _, _, _, paths = pipeline
     original = next(a for a in paths.registry.all() if a.kind == "zip")
     copy = tmp_path / "copy-of-archive.zip"
     copy.write_bytes(Path(original.path).read_bytes())
