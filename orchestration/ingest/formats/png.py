@@ -1,0 +1,124 @@
+"""PNG: walk every chunk by its length, reading IHDR, text chunks and eXIf.
+
+Text may sit after the image data (some savers append it), so the whole file is walked; IDAT
+payloads are skipped by length, never copied or inflated. CRCs are not checked: a flipped bit
+in a checksum should not cost an artist their metadata.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from orchestration.ingest.formats.exif import read_exif
+from orchestration.ingest.formats.text import decode_legacy, decode_utf8, inflate
+from orchestration.ingest.records import ImageContainer, UnreadableFile
+
+SIGNATURE = b"\x89PNG\r\n\x1a\n"
+XMP_KEYWORD = "XML:com.adobe.xmp"
+_ALPHA_COLOUR_TYPES = (4, 6)  # grey+alpha, RGBA
+_MAX_CHUNK = 2**31 - 1  # the spec's limit on a chunk length
+
+
+def read_png(data: bytes) -> tuple[ImageContainer, bool]:
+    """The container and whether its pixels carry an alpha channel.
+
+    Raises:
+        UnreadableFile: no IHDR, a chunk cut off before the image data is complete, or no IDAT.
+    """
+    n = len(data)
+    if n >= 16 and data[12:16] != b"IHDR":
+        raise UnreadableFile(f"corrupt PNG: first chunk is {_name(data[12:16])}, not IHDR")
+    length = struct.unpack_from(">I", data, 8)[0] if n >= 12 else 13
+    if length < 13:
+        raise UnreadableFile(f"corrupt PNG: IHDR chunk is {length} bytes, not 13")
+    if 8 + 12 + length > n:
+        raise UnreadableFile(f"truncated PNG: chunk IHDR runs past end of file ({n} bytes)")
+    width, height = struct.unpack_from(">II", data, 16)
+    colour_type = data[25]
+    container = ImageContainer(format="png", width=width, height=height)
+    if width == 0 or height == 0:
+        raise UnreadableFile(f"corrupt PNG: image size {width}x{height}")
+    seen_idat = idat_done = False
+    pos = 8 + 12 + length
+    while True:
+        if pos + 8 > n:
+            if idat_done:
+                break  # cut in the trailing chunks: the image itself is whole
+            where = "inside the image data" if seen_idat else "before the image data"
+            raise UnreadableFile(f"truncated PNG: file ends {where} (no IEND, {n} bytes)")
+        length, kind = struct.unpack_from(">I4s", data, pos)
+        body = pos + 8
+        if not kind.isalpha() or length > _MAX_CHUNK:
+            if idat_done:
+                break  # junk after the image: keep what was read
+            raise UnreadableFile(f"corrupt PNG: invalid chunk header at byte {pos}")
+        if body + length + 4 > n:
+            if seen_idat and kind != b"IDAT":
+                break  # the image data ended before the cut: keep what was read
+            raise UnreadableFile(
+                f"truncated PNG: chunk {_name(kind)} runs past end of file "
+                f"(needs {body + length + 4} bytes, has {n})"
+            )
+        if kind == b"IDAT":
+            seen_idat = True
+        elif seen_idat:
+            idat_done = True
+        if kind == b"IEND":
+            break
+        if kind in (b"tEXt", b"zTXt", b"iTXt"):
+            _read_text(container, kind, memoryview(data)[body : body + length])
+        elif kind == b"eXIf":
+            exif = read_exif(data, body, body + length)
+            for key, value in exif.text.items():
+                container.text.setdefault(key, value)
+            container.exif_datetime_original = exif.datetime_original
+        pos = body + length + 4
+    if not seen_idat:
+        raise UnreadableFile("corrupt PNG: no image data (no IDAT chunk)")
+    return container, colour_type in _ALPHA_COLOUR_TYPES
+
+
+def _name(kind: bytes) -> str:
+    return kind.decode("latin-1") if kind.isalpha() else repr(kind)
+
+
+def _read_text(container: ImageContainer, kind: bytes, body: memoryview) -> None:
+    """Decode one text chunk into ``container.text``; a damaged chunk is skipped, not fatal."""
+    sep = bytes(body[:80]).find(b"\x00")
+    if sep <= 0:
+        return
+    keyword = bytes(body[:sep]).decode("latin-1")
+    rest = body[sep + 1 :]
+    if kind == b"tEXt":
+        text: str | None = decode_legacy(rest)
+    elif kind == b"zTXt":
+        inflated = inflate(rest[1:]) if len(rest) >= 1 and rest[0] == 0 else None
+        text = None if inflated is None else decode_legacy(inflated)
+    else:
+        text = _itxt(rest)
+    if text is None:
+        return
+    key = "xmp" if keyword == XMP_KEYWORD else keyword
+    container.text.setdefault(key, text)
+
+
+def _itxt(rest: memoryview) -> str | None:
+    """Decode an iTXt body after its keyword: flags, language, translated keyword, UTF-8 text."""
+    if len(rest) < 2:
+        return None
+    compressed, method = rest[0], rest[1]
+    # language tag and translated keyword are short: find their NULs in a small window
+    window = bytes(rest[2:2050])
+    lang_end = window.find(b"\x00")
+    if lang_end < 0:
+        return None
+    trans_end = window.find(b"\x00", lang_end + 1)
+    if trans_end < 0:
+        return None
+    payload = rest[2 + trans_end + 1 :]
+    if compressed:
+        if method != 0:
+            return None
+        inflated = inflate(payload)
+        return None if inflated is None else decode_utf8(inflated)
+    return decode_utf8(payload)
