@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import click
 
-from orchestration.definitions import DATA_DIR_ENV
+from orchestration.resources import DATA_DIR_ENV
 
 
 @click.group()
@@ -24,7 +25,15 @@ from orchestration.definitions import DATA_DIR_ENV
 @click.pass_context
 def main(ctx: click.Context, data_dir: Path) -> None:
     """Creative Sessions: an artist's AI-image archive as sessions you can read and query."""
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    # Our own progress lines at INFO; libraries (Dagster, alembic) keep their own handlers.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    for name in ("orchestration", "embeddings"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.INFO)
+        logger.addHandler(handler)
+        logger.propagate = False
+    warnings.filterwarnings("ignore", message=r".*is currently in beta.*")
     data_dir = data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     # The UI (`dagster dev`) reads the same variable, so both see one data directory.

@@ -8,6 +8,8 @@ import dagster as dg
 
 from orchestration.registry import ArchiveRegistry
 
+DATA_DIR_ENV = "CREATIVE_SESSIONS_DATA"
+
 
 class DataPaths(dg.ConfigurableResource):
     """Every path the pipeline reads or writes, under one data directory (default ``./data``)."""

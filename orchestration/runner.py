@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
 
+from orchestration.assets.embeddings import (
+    IMAGE_EMBEDDINGS_KEY,
+    PROMPT_EMBEDDINGS_KEY,
+    image_embeddings,
+    prompt_embeddings,
+)
 from orchestration.assets.lake import GENERATIONS_KEY, lake_partition
 from orchestration.assets.warehouse import warehouse_models
+from orchestration.embedding.image_job import stale_shards
+from orchestration.embedding.prompt_job import new_prompt_count
+from orchestration.embedding.shards import planned_shard_keys
 from orchestration.fingerprint import archive_fingerprint
 from orchestration.ingest.lake import GENERATIONS_TABLE, partition_file
-from orchestration.partitions import archive_partitions
+from orchestration.partitions import (
+    IMAGE_SHARDS_PER_RUN,
+    archive_partitions,
+    image_shard_partitions,
+)
 from orchestration.registry import RegisteredArchive
 from orchestration.resources import DataPaths
 
@@ -64,13 +79,20 @@ def warehouse_reason(instance: dg.DagsterInstance, paths: DataPaths) -> str | No
     """Why the warehouse must be rebuilt, or None when it reflects the current lake."""
     if not paths.warehouse_path.exists():
         return "warehouse file missing"
-    lake = instance.get_latest_materialization_event(GENERATIONS_KEY)
-    built = instance.get_latest_materialization_event(WAREHOUSE_MARKER_KEY)
+    built = _latest_storage_id(instance, WAREHOUSE_MARKER_KEY)
     if built is None:
         return "never built"
-    if lake is not None and lake.storage_id > built.storage_id:
-        return "lake changed since the last build"
+    for key in (GENERATIONS_KEY, IMAGE_EMBEDDINGS_KEY, PROMPT_EMBEDDINGS_KEY):
+        lake = _latest_storage_id(instance, key)
+        if lake is not None and lake > built:
+            return "lake changed since the last build"
     return None
+
+
+def _latest_storage_id(instance: dg.DagsterInstance, key: dg.AssetKey) -> int | None:
+    """Event-log position of the asset's latest materialization (ordered, unlike wall time)."""
+    records = instance.fetch_materializations(key, limit=1).records
+    return records[0].storage_id if records else None
 
 
 def run_stale(
@@ -108,17 +130,78 @@ def run_stale(
     if not any(paths.lake_dir.glob(f"{GENERATIONS_TABLE}/*/*.parquet")):
         on_progress("warehouse: the lake is empty; register an archive with `ingest PATH` first")
         return report
+    embed_stale(instance, defs, on_progress)
     reason = "forced" if force_warehouse else warehouse_reason(instance, paths)
     if reason is not None:
-        on_progress(f"warehouse: dbt build ({reason})")
-        dg.materialize(
-            assets,
-            selection=[warehouse_models],
-            resources=defs.resources,
-            instance=instance,
-            run_config=QUIET_RUN_CONFIG,
-        )
+        log_path = paths.root / "logs" / "dbt.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        on_progress(f"warehouse: dbt build ({reason}); dbt's log: {log_path}")
+        # dagster-dbt echoes every dbt event to stdout; the terminal gets the summary instead.
+        with open(log_path, "a", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+            dg.materialize(
+                assets,
+                selection=[warehouse_models],
+                resources=defs.resources,
+                instance=instance,
+                run_config=QUIET_RUN_CONFIG,
+            )
         report.warehouse_built, report.warehouse_reason = True, reason
     else:
         on_progress("warehouse: up to date")
     return report
+
+
+def shard_runs(registered: Sequence[str], stale: set[str], per_run: int) -> list[tuple[str, str]]:
+    """Stale shards as (first, last) ranges that are contiguous in partition order, ≤ per_run."""
+    runs: list[list[str]] = []
+    previous_stale = False
+    for key in registered:
+        if key in stale:
+            if previous_stale and len(runs[-1]) < per_run:
+                runs[-1].append(key)
+            else:
+                runs.append([key])
+        previous_stale = key in stale
+    return [(run[0], run[-1]) for run in runs]
+
+
+def embed_stale(
+    instance: dg.DagsterInstance, defs: dg.Definitions, on_progress: Callable[[str], None]
+) -> None:
+    """Embed image shards that lack vectors for the configured model, then new prompts."""
+    if importlib.util.find_spec("torch") is None:
+        on_progress("embeddings: skipped; install them with pip install -e '.[embeddings]'")
+        return
+    paths: DataPaths = defs.resources["paths"]
+    images = defs.resources["image_encoder"]
+    instance.add_dynamic_partitions(
+        image_shard_partitions.name, planned_shard_keys(paths.lake_dir, images.images_per_shard)
+    )
+    model_id = images.choose().model_id
+    stale = stale_shards(paths.lake_dir, model_id, images.images_per_shard)
+    registered = instance.get_dynamic_partitions(image_shard_partitions.name)
+    for first, last in shard_runs(registered, set(stale), IMAGE_SHARDS_PER_RUN):
+        on_progress(f"images: embedding {first} … {last} with {model_id}")
+        dg.materialize(
+            [image_embeddings],
+            resources=defs.resources,
+            instance=instance,
+            run_config=QUIET_RUN_CONFIG,
+            tags={
+                "dagster/asset_partition_range_start": first,
+                "dagster/asset_partition_range_end": last,
+            },
+        )
+    if not stale:
+        on_progress(f"images: up to date ({model_id})")
+    text_model = defs.resources["text_encoder"].model_id
+    if new := new_prompt_count(paths.lake_dir, text_model):
+        on_progress(f"prompts: embedding {new} new distinct prompts with {text_model}")
+        dg.materialize(
+            [prompt_embeddings],
+            resources=defs.resources,
+            instance=instance,
+            run_config=QUIET_RUN_CONFIG,
+        )
+    else:
+        on_progress(f"prompts: up to date ({text_model})")

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'session_members'}}}) }}
 -- Every generation is in exactly one session, and session counts add up.
 with
 

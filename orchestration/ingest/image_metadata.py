@@ -9,9 +9,11 @@ them rejects the file; that reason is kept in case no later parser reads the fil
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from typing import BinaryIO
 
-from orchestration.ingest.containers import read_container
+from orchestration.ingest.containers import read_container, read_container_file
 from orchestration.ingest.records import (
     FileRejected,
     GenerationMeta,
@@ -56,7 +58,20 @@ def read_image_metadata(data: bytes) -> tuple[GenerationMeta, ImageContainer]:
         NoGenerationMetadata: readable, but no known tool's metadata is in it.
         FileRejected: a tool's metadata is present but cannot be read.
     """
-    container = read_container(data)
+    return _parse(read_container(data))
+
+
+def read_image_metadata_file(
+    file: str | os.PathLike[str] | BinaryIO,
+) -> tuple[GenerationMeta, ImageContainer]:
+    """``read_image_metadata`` on a path or binary file, reading only what the metadata needs.
+
+    Same results and rejections as the bytes path (see ``read_container_file``).
+    """
+    return _parse(read_container_file(file))
+
+
+def _parse(container: ImageContainer) -> tuple[GenerationMeta, ImageContainer]:
     rejection: FileRejected | None = None
     for name, parse in PARSERS:
         try:

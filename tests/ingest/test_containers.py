@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import pytest
 from PIL import Image
 
-from orchestration.ingest.containers import read_container
-from orchestration.ingest.formats import stealth
+from orchestration.ingest.containers import read_container, read_container_file
+from orchestration.ingest.formats import source, stealth
 from orchestration.ingest.formats.exif import read_exif
 from orchestration.ingest.formats.text import decode_user_comment, repair_mojibake
 from orchestration.ingest.records import UnreadableFile
@@ -27,6 +27,28 @@ from orchestration.sample.writers.containers import (
 from orchestration.sample.writers.exif import tiff_exif
 
 PARAMS = "a koi pond, テスト\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, Seed: 7"
+
+
+@pytest.fixture(autouse=True, params=["bytes", "path", "fileobj"])
+def read_via(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
+             tmp_path) -> str:
+    """Every test here runs against the bytes reader and the file reader (a path, and a file
+    object without a descriptor); the file reader's head is cut to 16 bytes so that every range
+    past the signature is fetched from the file."""
+    if request.param == "bytes":
+        return "bytes"
+    monkeypatch.setattr(source, "HEAD_BYTES", 16)
+    counter = iter(range(10**6))
+
+    def via_file(data: bytes):
+        if request.param == "fileobj":
+            return read_container_file(io.BytesIO(bytes(data)))
+        path = tmp_path / f"f{next(counter)}.img"
+        path.write_bytes(bytes(data))
+        return read_container_file(path)
+
+    monkeypatch.setitem(globals(), "read_container", via_file)
+    return request.param
 
 
 def image(size: tuple[int, int] = (24, 16), mode: str = "RGB") -> Image.Image:

@@ -95,3 +95,33 @@ def test_scheme_without_readable_parameters_is_rejected() -> None:
                                   {"parameters": '{"prompt": "a cat"}'}])
 def test_not_fooocus(text: dict[str, str]) -> None:
     assert parse(text) is None
+
+
+@pytest.mark.parametrize(
+    "full",
+    [
+        "['(worst quality, low quality:1.4), (watermark:1.2)', 'blurry']",  # Fooocus 2.4's repr
+        ["(worst quality, low quality:1.4), (watermark:1.2)", "blurry"],
+    ],
+)
+def test_full_negative_prompt_when_negative_prompt_is_empty(full: object) -> None:
+    text = fooocus_text(sample())
+    data = json.loads(text["parameters"])
+    data["negative_prompt"] = ""
+    data["full_negative_prompt"] = full
+    parsed = parse({**text, "parameters": json.dumps(data)})
+    assert parsed is not None
+    assert parsed.negative_prompt == "(worst quality, low quality:1.4), (watermark:1.2), blurry"
+
+
+def test_negative_prompt_wins_over_full_negative_prompt() -> None:
+    text = fooocus_text(sample())
+    data = json.loads(text["parameters"])
+    data["full_negative_prompt"] = "['styled, blurry']"
+    parsed = parse({**text, "parameters": json.dumps(data)})
+    assert parsed is not None and parsed.negative_prompt == "blurry"
+
+
+def test_unmarked_non_json_parameters_are_not_fooocus() -> None:
+    assert parse({"parameters": "a fox\nSteps: 20, Sampler: Euler, Seed: 1"}) is None
+    assert parse({"Comment": '{"prompt": "x"}'}) is None

@@ -1,11 +1,120 @@
 -- Gaps-and-islands per artist: a new session starts when more than `session_gap_minutes` pass
 -- between consecutive generations. Order is created_at, then the order the source gave
 -- (logs have minute-resolution timestamps; the artist's sequence is the row order).
+--
+-- Incremental: a run re-sessionizes only the generations that arrived (new, or moved in time
+-- or source), the ones that left, and every member of a stored session within the gap of an
+-- arrival or holding a departure. Sessions are separated by more than the gap, so the
+-- sessions left alone keep their members, ids and positions; a generation filling the gap
+-- between two sessions pulls both in and they merge. Departed rows go in the post-hook.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='generation_id',
+        post_hook="{% if is_incremental() %}delete from {{ this }} where generation_id not in (select generation_id from {{ ref('stg_lake__generations') }}){% endif %}",
+    )
+}}
+
+{% set gap = "to_minutes(" ~ var('session_gap_minutes') ~ "::bigint)" %}
+
 with
 
 generations as (
 
     select * from {{ ref('stg_lake__generations') }}
+
+),
+
+{% if is_incremental() %}
+
+stored as (
+
+    select generation_id, session_id, artist, created_at, source_archive, source_order
+    from {{ this }}
+
+),
+
+-- New generations, and ones whose artist, time or source position changed.
+arrived as (
+
+    select generation_id, artist, created_at
+    from generations as g
+    where not exists (
+        select 1
+        from stored as s
+        where s.generation_id = g.generation_id
+            and s.artist = g.artist
+            and s.created_at = g.created_at
+            and s.source_archive = g.source_archive
+            and s.source_order is not distinct from g.source_order
+    )
+
+),
+
+departed as (
+
+    select session_id
+    from stored as s
+    where not exists (
+        select 1
+        from generations as g
+        where g.generation_id = s.generation_id
+            and g.artist = s.artist
+            and g.created_at = s.created_at
+            and g.source_archive = s.source_archive
+            and g.source_order is not distinct from s.source_order
+    )
+
+),
+
+stored_sessions as (
+
+    select session_id, any_value(artist) as artist, min(created_at) as started_at,
+        max(created_at) as ended_at
+    from stored
+    group by session_id
+
+),
+
+touched_sessions as (
+
+    select s.session_id
+    from stored_sessions as s
+    inner join arrived as a
+        on a.artist = s.artist
+        and a.created_at between s.started_at - {{ gap }} and s.ended_at + {{ gap }}
+    union
+    select session_id from departed
+
+),
+
+in_scope as (
+
+    select *
+    from generations
+    where generation_id in (select generation_id from arrived)
+        or generation_id in (
+            select generation_id from stored semi join touched_sessions using (session_id)
+        )
+
+),
+
+{% else %}
+
+in_scope as (
+
+    select * from generations
+
+),
+
+{% endif %}
+
+-- Sessionize on the narrow key columns (window sorts stay small), then join the rest back.
+keys as (
+
+    select generation_id, artist, created_at, source_archive, source_order
+    from in_scope
 
 ),
 
@@ -15,7 +124,7 @@ ordered as (
         *,
         lag(created_at) over artist_sequence as previous_created_at,
         row_number() over artist_sequence as artist_position
-    from generations
+    from keys
     window artist_sequence as (
         partition by artist
         order by created_at, source_archive, source_order, generation_id
@@ -27,67 +136,56 @@ flagged as (
 
     select
         *,
-        case
-            when previous_created_at is null then 1
-            when created_at - previous_created_at
-                > to_minutes({{ var('session_gap_minutes') }}::bigint) then 1
-            else 0
-        end as is_session_start
+        previous_created_at is null
+            or created_at - previous_created_at > {{ gap }} as is_session_start
     from ordered
 
 ),
 
-numbered as (
-
-    select
-        *,
-        sum(is_session_start) over (
-            partition by artist
-            order by artist_position
-            rows between unbounded preceding and current row
-        ) as artist_session_no
-    from flagged
-
-),
-
-with_first_member as (
+assigned as (
 
     -- The session's identity is its artist and first generation: the same generations give
-    -- the same id on every rerun, whatever else the lake holds.
+    -- the same id on every rerun, whatever else the lake holds. One more pass carries the
+    -- latest session start forward to every generation after it.
     select
-        *,
-        first_value(generation_id) over (
-            partition by artist, artist_session_no
-            order by artist_position
-        ) as first_generation_id
-    from numbered
+        generation_id,
+        last_value(case when is_session_start then generation_id end ignore nulls)
+            over artist_order as first_generation_id,
+        artist_position + 1 - last_value(
+            case when is_session_start then artist_position end ignore nulls
+        ) over artist_order as position
+    from flagged
+    window artist_order as (
+        partition by artist
+        order by artist_position
+        rows between unbounded preceding and current row
+    )
 
 )
 
 select
-    md5(artist || '|' || first_generation_id)[:16] as session_id,
-    row_number() over (
-        partition by artist, artist_session_no
-        order by artist_position
-    ) as position,
-    generation_id,
-    artist,
-    tool,
-    prompt,
-    negative_prompt,
-    seed,
-    steps,
-    cfg_scale,
-    sampler,
-    scheduler,
-    model,
-    width,
-    height,
-    created_at,
-    created_at_source,
-    source_archive,
-    source_path,
-    source_order,
-    content_hash,
-    job_id
-from with_first_member
+    md5(in_scope.artist || '|' || assigned.first_generation_id)[:16] as session_id,
+    assigned.position,
+    in_scope.generation_id,
+    in_scope.artist,
+    in_scope.tool,
+    in_scope.prompt,
+    in_scope.negative_prompt,
+    in_scope.seed,
+    in_scope.steps,
+    in_scope.cfg_scale,
+    in_scope.sampler,
+    in_scope.scheduler,
+    in_scope.model,
+    in_scope.width,
+    in_scope.height,
+    in_scope.created_at,
+    in_scope.created_at_source,
+    in_scope.source_archive,
+    in_scope.source_path,
+    in_scope.source_order,
+    in_scope.content_hash,
+    in_scope.job_id,
+    sha256(in_scope.prompt) as prompt_hash
+from in_scope
+inner join assigned using (generation_id)

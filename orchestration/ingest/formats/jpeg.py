@@ -9,6 +9,7 @@ from __future__ import annotations
 import struct
 
 from orchestration.ingest.formats.exif import read_exif
+from orchestration.ingest.formats.source import Source
 from orchestration.ingest.formats.text import decode_legacy, decode_utf8
 from orchestration.ingest.records import ImageContainer, UnreadableFile
 
@@ -20,23 +21,27 @@ _STANDALONE = frozenset((0x01, *range(0xD0, 0xD8)))
 _SOS, _EOI, _APP1, _COM = 0xDA, 0xD9, 0xE1, 0xFE
 
 
-def read_jpeg(data: bytes) -> ImageContainer:
+def read_jpeg(data: bytes | Source) -> ImageContainer:
     """The container of a JPEG file.
 
     Raises:
         UnreadableFile: a segment cut off, a broken marker, no scan, or a scan with no end.
     """
+    src = data if isinstance(data, Source) else Source.from_bytes(data)
+    read = src.read
     container = ImageContainer(format="jpeg")
     comments: list[str] = []
-    n, pos = len(data), 2
+    n, pos = src.size, 2
     while True:
         if pos + 2 > n:
             raise UnreadableFile(f"truncated JPEG: file ends before the image data ({n} bytes)")
-        if data[pos] != 0xFF:
+        pair = read(pos, 2)
+        if pair[0] != 0xFF:
             raise UnreadableFile(f"corrupt JPEG: expected a marker at byte {pos}")
-        while pos + 1 < n and data[pos + 1] == 0xFF:  # fill bytes
+        while pair[1:2] == b"\xff":  # fill bytes
             pos += 1
-        marker = data[pos + 1]
+            pair = read(pos, 2)
+        marker = pair[1]  # IndexError (corrupt) when the file ends in fill bytes
         pos += 2
         if marker in _STANDALONE:
             continue
@@ -44,7 +49,7 @@ def read_jpeg(data: bytes) -> ImageContainer:
             raise UnreadableFile("corrupt JPEG: end of image before any image data")
         if pos + 2 > n:
             raise UnreadableFile(f"truncated JPEG: segment 0x{marker:02X} runs past end of file")
-        (length,) = struct.unpack_from(">H", data, pos)
+        (length,) = struct.unpack(">H", read(pos, 2))
         if length < 2:
             raise UnreadableFile(f"corrupt JPEG: segment 0x{marker:02X} has length {length}")
         start, end = pos + 2, pos + length
@@ -54,32 +59,32 @@ def read_jpeg(data: bytes) -> ImageContainer:
                 f"(needs {end} bytes, has {n})"
             )
         if marker == _SOS:
-            if data.rfind(b"\xff\xd9", end) < 0:
+            if src.rfind(b"\xff\xd9", end) < 0:
                 raise UnreadableFile("truncated JPEG: image data has no end-of-image marker")
             break
-        _segment(container, comments, data, marker, start, end)
+        if marker in _SOF or marker in (_APP1, _COM):  # the only segments whose body is read
+            _segment(container, comments, marker, read(start, end - start))
         pos = end
     if comments:
         container.text["jpeg:comment"] = "\n".join(comments)
     return container
 
 
-def _segment(container: ImageContainer, comments: list[str], data: bytes, marker: int,
-             start: int, end: int) -> None:
-    """Read one metadata segment into the container."""
-    if marker in _SOF and end - start >= 5:
-        height, width = struct.unpack_from(">HH", data, start + 1)
+def _segment(container: ImageContainer, comments: list[str], marker: int, body: bytes) -> None:
+    """Read one metadata segment's body into the container."""
+    if marker in _SOF and len(body) >= 5:
+        height, width = struct.unpack_from(">HH", body, 1)
         if container.width is None:
             container.width, container.height = width, height
-    elif marker == _APP1 and data.startswith(EXIF_HEADER, start):
+    elif marker == _APP1 and body.startswith(EXIF_HEADER):
         if not any(k.startswith("exif:") for k in container.text):
-            exif = read_exif(data, start, end)
+            exif = read_exif(body)
             container.text.update(exif.text)
             container.exif_datetime_original = exif.datetime_original
-    elif marker == _APP1 and data.startswith(XMP_HEADER, start):
-        packet = memoryview(data)[start + len(XMP_HEADER) : end]
+    elif marker == _APP1 and body.startswith(XMP_HEADER):
+        packet = memoryview(body)[len(XMP_HEADER) :]
         container.text.setdefault("xmp", decode_utf8(packet))
     elif marker == _COM:
-        text = decode_legacy(memoryview(data)[start:end]).strip("\x00")
+        text = decode_legacy(body).strip("\x00")
         if text:
             comments.append(text)

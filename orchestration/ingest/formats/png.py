@@ -1,8 +1,9 @@
 """PNG: walk every chunk by its length, reading IHDR, text chunks and eXIf.
 
 Text may sit after the image data (some savers append it), so the whole file is walked; IDAT
-payloads are skipped by length, never copied or inflated. CRCs are not checked: a flipped bit
-in a checksum should not cost an artist their metadata.
+payloads are skipped by length: never copied or inflated, and not even read from a file (see
+``source``). CRCs are not checked: a flipped bit in a checksum should not cost an artist their
+metadata.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import struct
 
 from orchestration.ingest.formats.exif import read_exif
+from orchestration.ingest.formats.source import Source
 from orchestration.ingest.formats.text import decode_legacy, decode_utf8, inflate
 from orchestration.ingest.records import ImageContainer, UnreadableFile
 
@@ -17,36 +19,45 @@ SIGNATURE = b"\x89PNG\r\n\x1a\n"
 XMP_KEYWORD = "XML:com.adobe.xmp"
 _ALPHA_COLOUR_TYPES = (4, 6)  # grey+alpha, RGBA
 _MAX_CHUNK = 2**31 - 1  # the spec's limit on a chunk length
+_TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
 
 
-def read_png(data: bytes) -> tuple[ImageContainer, bool]:
+def read_png(data: bytes | Source) -> tuple[ImageContainer, bool]:
     """The container and whether its pixels carry an alpha channel.
 
     Raises:
         UnreadableFile: no IHDR, a chunk cut off before the image data is complete, or no IDAT.
     """
-    n = len(data)
-    if n >= 16 and data[12:16] != b"IHDR":
-        raise UnreadableFile(f"corrupt PNG: first chunk is {_name(data[12:16])}, not IHDR")
-    length = struct.unpack_from(">I", data, 8)[0] if n >= 12 else 13
+    src = data if isinstance(data, Source) else Source.from_bytes(data)
+    n = src.size
+    head = src.read(0, 33)
+    if n >= 16 and head[12:16] != b"IHDR":
+        raise UnreadableFile(f"corrupt PNG: first chunk is {_name(head[12:16])}, not IHDR")
+    length = struct.unpack_from(">I", head, 8)[0] if n >= 12 else 13
     if length < 13:
         raise UnreadableFile(f"corrupt PNG: IHDR chunk is {length} bytes, not 13")
     if 8 + 12 + length > n:
         raise UnreadableFile(f"truncated PNG: chunk IHDR runs past end of file ({n} bytes)")
-    width, height = struct.unpack_from(">II", data, 16)
-    colour_type = data[25]
+    width, height = struct.unpack_from(">II", head, 16)
+    colour_type = head[25]
     container = ImageContainer(format="png", width=width, height=height)
     if width == 0 or height == 0:
         raise UnreadableFile(f"corrupt PNG: image size {width}x{height}")
     seen_idat = idat_done = False
     pos = 8 + 12 + length
+    read, unpack_from = src.read, struct.unpack_from
+    held_bytes = src.head
+    held, held_view = len(held_bytes), memoryview(held_bytes)
     while True:
         if pos + 8 > n:
             if idat_done:
                 break  # cut in the trailing chunks: the image itself is whole
             where = "inside the image data" if seen_idat else "before the image data"
             raise UnreadableFile(f"truncated PNG: file ends {where} (no IEND, {n} bytes)")
-        length, kind = struct.unpack_from(">I4s", data, pos)
+        if pos + 8 <= held:  # in the bytes already at hand (all of them, on the bytes path)
+            length, kind = unpack_from(">I4s", held_bytes, pos)
+        else:
+            length, kind = struct.unpack(">I4s", read(pos, 8))
         body = pos + 8
         if not kind.isalpha() or length > _MAX_CHUNK:
             if idat_done:
@@ -65,10 +76,13 @@ def read_png(data: bytes) -> tuple[ImageContainer, bool]:
             idat_done = True
         if kind == b"IEND":
             break
-        if kind in (b"tEXt", b"zTXt", b"iTXt"):
-            _read_text(container, kind, memoryview(data)[body : body + length])
+        if kind in _TEXT_CHUNKS:
+            if body + length <= held:
+                _read_text(container, kind, held_view[body : body + length])
+            else:
+                _read_text(container, kind, memoryview(read(body, length)))
         elif kind == b"eXIf":
-            exif = read_exif(data, body, body + length)
+            exif = read_exif(read(body, length))
             for key, value in exif.text.items():
                 container.text.setdefault(key, value)
             container.exif_datetime_original = exif.datetime_original

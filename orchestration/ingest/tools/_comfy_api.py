@@ -54,6 +54,8 @@ def _is_sampler(graph: Graph, node_id: str) -> bool:
 
 def _final_sampler(graph: Graph, samplers: list[str]) -> str:
     """The first sampler no other sampler consumes, preferring one that reaches a Save node."""
+    if len(samplers) == 1:
+        return samplers[0]  # what follows can only choose among several
     sampler_set = set(samplers)
     upstream: set[str] = set()
     for sampler in samplers:
@@ -74,7 +76,7 @@ def _final_sampler(graph: Graph, samplers: list[str]) -> str:
 def _first_pass(graph: Graph, sampler: str, sampler_set: set[str]) -> str:
     """Walk latent inputs back from ``sampler`` to the pass that started from noise."""
     current, seen = sampler, {sampler}
-    while True:
+    while len(sampler_set) > 1:
         starts = [t for _, t in graph.links(current, _LATENT_KEYS)]
         reached = graph.walk(starts, stop=sampler_set.__contains__)
         previous = next((n for n in reached if n in sampler_set and n not in seen), None)
@@ -82,6 +84,7 @@ def _first_pass(graph: Graph, sampler: str, sampler_set: set[str]) -> str:
             return current
         seen.add(previous)
         current = previous
+    return current
 
 
 def _companion(

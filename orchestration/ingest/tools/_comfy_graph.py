@@ -32,6 +32,7 @@ class Graph:
                     "title": _title(node),
                 }
         self.budget = STEP_BUDGET
+        self._links: dict[str, dict[str, str]] = {}  # node id -> {input name: target id}
 
     def class_type(self, node_id: str) -> str:
         """The node's class_type, or '' for a dangling reference."""
@@ -59,12 +60,20 @@ class Graph:
 
     def links(self, node_id: str, keys: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
         """(input name, target node id) for the node's link inputs that point at existing nodes."""
-        inputs = self.inputs(node_id)
-        names = inputs.keys() if keys is None else [k for k in keys if k in inputs]
-        for name in names:
-            link = as_link(inputs[name])
-            if link is not None and link[0] in self.nodes:
-                yield name, link[0]
+        targets = self._links.get(node_id)
+        if targets is None:  # each node's inputs are read once, however many walks pass by
+            targets = {}
+            for name, value in self.inputs(node_id).items():
+                link = as_link(value)
+                if link is not None and link[0] in self.nodes:
+                    targets[name] = link[0]
+            self._links[node_id] = targets
+        if keys is None:
+            yield from targets.items()
+        else:
+            for name in keys:
+                if name in targets:
+                    yield name, targets[name]
 
     def walk(
         self,

@@ -10,6 +10,7 @@ RuinedFooocus writes its own JSON (Prompt, Negative, cfg, sampler_name, base_mod
 
 from __future__ import annotations
 
+import ast
 import importlib
 import re
 from typing import Any
@@ -19,6 +20,7 @@ from orchestration.ingest.tools import _coerce as co
 
 TOOL = "fooocus"
 RUINED_TOOL = "ruinedfooocus"
+_MAX_LIST = 100_000  # characters of a list repr worth evaluating
 _A1111_VERSION = re.compile(r"(?:^|[,\n])\s*Version:\s*Fooocus", re.IGNORECASE)
 
 
@@ -29,7 +31,10 @@ def parse(c: ImageContainer) -> GenerationMeta | None:
         FileRejected: Fooocus-marked metadata that holds no prompt and no parameters.
     """
     raw = co.get_ci(c.text, "parameters")
-    scheme = (co.to_text(co.get_ci(c.text, "fooocus_scheme")) or "").casefold()
+    scheme_value = co.get_ci(c.text, "fooocus_scheme")
+    if scheme_value is None and not _may_be_fooocus(raw):
+        return None  # the common case (other tools' files): decided without parsing anything
+    scheme = (co.to_text(scheme_value) or "").casefold()
     data = co.load_json_object(raw)
     meta: GenerationMeta | None = None
     if data is not None and _is_ruined(data):
@@ -43,6 +48,18 @@ def parse(c: ImageContainer) -> GenerationMeta | None:
     if meta is not None and not co.has_generation_data(meta):
         raise FileRejected(f"{meta.tool} metadata without prompt or parameters")
     return meta
+
+
+def _may_be_fooocus(raw: object) -> bool:
+    """Whether unmarked ``parameters`` could be Fooocus's, decided without parsing.
+
+    That needs a JSON object (``load_json`` allows a few bytes before the brace) or text that
+    names Fooocus (as ``Version: Fooocus`` does).
+    """
+    if not isinstance(raw, str):
+        return False
+    lead = raw.lstrip().lstrip("\x00").lstrip()[:17]
+    return "{" in lead or "fooocus" in raw.casefold()
 
 
 def _is_ruined(data: dict[str, Any]) -> bool:
@@ -63,7 +80,8 @@ def _fooocus(data: dict[str, Any]) -> GenerationMeta:
     meta = GenerationMeta(
         tool=TOOL,
         prompt=co.to_text(co.get_ci(data, "prompt")),
-        negative_prompt=co.to_text(co.get_ci(data, "negative_prompt")),
+        negative_prompt=co.to_text(co.get_ci(data, "negative_prompt"))
+        or _prompt_list(co.get_ci(data, "full_negative_prompt")),
         seed=co.to_seed(co.get_ci(data, "seed")),
         steps=co.to_steps(co.get_ci(data, "steps")),
         cfg_scale=co.to_cfg(co.get_ci(data, "guidance_scale")),
@@ -78,6 +96,23 @@ def _fooocus(data: dict[str, Any]) -> GenerationMeta:
         if value is not None and value != "None":
             meta.extra[key] = value
     return meta
+
+
+def _prompt_list(value: object) -> str | None:
+    """Fooocus's ``full_negative_prompt``, the parts joined with ", ".
+
+    It is a list of prompt parts, or that list's Python repr (``"['a', 'b']"``, as Fooocus 2.4
+    writes it).
+    """
+    if isinstance(value, str) and value.lstrip().startswith("[") and len(value) <= _MAX_LIST:
+        try:
+            value = ast.literal_eval(value.strip())
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return co.to_text(value)
+    if isinstance(value, (list, tuple)):
+        parts = [co.to_text(part) for part in value]
+        return ", ".join(p for p in parts if p) or None
+    return co.to_text(value)
 
 
 def _ruined(data: dict[str, Any]) -> GenerationMeta:

@@ -17,6 +17,7 @@ from orchestration.ingest.tools import _coerce as co
 
 TOOL = "novelai"
 _SOURCE = re.compile(r"^(.*?)\s+([0-9A-F]{8})$")
+_MARK_KEYS = frozenset({"software", "source", "exif:software"})
 _FIELDS = ("Title", "Description", "Software", "Source", "Comment", "Generation time")
 
 
@@ -26,6 +27,8 @@ def parse(c: ImageContainer) -> GenerationMeta | None:
     Raises:
         FileRejected: marked as NovelAI but carrying neither parameters nor a prompt.
     """
+    if not _may_be_novelai(c.text):
+        return None  # the common case (other tools' files): decided without parsing anything
     fields = _fields(c.text)
     if not _is_novelai(fields):
         return None
@@ -55,6 +58,21 @@ def parse(c: ImageContainer) -> GenerationMeta | None:
     if not co.has_generation_data(meta):
         raise FileRejected("NovelAI image without generation parameters or prompt")
     return meta
+
+
+def _may_be_novelai(text: dict[str, str]) -> bool:
+    """Whether a Software/Source field that ``_is_novelai`` accepts could be present.
+
+    "novelai" must occur in one of those values, or in the UserComment that may pack them as JSON.
+    """
+    packed = text.get("exif:UserComment")
+    if packed is not None and ("novelai" in packed.casefold() or "\\u" in packed):
+        return True  # (a JSON \u escape could spell the name: let the full check decide)
+    return any(
+        "novelai" in value.casefold()
+        for key, value in text.items()
+        if isinstance(value, str) and key.casefold() in _MARK_KEYS
+    )
 
 
 def _fields(text: dict[str, str]) -> dict[str, str]:

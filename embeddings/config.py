@@ -1,0 +1,57 @@
+"""What an encoder is asked to be: plain, frozen settings that resources translate into."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+PIXEL_SIGNATURE_ID = "pixel-signature-v1"
+AUTO = "auto"
+# `auto` tries the most common open CLIP, offline only; see `weights.choose_image_model`.
+AUTO_CLIP_MODEL = "ViT-B-32"
+AUTO_CLIP_PRETRAINED = "laion2b_s34b_b79k"
+DEFAULT_TEXT_MODEL = "all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True, slots=True)
+class ImageEncoderConfig:
+    """How to embed images.
+
+    ``model`` is ``auto``, ``pixel-signature-v1``, an open_clip model name (``ViT-B-32``) or
+    ``local-dir:<folder>``. A named CLIP model needs weights: ``pretrained`` (a tag found in the
+    local cache), ``checkpoint_path`` (a state-dict file) or the local-dir folder. Downloads
+    happen only with ``allow_download``, so a run never fetches gigabytes by surprise.
+    """
+
+    model: str = AUTO
+    pretrained: str | None = None
+    checkpoint_path: str | None = None
+    device: str = AUTO
+    batch_size: int = 64
+    num_workers: int | None = None
+    precision: str = AUTO
+    allow_download: bool = False
+    cache_dir: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TextEncoderConfig:
+    """How to embed prompts: a sentence-transformers model name or local path."""
+
+    model: str = DEFAULT_TEXT_MODEL
+    device: str = AUTO
+    batch_size: int = 64
+
+
+def safe_id(text: str) -> str:
+    """A model id that is also a safe directory name (``model=<id>`` in the lake)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "model"
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` → ``cuda`` when a GPU is visible, else ``cpu``; anything else is kept."""
+    if device != AUTO:
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"

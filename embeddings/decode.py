@@ -1,0 +1,88 @@
+"""Reading and decoding images inside DataLoader workers, at the size the model needs.
+
+Decoding is the CPU half of image embedding, and on a GPU the expensive half: a 1024² PNG takes
+longer to inflate than ViT-B/32 takes to embed it. So it runs in worker processes, JPEGs use
+Pillow's draft mode (the DCT decodes at 1/2, 1/4 or 1/8 scale, never below the model's input),
+and each worker can check the bytes against the content hash recorded at ingest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image
+
+
+@dataclass(frozen=True, slots=True)
+class ZipMember:
+    """An image inside a zip archive, opened by the worker that decodes it (random access)."""
+
+    archive: str
+    name: str
+
+
+ImageRef = str | os.PathLike[str] | bytes | ZipMember
+"""A file path, raw bytes (e.g. from a streamed tar) or a zip member."""
+
+_OPEN_ZIPS: dict[str, zipfile.ZipFile] = {}  # per worker process: one handle per archive
+
+
+def read_ref(ref: ImageRef) -> bytes:
+    """The encoded bytes behind a reference."""
+    if isinstance(ref, bytes):
+        return ref
+    if isinstance(ref, ZipMember):
+        zf = _OPEN_ZIPS.get(ref.archive)
+        if zf is None:
+            zf = _OPEN_ZIPS[ref.archive] = zipfile.ZipFile(ref.archive)
+        return zf.read(ref.name)
+    with open(ref, "rb") as fh:
+        return fh.read()
+
+
+def decode(data: bytes, draft_size: int) -> Image.Image:
+    """Decode to RGB; JPEGs at the smallest DCT scale that still covers ``draft_size``."""
+    image = Image.open(io.BytesIO(data))
+    if image.format == "JPEG":
+        image.draft("RGB", (draft_size, draft_size))
+    return image.convert("RGB")
+
+
+class ImageDataset:
+    """Map-style dataset: item ``i`` is ``(i, tensor, error)``; error is ``""`` on success.
+
+    A file that cannot be read or decoded yields a zero placeholder and its error, so one bad
+    file does not stop a shard; the caller drops it and reports it, it is never embedded.
+    """
+
+    def __init__(
+        self,
+        refs: Sequence[ImageRef],
+        transform: Callable[[Image.Image], Any],
+        draft_size: int,
+        placeholder: Callable[[], Any],
+        hashes: Sequence[str] | None = None,
+    ) -> None:
+        self.refs = refs
+        self.transform = transform
+        self.draft_size = draft_size
+        self.placeholder = placeholder
+        self.hashes = hashes
+
+    def __len__(self) -> int:
+        return len(self.refs)
+
+    def __getitem__(self, index: int) -> tuple[int, Any, str]:
+        try:
+            data = read_ref(self.refs[index])
+            if self.hashes is not None and hashlib.sha256(data).hexdigest() != self.hashes[index]:
+                raise ValueError("file changed since ingest (content hash differs)")
+            return index, self.transform(decode(data, self.draft_size)), ""
+        except Exception as exc:  # reported per image by the caller; never embedded
+            return index, self.placeholder(), f"{type(exc).__name__}: {exc}"

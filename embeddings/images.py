@@ -1,0 +1,178 @@
+"""Image encoder: open_clip (or the pixel signature) behind one batched DataLoader pipeline.
+
+Usage: ``encoder = load_image_encoder(ImageEncoderConfig(...))`` then
+``encoder.embed(paths_or_bytes)``. Worker processes decode and preprocess while the main process
+runs the model, so the accelerator never waits on one CPU core; the GPU idiom follows the
+open_clip README (``eval``, ``inference_mode``, autocast on CUDA only, normalised features).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torch.utils.data import DataLoader
+
+from embeddings import pixel_signature
+from embeddings.config import AUTO, ImageEncoderConfig, resolve_device
+from embeddings.decode import ImageDataset, ImageRef
+from embeddings.weights import ImageModelChoice, choose_image_model
+
+log = logging.getLogger(__name__)
+
+PRECISIONS = (AUTO, "fp32", "fp16", "bf16")
+
+
+@dataclass(slots=True)
+class ImageEmbeddings:
+    """Vectors for the images that decoded (``indices`` into the input), errors for the rest."""
+
+    indices: np.ndarray
+    vectors: np.ndarray
+    errors: dict[int, str] = field(default_factory=dict)
+
+
+def _pixel_transform(image: Image.Image) -> torch.Tensor:
+    return torch.from_numpy(pixel_signature.pixel_signature(image))
+
+
+def default_workers() -> int:
+    """One decode worker per core, at most 8: the main process mostly waits on the device."""
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+class ImageEncoder:
+    """A loaded image model; ``embed`` returns L2-normalised float32 vectors."""
+
+    def __init__(
+        self,
+        choice: ImageModelChoice,
+        cfg: ImageEncoderConfig,
+        transform: Callable[[Image.Image], torch.Tensor],
+        input_hw: tuple[int, int],
+        dim: int,
+        module: torch.nn.Module | None = None,
+    ) -> None:
+        self.choice = choice
+        self.cfg = cfg
+        self.transform = transform
+        self.input_hw = input_hw
+        self.dim = dim
+        self.module = module
+        self.batch_size = cfg.batch_size
+        self.num_workers = default_workers() if cfg.num_workers is None else cfg.num_workers
+        if cfg.precision not in PRECISIONS:
+            raise ValueError(f"precision {cfg.precision!r} is not one of {', '.join(PRECISIONS)}")
+        self.device = "cpu"
+        self.to(resolve_device(cfg.device))
+
+    @property
+    def model_id(self) -> str:
+        """Stored with every vector; vectors of two model ids are never compared."""
+        return self.choice.model_id
+
+    def to(self, device: str) -> ImageEncoder:
+        """Move the model (if any) to ``device``; on a multi-GPU host each run takes its own."""
+        if self.module is not None:  # the pixel signature is computed in the decode workers
+            self.module.to(device)
+            self.device = device
+        return self
+
+    @property
+    def precision(self) -> str:
+        """``fp32`` on CPU; ``bf16`` or ``fp16`` autocast on CUDA (config ``precision``)."""
+        if not self.device.startswith("cuda") or self.module is None:
+            return "fp32"
+        if self.cfg.precision != AUTO:
+            return self.cfg.precision
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+
+    def _autocast(self) -> contextlib.AbstractContextManager[Any]:
+        dtypes = {"bf16": torch.bfloat16, "fp16": torch.float16}
+        if self.precision not in dtypes:
+            return contextlib.nullcontext()
+        return torch.autocast("cuda", dtype=dtypes[self.precision])
+
+    def _placeholder(self) -> torch.Tensor:
+        if self.module is None:
+            return torch.zeros(self.dim)
+        return torch.zeros(3, *self.input_hw)
+
+    def embed(
+        self,
+        refs: Sequence[ImageRef],
+        hashes: Sequence[str] | None = None,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> ImageEmbeddings:
+        """Embed ``refs`` in order; ``hashes`` (sha256 hex) are verified when given."""
+        dataset = ImageDataset(refs, self.transform, max(self.input_hw), self._placeholder, hashes)
+        workers = self.num_workers if len(refs) > self.batch_size else 0
+        loader = DataLoader(
+            dataset,  # type: ignore[arg-type] - map-style: __len__ and __getitem__
+            batch_size=self.batch_size,
+            num_workers=workers,
+            pin_memory=self.device.startswith("cuda"),
+            prefetch_factor=4 if workers else None,
+        )
+        indices, vectors, errors = [], [], {}
+        with torch.inference_mode():
+            for index, batch, error in loader:
+                ok = torch.tensor([not e for e in error], dtype=torch.bool)
+                errors.update({int(i): e for i, e in zip(index, error, strict=True) if e})
+                if ok.any():
+                    vectors.append(self._forward(batch[ok]))
+                    indices.append(index[ok].numpy())
+                if on_batch is not None:
+                    on_batch(len(index))
+        if not vectors:
+            empty = np.empty((0, self.dim), np.float32)
+            return ImageEmbeddings(np.empty(0, np.int64), empty, errors)
+        return ImageEmbeddings(np.concatenate(indices), np.concatenate(vectors), errors)
+
+    def _forward(self, batch: torch.Tensor) -> np.ndarray:
+        if self.module is None:
+            features = batch
+        else:
+            with self._autocast():
+                features = self.module.encode_image(batch.to(self.device, non_blocking=True))
+        return F.normalize(features.float(), dim=-1).cpu().numpy().astype(np.float32)
+
+
+def load_image_encoder(
+    cfg: ImageEncoderConfig, choice: ImageModelChoice | None = None
+) -> ImageEncoder:
+    """Load the configured model once; ``auto`` logs loudly when it falls back to pixels."""
+    choice = choice or choose_image_model(cfg)
+    if choice.kind == "pixel":
+        log.warning("image model: %s (%s)", choice.model_id, choice.reason)
+        return ImageEncoder(
+            choice, cfg, _pixel_transform, (pixel_signature.DRAFT_SIZE,) * 2, pixel_signature.DIM
+        )
+    import open_clip
+
+    pp = choice.pretrained_cfg
+    model, preprocess = open_clip.create_model_from_pretrained(
+        choice.model_name,
+        pretrained=choice.weights,
+        image_mean=pp.get("mean"),
+        image_std=pp.get("std"),
+        image_interpolation=pp.get("interpolation"),
+        image_resize_mode=pp.get("resize_mode"),
+        force_quick_gelu=bool(pp.get("quick_gelu", False)),
+        cache_dir=cfg.cache_dir,
+    )  # require_pretrained: raises rather than embedding with random weights
+    model.eval()
+    size = model.visual.preprocess_cfg["size"]
+    hw = (int(size[0]), int(size[-1])) if isinstance(size, tuple | list) else (int(size),) * 2
+    with torch.inference_mode():  # the embedding width, whatever the vision tower
+        dim = int(model.encode_image(torch.zeros(1, 3, *hw)).shape[-1])
+    log.info("image model: %s (%s)", choice.model_id, choice.reason)
+    return ImageEncoder(choice, cfg, preprocess, hw, dim, module=model)

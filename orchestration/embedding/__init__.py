@@ -1,0 +1,1 @@
+"""Plain-Python jobs behind the embedding assets: shards, locating images, devices, progress."""

@@ -1,0 +1,240 @@
+"""dbt builds of the session-signal models over a tiny lake, run through the dbt CLI.
+
+Part A holds two sessions of ann 50 minutes apart and a log session of bob; part B adds a
+generation at 10:35 that fills ann's gap (both sides within 30 minutes), so an incremental run
+must merge her two sessions. The incremental warehouse must equal a full refresh of A+B.
+"""
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.warehouse.lake_fixture import content_hash, generation, write_archive, write_vectors
+
+DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+E1, E2, E3 = [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.6, 0.8, 0.0]
+
+PART_A = [
+    # ann, session 1: cfg swept 5 → 6 → 7 on one prompt, seed kept.
+    generation(
+        "a1",
+        "ann",
+        0,
+        "castle on a hill",
+        seed=1,
+        steps=20,
+        cfg_scale=5.0,
+        width=512,
+        height=512,
+        sampler="euler",
+    ),
+    generation(
+        "a2",
+        "ann",
+        5,
+        "castle on a hill",
+        seed=1,
+        steps=20,
+        cfg_scale=6.0,
+        width=512,
+        height=512,
+        sampler="euler",
+    ),
+    generation(
+        "a3",
+        "ann",
+        10,
+        "castle on a hill",
+        seed=1,
+        steps=20,
+        cfg_scale=7.0,
+        width=512,
+        height=512,
+        sampler="euler",
+    ),
+    # ann, session 2, 50 minutes later: a new idea.
+    generation(
+        "a5",
+        "ann",
+        60,
+        "portrait of a robot",
+        seed=9,
+        steps=30,
+        cfg_scale=7.0,
+        width=512,
+        height=768,
+        sampler="ddim",
+    ),
+    generation(
+        "a6",
+        "ann",
+        65,
+        "portrait of a robot, oil",
+        seed=9,
+        steps=30,
+        cfg_scale=7.0,
+        width=512,
+        height=768,
+        sampler="ddim",
+    ),
+    # bob: a log, no images, no parameters.
+    generation("b1", "bob", 0, "a red fox", image=False),
+    generation("b2", "bob", 3, "a red fox in snow", image=False),
+]
+PART_B = [
+    generation(
+        "a4",
+        "ann",
+        35,
+        "castle on a hill at night",
+        seed=1,
+        steps=20,
+        cfg_scale=7.0,
+        width=512,
+        height=512,
+        sampler="euler",
+    ),
+    generation("b3", "bob", 6, "a red fox in snow", image=False),
+]
+IMAGE_VECTORS_A = {
+    content_hash(g): v for g, v in [("a1", E1), ("a2", E1), ("a3", E3), ("a5", E2), ("a6", E2)]
+}
+PROMPT_VECTORS_A = {
+    "castle on a hill": E1,
+    "portrait of a robot": E2,
+    "portrait of a robot, oil": E2,
+    "a red fox": E3,
+    "a red fox in snow": E3,
+}
+
+
+def dbt(command: list[str], lake: Path, warehouse: Path, tmp: Path) -> None:
+    dbt_bin = Path(sys.executable).parent / "dbt"
+    vars_ = {"lake_dir": lake.as_posix(), "warehouse_path": warehouse.as_posix()}
+    result = subprocess.run(
+        [
+            str(dbt_bin),
+            *command,
+            "--profiles-dir",
+            ".",
+            "--vars",
+            json.dumps(vars_),
+            "--target-path",
+            str(tmp / "target"),
+            "--log-path",
+            str(tmp / "logs"),
+        ],
+        cwd=DBT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+
+
+def tables(warehouse: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        names = [
+            r[0]
+            for r in con.sql(
+                "select table_name from information_schema.tables where table_schema = 'main'"
+            ).fetchall()
+        ]
+        return {n: sorted(con.sql(f"select * from {n}").fetchall(), key=repr) for n in names}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    tmp = tmp_path_factory.mktemp("warehouse")
+    lake, incremental, full = tmp / "lake", tmp / "incremental.duckdb", tmp / "full.duckdb"
+    write_archive(lake, "a", PART_A)
+    write_vectors(lake, "image_embeddings", "clip", "a", IMAGE_VECTORS_A)
+    # A second image model with fewer vectors: never mixed in, never selected by default.
+    write_vectors(lake, "image_embeddings", "pixels", "a", {content_hash("a1"): E2})
+    write_vectors(lake, "prompt_embeddings", "minilm", "a", PROMPT_VECTORS_A)
+    dbt(["build"], lake, incremental, tmp)
+
+    write_archive(lake, "b", PART_B)
+    write_vectors(lake, "image_embeddings", "clip", "b", {content_hash("a4"): E2})
+    write_vectors(lake, "prompt_embeddings", "minilm", "b", {"castle on a hill at night": E3})
+    dbt(["build"], lake, incremental, tmp)
+    dbt(["run", "--full-refresh"], lake, full, tmp)
+    return {"incremental": incremental, "full": full}
+
+
+def test_incremental_run_equals_full_refresh(built: dict[str, Path]) -> None:
+    incremental, full = tables(built["incremental"]), tables(built["full"])
+    assert incremental.keys() == full.keys()
+    for name in full:
+        assert incremental[name] == full[name], name
+
+
+def test_gap_filler_merges_two_sessions(built: dict[str, Path]) -> None:
+    with duckdb.connect(str(built["incremental"]), read_only=True) as con:
+        sessions = con.sql("select artist, n_generations from sessions order by artist").fetchall()
+        assert sessions == [("ann", 6), ("bob", 3)]
+        (stale,) = con.sql(
+            "select count(*) from int_generation_pairs_compared where session_id not in "
+            "(select session_id from sessions)"
+        ).fetchone()
+        assert stale == 0
+
+
+def test_parameter_trajectory_reads_the_cfg_sweep(built: dict[str, Path]) -> None:
+    with duckdb.connect(str(built["incremental"]), read_only=True) as con:
+        row = con.sql(
+            "select swept_values, n_changes, direction, is_monotone_sweep, first_value, "
+            "last_value, sweep_prompt from parameter_trajectories t "
+            "join sessions s using (session_id) "
+            "where s.artist = 'ann' and parameter = 'cfg_scale'"
+        ).fetchone()
+    assert row == (["5.0", "6.0", "7.0"], 2, "rising", True, "5.0", "7.0", "castle on a hill")
+
+
+def test_pairs_use_one_image_model_and_series_flags_the_pivot(built: dict[str, Path]) -> None:
+    with duckdb.connect(str(built["incremental"]), read_only=True) as con:
+        pairs = dict(
+            con.sql(
+                "select generation_id, image_similarity from generation_pairs where artist = 'ann'"
+            ).fetchall()
+        )
+        models = {
+            r[0]
+            for r in con.sql(
+                "select distinct image_model_id from generation_pairs "
+                "where image_model_id is not null"
+            ).fetchall()
+        }
+        pivots = con.sql(
+            "select position from similarity_series where is_candidate_pivot "
+            "and session_id in (select session_id from sessions where artist = 'ann')"
+        ).fetchall()
+    assert models == {"clip"}
+    assert pairs["a2"] == pytest.approx(1.0)  # E1 · E1, not the pixels model's E2
+    assert pairs["a3"] == pytest.approx(0.6)
+    assert pairs["a4"] == pytest.approx(0.8)
+    assert pairs["a5"] == pytest.approx(1.0)
+    assert (5,) in pivots  # a5: prompt and image jump to the robot
+
+
+def test_session_features_say_which_signals_to_trust(built: dict[str, Path]) -> None:
+    with duckdb.connect(str(built["incremental"]), read_only=True) as con:
+        rows = {
+            r[0]: r[1:]
+            for r in con.sql(
+                "select artist, n_generations, n_distinct_prompts, n_distinct_concepts, "
+                "has_image_signal, has_parameter_signal, has_prompt_signal, tool_mix, "
+                "duration_seconds from session_features"
+            ).fetchall()
+        }
+    ann, bob = rows["ann"], rows["bob"]
+    assert ann[:3] == (6, 4, 2)
+    assert ann[3:6] == (True, True, True)
+    assert ann[6] == "a1111: 6"
+    assert math.isclose(ann[7], 65 * 60)
+    assert bob[3:6] == (False, False, True)
