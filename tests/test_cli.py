@@ -1,0 +1,81 @@
+"""The commands a person types: ingest a log, query it, rerun with nothing to do."""
+
+from pathlib import Path
+
+import polars as pl
+from click.testing import CliRunner
+
+from orchestration.cli import main
+
+
+def _log(path: Path) -> Path:
+    rows = [
+        {
+            "prompt": f"castle {i // 3}",
+            "seed": str(i),
+            "step": "30",
+            "cfg": "7",
+            "sampler": "k_lms",
+            "width": "512",
+            "height": "512",
+            "user_name": "ada",
+            "timestamp": f"2022-08-13 20:{i:02d}:00+00:00",
+        }
+        for i in range(6)
+    ] + [
+        {
+            "prompt": "later",
+            "seed": "9",
+            "step": "30",
+            "cfg": "7",
+            "sampler": "k_lms",
+            "width": "512",
+            "height": "512",
+            "user_name": "ada",
+            "timestamp": "2022-08-13 23:00:00+00:00",
+        }
+    ]
+    pl.DataFrame(rows).write_csv(path)
+    return path
+
+
+def test_ingest_sql_and_idempotent_run(tmp_path: Path, monkeypatch) -> None:
+    runner = CliRunner()
+    data = tmp_path / "data"
+    # The CLI exports both for the processes it starts; restore them after the test.
+    monkeypatch.setenv("CREATIVE_SESSIONS_DATA", str(data))
+    monkeypatch.setenv("DAGSTER_HOME", str(data / "dagster"))
+    log = _log(tmp_path / "mylog.csv")
+    result = runner.invoke(main, ["--data-dir", str(data), "ingest", str(log)])
+    assert result.exit_code == 0, result.output
+    assert "registered log" in result.output and "ingesting" in result.output
+    assert "1 artists, 2 sessions, 7 generations" in result.output
+    assert str(data / "warehouse.duckdb") in result.output
+
+    result = runner.invoke(
+        main,
+        [
+            "--data-dir",
+            str(data),
+            "sql",
+            "select artist, n_generations from sessions order by started_at",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "ada" in result.output and "6" in result.output
+
+    result = runner.invoke(main, ["--data-dir", str(data), "run"])
+    assert result.exit_code == 0, result.output
+    assert "up to date" in result.output and "ingesting" not in result.output
+
+
+def test_clear_errors(tmp_path: Path, monkeypatch) -> None:
+    runner = CliRunner()
+    data = tmp_path / "data"
+    monkeypatch.setenv("CREATIVE_SESSIONS_DATA", str(data))
+    result = runner.invoke(main, ["--data-dir", str(data), "sql", "select 1"])
+    assert result.exit_code != 0 and "no warehouse" in result.output
+    bad = tmp_path / "x.rar"
+    bad.write_bytes(b"")
+    result = runner.invoke(main, ["--data-dir", str(data), "ingest", str(bad)])
+    assert result.exit_code != 0 and "not a folder, .zip" in result.output
