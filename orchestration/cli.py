@@ -48,6 +48,17 @@ def _context(data_dir: Path):
     return build_definitions(str(data_dir)), local_instance(data_dir)
 
 
+def _invocation(data_dir: Path) -> str:
+    """How this CLI was started, so printed commands can be pasted (e.g. `.venv/bin/...`)."""
+    script = Path(sys.argv[0])
+    command = "creative-sessions"
+    if script.name == command and script.exists():
+        command = os.path.relpath(script)
+    if data_dir != Path("data").resolve():
+        command += f" --data-dir {data_dir}"
+    return command
+
+
 def _run_and_report(data_dir: Path, *, force_warehouse: bool = False) -> None:
     from orchestration.runner import run_stale
     from orchestration.summary import render_summary
@@ -59,7 +70,7 @@ def _run_and_report(data_dir: Path, *, force_warehouse: bool = False) -> None:
     warehouse = defs.resources["paths"].warehouse_path
     if warehouse.exists():
         click.echo("")
-        click.echo(render_summary(warehouse))
+        click.echo(render_summary(warehouse, command=_invocation(data_dir)))
 
 
 @main.command()

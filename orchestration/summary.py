@@ -35,8 +35,10 @@ def _span(started, ended) -> str:
     return f"{started:%Y-%m-%d %H:%M}–{end} UTC ({minutes:.0f} min)"
 
 
-def render_summary(warehouse_path: Path, max_artists: int = 12) -> str:
-    """A plain-text summary of the warehouse, read-only."""
+def render_summary(
+    warehouse_path: Path, max_artists: int = 12, command: str = "creative-sessions"
+) -> str:
+    """A plain-text summary of the warehouse, read-only; ``command`` is how the CLI was run."""
     con = duckdb.connect(str(warehouse_path), read_only=True)
     try:
         artists = con.sql(
@@ -81,5 +83,5 @@ def render_summary(warehouse_path: Path, max_artists: int = 12) -> str:
     lines += ["", f"Warehouse: {warehouse_path}", "Try:"]
     for title, query in example_queries(artists[0][0] if artists else "artist"):
         lines.append(f"  # {title}")
-        lines.append(f'  creative-sessions sql "{query}"')
+        lines.append(f'  {command} sql "{query}"')
     return "\n".join(lines)
