@@ -48,10 +48,15 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
     if any(p.stat().st_mtime > built for p in sources):
         subprocess.run(
             [
-                dbt_executable(), "parse", "--quiet",
-                "--project-dir", str(project.project_dir),
-                "--profiles-dir", str(project.profiles_dir),
-                "--target-path", str(project.target_path),
+                dbt_executable(),
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(project.project_dir),
+                "--profiles-dir",
+                str(project.profiles_dir),
+                "--target-path",
+                str(project.target_path),
             ],
             check=True,
             cwd=project.project_dir,

@@ -37,10 +37,25 @@ if TYPE_CHECKING:
 
 _HOMES = {
     "archive": ("SampleArchiveEntry", "SampleManifest", "build_sample_archive"),
-    "plans": ("LOG_PROFILES", "PHASE_INTENTS", "SAMPLE_PROFILES", "SESSION_INTENTS",
-              "ArtistProfile", "PhaseSpec", "SessionPlan", "random_profile"),
-    "scenarios": ("ArtistScenario", "SampleGeneration", "SamplePhase", "SampleSession",
-                  "generate_artist", "generate_artists", "generate_log_users"),
+    "plans": (
+        "LOG_PROFILES",
+        "PHASE_INTENTS",
+        "SAMPLE_PROFILES",
+        "SESSION_INTENTS",
+        "ArtistProfile",
+        "PhaseSpec",
+        "SessionPlan",
+        "random_profile",
+    ),
+    "scenarios": (
+        "ArtistScenario",
+        "SampleGeneration",
+        "SamplePhase",
+        "SampleSession",
+        "generate_artist",
+        "generate_artists",
+        "generate_log_users",
+    ),
 }
 _MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
 

@@ -45,8 +45,19 @@ from orchestration.sample.scenarios import (
 ArchiveKind = Literal["folder", "zip", "tar", "log"]
 GROUND_TRUTH = "ground_truth.parquet"
 MANIFEST = "manifest.json"
-LOG_COLUMNS = ("prompt", "seed", "step", "cfg", "sampler", "width", "height", "user_name",
-               "timestamp", "image_nsfw", "prompt_nsfw")
+LOG_COLUMNS = (
+    "prompt",
+    "seed",
+    "step",
+    "cfg",
+    "sampler",
+    "width",
+    "height",
+    "user_name",
+    "timestamp",
+    "image_nsfw",
+    "prompt_nsfw",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +86,10 @@ class SampleManifest:
         return cls(
             root=root,
             seed=raw["seed"],
-            archives=[SampleArchiveEntry(root / a["path"], a["artist"], a["kind"])
-                      for a in raw["archives"]],
+            archives=[
+                SampleArchiveEntry(root / a["path"], a["artist"], a["kind"])
+                for a in raw["archives"]
+            ],
             ground_truth_path=root / raw["ground_truth"],
         )
 
@@ -112,43 +125,63 @@ def build_sample_archive(dest: Path, *, seed: int = 7) -> SampleManifest:
     log_name, log_owner = _LOG
     rows.extend(_write_log(dest / log_name, log_users, rng))
     entries.append(SampleArchiveEntry(dest / log_name, log_owner, "log"))
-    pq.write_table(pa.Table.from_pylist(rows, schema=GROUND_TRUTH_SCHEMA), dest / GROUND_TRUTH,
-                   compression="zstd")
+    pq.write_table(
+        pa.Table.from_pylist(rows, schema=GROUND_TRUTH_SCHEMA),
+        dest / GROUND_TRUTH,
+        compression="zstd",
+    )
     manifest = SampleManifest(dest, seed, entries, dest / GROUND_TRUTH)
     (dest / MANIFEST).write_text(_manifest_json(manifest, rows), encoding="utf-8")
     return manifest
 
 
-def _add_broken_files(contents: dict[str, list[SampleFile]], artists: dict[str, ArtistScenario],
-                      rng: random.Random) -> None:
+def _add_broken_files(
+    contents: dict[str, list[SampleFile]], artists: dict[str, ArtistScenario], rng: random.Random
+) -> None:
     """One of each failure the ingest must quarantine or skip, among the artists' own files."""
     mira, jonas, sol = artists["mira"], artists["jonas"], artists["sol"]
     interrupted = mira.sessions[2].generations[-1]
     contents["mira-a1111"] += [
-        zero_byte_png(f"outputs/txt2img-images/{interrupted.created_at:%Y-%m-%d}/"
-                      f"{len(mira.generations) + 1:05d}-{interrupted.meta.seed}.png",
-                      interrupted.created_at + timedelta(seconds=30)),
-        notes("notes.txt", mira.sessions[0].generations[0].created_at - timedelta(hours=3),
-              [g.meta.prompt or "" for g in mira.sessions[-1].generations[:3]]),
+        zero_byte_png(
+            f"outputs/txt2img-images/{interrupted.created_at:%Y-%m-%d}/"
+            f"{len(mira.generations) + 1:05d}-{interrupted.meta.seed}.png",
+            interrupted.created_at + timedelta(seconds=30),
+        ),
+        notes(
+            "notes.txt",
+            mira.sessions[0].generations[0].created_at - timedelta(hours=3),
+            [g.meta.prompt or "" for g in mira.sessions[-1].generations[:3]],
+        ),
     ]
     cut = jonas.sessions[1].generations[-1]
     contents["jonas-comfyui.zip"].append(
-        truncated_png(cut, f"output/ComfyUI_{len(jonas.generations) + 1:05d}_.png"))
+        truncated_png(cut, f"output/ComfyUI_{len(jonas.generations) + 1:05d}_.png")
+    )
     contents["sol-midjourney.tar.gz"].append(
-        unmarked_png("references/moodboard-01.png",
-                     sol.sessions[0].generations[0].created_at - timedelta(hours=1),
-                     rng.randrange(2**31)))
+        unmarked_png(
+            "references/moodboard-01.png",
+            sol.sessions[0].generations[0].created_at - timedelta(hours=1),
+            rng.randrange(2**31),
+        )
+    )
     original = contents["mira-a1111"][len(contents["mira-a1111"]) // 3]
     contents["kai-mixed.zip"].append(
-        duplicate(original, "mira-a1111", f"from-mira/{original.path.rsplit('/', 1)[-1]}"))
+        duplicate(original, "mira-a1111", f"from-mira/{original.path.rsplit('/', 1)[-1]}")
+    )
 
 
 def _manifest_json(manifest: SampleManifest, rows: list[dict[str, Any]]) -> str:
     ok = [r for r in rows if r["expected_status"] == "ok"]
     body = {
         "seed": manifest.seed,
-        "archives": [{"path": e.path.relative_to(manifest.root).as_posix(), "artist": e.artist,
-                      "kind": e.kind} for e in manifest.archives],
+        "archives": [
+            {
+                "path": e.path.relative_to(manifest.root).as_posix(),
+                "artist": e.artist,
+                "kind": e.kind,
+            }
+            for e in manifest.archives
+        ],
         "ground_truth": manifest.ground_truth_path.relative_to(manifest.root).as_posix(),
         "counts": {
             "generations": len(ok),
@@ -198,19 +231,21 @@ def _write_tar(path: Path, files: list[SampleFile]) -> None:
 
 
 _WRITERS: dict[str, Callable[[Path, list[SampleFile]], None]] = {
-    "folder": _write_folder, "zip": _write_zip, "tar": _write_tar,
+    "folder": _write_folder,
+    "zip": _write_zip,
+    "tar": _write_tar,
 }
 
 
-def _write_log(path: Path, users: list[ArtistScenario],
-               rng: random.Random) -> list[dict[str, Any]]:
+def _write_log(path: Path, users: list[ArtistScenario], rng: random.Random) -> list[dict[str, Any]]:
     """A DiffusionDB-format log: minute timestamps, users interleaved in time order.
 
     Rows are sorted by the true generation time, so within a minute the row order is each
     user's own sequence, which is all the log keeps of it.
     """
-    gens = sorted((g for u in users for g in u.generations),
-                  key=lambda g: (g.created_at, g.session_key))
+    gens = sorted(
+        (g for u in users for g in u.generations), key=lambda g: (g.created_at, g.session_key)
+    )
     rows = []
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
@@ -218,49 +253,76 @@ def _write_log(path: Path, users: list[ArtistScenario],
         for order, g in enumerate(gens):
             m = g.meta
             minute = g.created_at.replace(second=0, microsecond=0)
-            writer.writerow([
-                m.prompt, m.seed, m.steps, f"{m.cfg_scale:g}", m.sampler, m.width, m.height,
-                g.artist, minute.isoformat(sep=" "),
-                f"{rng.uniform(0.02, 0.3):.8f}", f"{rng.uniform(0.0, 0.05):.8f}",
-            ])
-            rows.append(_generation_row(path.name, f"row {order + 1}", order, g,
-                                        created_at=minute) | {"source_row": order})
+            writer.writerow(
+                [
+                    m.prompt,
+                    m.seed,
+                    m.steps,
+                    f"{m.cfg_scale:g}",
+                    m.sampler,
+                    m.width,
+                    m.height,
+                    g.artist,
+                    minute.isoformat(sep=" "),
+                    f"{rng.uniform(0.02, 0.3):.8f}",
+                    f"{rng.uniform(0.0, 0.05):.8f}",
+                ]
+            )
+            rows.append(
+                _generation_row(path.name, f"row {order + 1}", order, g, created_at=minute)
+                | {"source_row": order}
+            )
     return rows
 
 
-GROUND_TRUTH_SCHEMA = pa.schema([
-    ("archive", pa.string()),
-    ("source_path", pa.string()),  # inside the archive; "row N" (1-based) for a log
-    ("source_order", pa.int64()),  # entry order in the archive, or the log's row index
-    ("source_row", pa.int64()),  # 0-based data row of a log; null for files
-    ("artist", pa.string()),
-    ("tool", pa.string()),
-    ("format", pa.string()),
-    ("session_key", pa.string()),
-    ("phase_no", pa.int32()),
-    ("phase_intent", pa.string()),
-    ("session_intent", pa.string()),
-    ("concept", pa.string()),
-    ("prompt", pa.string()),
-    ("seed", pa.int64()),
-    ("job_id", pa.string()),
-    ("created_at", pa.timestamp("us", tz="UTC")),  # as the source records it (a log: minutes)
-    ("content_hash", pa.string()),
-    ("expected_status", pa.string()),  # ok | unreadable | no_metadata | unsupported | duplicate
-    ("duplicate_of", pa.string()),
-])
+GROUND_TRUTH_SCHEMA = pa.schema(
+    [
+        ("archive", pa.string()),
+        ("source_path", pa.string()),  # inside the archive; "row N" (1-based) for a log
+        ("source_order", pa.int64()),  # entry order in the archive, or the log's row index
+        ("source_row", pa.int64()),  # 0-based data row of a log; null for files
+        ("artist", pa.string()),
+        ("tool", pa.string()),
+        ("format", pa.string()),
+        ("session_key", pa.string()),
+        ("phase_no", pa.int32()),
+        ("phase_intent", pa.string()),
+        ("session_intent", pa.string()),
+        ("concept", pa.string()),
+        ("prompt", pa.string()),
+        ("seed", pa.int64()),
+        ("job_id", pa.string()),
+        ("created_at", pa.timestamp("us", tz="UTC")),  # as the source records it (a log: minutes)
+        ("content_hash", pa.string()),
+        ("expected_status", pa.string()),  # ok | unreadable | no_metadata | unsupported | duplicate
+        ("duplicate_of", pa.string()),
+    ]
+)
 
 
-def _generation_row(archive: str, source_path: str, order: int, g: SampleGeneration, *,
-                    created_at: datetime) -> dict[str, Any]:
+def _generation_row(
+    archive: str, source_path: str, order: int, g: SampleGeneration, *, created_at: datetime
+) -> dict[str, Any]:
     return {
-        "archive": archive, "source_path": source_path, "source_order": order,
-        "source_row": None, "artist": g.artist, "tool": g.meta.tool,
-        "format": None, "session_key": g.session_key, "phase_no": g.phase_no,
-        "phase_intent": g.phase_intent, "session_intent": g.session_intent,
-        "concept": g.concept, "prompt": g.meta.prompt, "seed": g.meta.seed,
-        "job_id": g.meta.job_id, "created_at": created_at, "content_hash": None,
-        "expected_status": "ok", "duplicate_of": None,
+        "archive": archive,
+        "source_path": source_path,
+        "source_order": order,
+        "source_row": None,
+        "artist": g.artist,
+        "tool": g.meta.tool,
+        "format": None,
+        "session_key": g.session_key,
+        "phase_no": g.phase_no,
+        "phase_intent": g.phase_intent,
+        "session_intent": g.session_intent,
+        "concept": g.concept,
+        "prompt": g.meta.prompt,
+        "seed": g.meta.seed,
+        "job_id": g.meta.job_id,
+        "created_at": created_at,
+        "content_hash": None,
+        "expected_status": "ok",
+        "duplicate_of": None,
     }
 
 
@@ -269,6 +331,12 @@ def _file_row(archive: str, artist: str, order: int, f: SampleFile) -> dict[str,
         row = _generation_row(archive, f.path, order, f.generation, created_at=f.modified_at)
     else:
         row = {name: None for name in GROUND_TRUTH_SCHEMA.names}
-        row |= {"archive": archive, "source_path": f.path, "source_order": order,
-                "artist": artist, "expected_status": f.status, "duplicate_of": f.duplicate_of}
+        row |= {
+            "archive": archive,
+            "source_path": f.path,
+            "source_order": order,
+            "artist": artist,
+            "expected_status": f.status,
+            "duplicate_of": f.duplicate_of,
+        }
     return row | {"format": f.format, "content_hash": f.sha256}

@@ -60,9 +60,14 @@ class SessionState:
 def base_settings(rng: random.Random, tool: ToolSettings) -> Settings:
     """A session's starting settings: the tool's defaults and one of its models."""
     return Settings(
-        steps=tool.steps, cfg_scale=tool.cfg_scale, sampler=tool.sampler,
-        scheduler=tool.scheduler, model=rng.choice(tool.models) if tool.models else None,
-        width=tool.size[0], height=tool.size[1], negative_prompt=tool.negative_prompt,
+        steps=tool.steps,
+        cfg_scale=tool.cfg_scale,
+        sampler=tool.sampler,
+        scheduler=tool.scheduler,
+        model=rng.choice(tool.models) if tool.models else None,
+        width=tool.size[0],
+        height=tool.size[1],
+        negative_prompt=tool.negative_prompt,
     )
 
 
@@ -92,8 +97,9 @@ def _fresh_modifiers(rng: random.Random, concept: Concept) -> list[str]:
     return [*concept.modifiers, *rng.sample(picks, rng.randint(1, 3))]
 
 
-def _explore(rng: random.Random, spec: PhaseSpec, tool: ToolSettings,
-             state: SessionState) -> list[Draft]:
+def _explore(
+    rng: random.Random, spec: PhaseSpec, tool: ToolSettings, state: SessionState
+) -> list[Draft]:
     drafts: list[Draft] = []
     explored: list[Concept] = []
     while len(drafts) < spec.size:
@@ -102,14 +108,16 @@ def _explore(rng: random.Random, spec: PhaseSpec, tool: ToolSettings,
         for _ in range(min(rng.choice((1, 1, 2)), spec.size - len(drafts))):
             prompt = _prompt(concept, _fresh_modifiers(rng, concept))
             state.prompts[concept.key] = prompt
-            drafts.append(Draft(concept, prompt, _new_seed(rng, tool), state.settings,
-                                _images(rng, tool)))
+            drafts.append(
+                Draft(concept, prompt, _new_seed(rng, tool), state.settings, _images(rng, tool))
+            )
     state.explored = explored
     return drafts
 
 
-def _refine(rng: random.Random, spec: PhaseSpec, tool: ToolSettings,
-            state: SessionState) -> list[Draft]:
+def _refine(
+    rng: random.Random, spec: PhaseSpec, tool: ToolSettings, state: SessionState
+) -> list[Draft]:
     if state.explored and not spec.pivot:
         concept = rng.choice(state.explored[-4:])  # narrow onto one explored concept
         modifiers = state.prompts[concept.key].split(", ")[1:]
@@ -131,8 +139,9 @@ def _refine(rng: random.Random, spec: PhaseSpec, tool: ToolSettings,
         seed = _new_seed(rng, tool)
         if sweep_base is not None and rng.random() < 0.5:
             seed = sweep_base + i  # a seed sweep: base, base + 1, ...
-        drafts.append(Draft(concept, _prompt(concept, modifiers), seed, state.settings,
-                            _images(rng, tool)))
+        drafts.append(
+            Draft(concept, _prompt(concept, modifiers), seed, state.settings, _images(rng, tool))
+        )
     return drafts
 
 
@@ -151,8 +160,9 @@ def _sweep(rng: random.Random, axis: Axis, tool: ToolSettings) -> list[dict[str,
     return [{"model": m} for m in tool.models]
 
 
-def _optimize(rng: random.Random, spec: PhaseSpec, tool: ToolSettings,
-              state: SessionState) -> list[Draft]:
+def _optimize(
+    rng: random.Random, spec: PhaseSpec, tool: ToolSettings, state: SessionState
+) -> list[Draft]:
     if spec.axis is None or spec.axis not in tool.axes:
         raise ValueError(f"{tool.tool} cannot sweep {spec.axis!r}")
     if state.last is None or spec.pivot:
@@ -171,8 +181,9 @@ _DRAFTERS: dict[str, Callable[[random.Random, PhaseSpec, ToolSettings, SessionSt
 _DRAFTERS = {"exploration": _explore, "refinement": _refine, "optimization": _optimize}
 
 
-def draft_phase(rng: random.Random, spec: PhaseSpec, tool: ToolSettings,
-                state: SessionState) -> list[Draft]:
+def draft_phase(
+    rng: random.Random, spec: PhaseSpec, tool: ToolSettings, state: SessionState
+) -> list[Draft]:
     """Draft a phase and remember the candidate (and, after a sweep, the setting) kept."""
     drafts = _DRAFTERS[spec.intent](rng, spec, tool, state)
     if spec.intent == "exploration":

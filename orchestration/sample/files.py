@@ -56,8 +56,16 @@ class SampleFile:
 def _image(g: SampleGeneration) -> Image.Image:
     m = g.meta
     seed = m.seed if m.seed is not None and g.batch_index == 0 else g.render_seed
-    return render(g.concept, seed, width=m.width, height=m.height, cfg_scale=m.cfg_scale,
-                  steps=m.steps, sampler=m.sampler, model=m.model)
+    return render(
+        g.concept,
+        seed,
+        width=m.width,
+        height=m.height,
+        cfg_scale=m.cfg_scale,
+        steps=m.steps,
+        sampler=m.sampler,
+        model=m.model,
+    )
 
 
 def _slug(text: str | None, limit: int = 40) -> str:
@@ -87,8 +95,9 @@ def _a1111(g: SampleGeneration, n: int, rng: random.Random) -> _Encoded:
 
 
 def _comfyui(g: SampleGeneration, n: int, rng: random.Random) -> _Encoded:
-    return _Encoded(f"output/ComfyUI_{n:05d}_.png", png_bytes(_image(g), comfyui_text(g.meta)),
-                    "png")
+    return _Encoded(
+        f"output/ComfyUI_{n:05d}_.png", png_bytes(_image(g), comfyui_text(g.meta)), "png"
+    )
 
 
 def _midjourney(g: SampleGeneration, n: int, rng: random.Random) -> _Encoded:
@@ -102,8 +111,9 @@ def _midjourney(g: SampleGeneration, n: int, rng: random.Random) -> _Encoded:
 
 def _invokeai(g: SampleGeneration, n: int, rng: random.Random) -> _Encoded:
     name = uuid.UUID(int=rng.getrandbits(128), version=4)
-    return _Encoded(f"invokeai/outputs/images/{name}.png",
-                    png_bytes(_image(g), invokeai_text(g.meta)), "png")
+    return _Encoded(
+        f"invokeai/outputs/images/{name}.png", png_bytes(_image(g), invokeai_text(g.meta)), "png"
+    )
 
 
 def _novelai(g: SampleGeneration, n: int, rng: random.Random) -> _Encoded:
@@ -122,8 +132,10 @@ def _fooocus(g: SampleGeneration, n: int, rng: random.Random) -> _Encoded:
 
 def _swarmui(g: SampleGeneration, n: int, rng: random.Random) -> _Encoded:
     """SwarmUI saves JPEG here: metadata in EXIF UserComment, time in DateTimeOriginal."""
-    stem = (f"swarmui/Output/local/raw/{_day(g)}/{g.created_at:%H%M%S}-"
-            f"{_slug(g.meta.prompt, 30)}-{g.meta.seed}")
+    stem = (
+        f"swarmui/Output/local/raw/{_day(g)}/{g.created_at:%H%M%S}-"
+        f"{_slug(g.meta.prompt, 30)}-{g.meta.seed}"
+    )
     if g.phase_no > 1 or n % 3:
         text = swarmui_text(g.meta, container="exif")
         data = jpeg_bytes(_image(g), exif=text, exif_datetime=g.created_at)
@@ -132,8 +144,9 @@ def _swarmui(g: SampleGeneration, n: int, rng: random.Random) -> _Encoded:
 
 
 def _tensorart(g: SampleGeneration, n: int, rng: random.Random) -> _Encoded:
-    return _Encoded(f"tensorart/{rng.getrandbits(60)}.png",
-                    png_bytes(_image(g), tensorart_text(g.meta)), "png")
+    return _Encoded(
+        f"tensorart/{rng.getrandbits(60)}.png", png_bytes(_image(g), tensorart_text(g.meta)), "png"
+    )
 
 
 def _stability_matrix(g: SampleGeneration, n: int, rng: random.Random) -> _Encoded:
@@ -141,11 +154,20 @@ def _stability_matrix(g: SampleGeneration, n: int, rng: random.Random) -> _Encod
     return _Encoded(path, png_bytes(_image(g), stability_matrix_text(g.meta)), "png")
 
 
-ENCODERS: Mapping[str, Encoder] = MappingProxyType({
-    "a1111": _a1111, "forge": _a1111, "comfyui": _comfyui, "midjourney": _midjourney,
-    "invokeai": _invokeai, "novelai": _novelai, "fooocus": _fooocus, "swarmui": _swarmui,
-    "tensorart": _tensorart, "stability_matrix": _stability_matrix,
-})
+ENCODERS: Mapping[str, Encoder] = MappingProxyType(
+    {
+        "a1111": _a1111,
+        "forge": _a1111,
+        "comfyui": _comfyui,
+        "midjourney": _midjourney,
+        "invokeai": _invokeai,
+        "novelai": _novelai,
+        "fooocus": _fooocus,
+        "swarmui": _swarmui,
+        "tensorart": _tensorart,
+        "stability_matrix": _stability_matrix,
+    }
+)
 
 
 def encode_artist(artist: ArtistScenario, rng: random.Random) -> list[SampleFile]:
@@ -169,8 +191,13 @@ def zero_byte_png(path: str, at: datetime) -> SampleFile:
 def truncated_png(g: SampleGeneration, path: str) -> SampleFile:
     """A download cut off halfway: the header survives, the image data does not."""
     whole = png_bytes(_image(g), comfyui_text(g.meta))
-    return SampleFile(path, whole[: len(whole) // 2], g.created_at + timedelta(seconds=20), "png",
-                      status="unreadable")
+    return SampleFile(
+        path,
+        whole[: len(whole) // 2],
+        g.created_at + timedelta(seconds=20),
+        "png",
+        status="unreadable",
+    )
 
 
 def unmarked_png(path: str, at: datetime, seed: int) -> SampleFile:
@@ -186,5 +213,11 @@ def notes(path: str, at: datetime, prompts: list[str]) -> SampleFile:
 
 def duplicate(original: SampleFile, archive: str, path: str) -> SampleFile:
     """The same bytes again in another archive: one generation, to be deduplicated."""
-    return SampleFile(path, original.data, original.modified_at, original.format,
-                      status="duplicate", duplicate_of=f"{archive}/{original.path}")
+    return SampleFile(
+        path,
+        original.data,
+        original.modified_at,
+        original.format,
+        status="duplicate",
+        duplicate_of=f"{archive}/{original.path}",
+    )

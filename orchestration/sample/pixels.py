@@ -70,8 +70,14 @@ def concept_look(concept: str) -> Look:
         _hsv(hue - spread, rng.uniform(0.5, 0.9), rng.uniform(0.4, 0.95)),
     )
     shapes = tuple(
-        Shape(rng.choice(_KINDS), rng.uniform(0.2, 0.8), rng.uniform(0.2, 0.8),
-              rng.uniform(0.2, 0.6), rng.uniform(0.15, 0.55), rng.randint(1, 3))
+        Shape(
+            rng.choice(_KINDS),
+            rng.uniform(0.2, 0.8),
+            rng.uniform(0.2, 0.8),
+            rng.uniform(0.2, 0.6),
+            rng.uniform(0.15, 0.55),
+            rng.randint(1, 3),
+        )
         for _ in range(rng.randint(3, 5))
     )
     return Look(palette, rng.choice(_BACKGROUNDS), shapes)
@@ -82,8 +88,11 @@ def _background(look: Look, size: tuple[int, int]) -> Image.Image:
         mask = Image.radial_gradient("L")
     else:
         mask = Image.linear_gradient("L")
-        mask = {"vertical": mask, "horizontal": mask.rotate(90),
-                "diagonal": mask.rotate(45, fillcolor=128)}[look.background]
+        mask = {
+            "vertical": mask,
+            "horizontal": mask.rotate(90),
+            "diagonal": mask.rotate(45, fillcolor=128),
+        }[look.background]
     mask = mask.resize(size, Image.Resampling.BILINEAR)
     top = Image.new("RGB", size, look.palette[0])
     return Image.composite(Image.new("RGB", size, look.palette[1]), top, mask)
@@ -94,8 +103,15 @@ def _jitter(colour: RGB, rng: random.Random, amount: int) -> RGB:
     return r, g, b
 
 
-def _draw_shape(draw: ImageDraw.ImageDraw, shape: Shape, fill: RGB, size: tuple[int, int],
-                dx: float, dy: float, grow: float) -> None:
+def _draw_shape(
+    draw: ImageDraw.ImageDraw,
+    shape: Shape,
+    fill: RGB,
+    size: tuple[int, int],
+    dx: float,
+    dy: float,
+    grow: float,
+) -> None:
     w, h = size
     cx, cy = (shape.cx + dx) * w, (shape.cy + dy) * h
     hw, hh = shape.w * grow * w / 2, shape.h * grow * h / 2
@@ -112,13 +128,23 @@ def _draw_shape(draw: ImageDraw.ImageDraw, shape: Shape, fill: RGB, size: tuple[
 
 def pixel_size(width: int | None, height: int | None) -> tuple[int, int]:
     """Sample pixels for a generation size, keeping its aspect ratio (unknown size: 64×64)."""
-    return (max(32, round((width or 512) / PIXEL_SCALE)),
-            max(32, round((height or 512) / PIXEL_SCALE)))
+    return (
+        max(32, round((width or 512) / PIXEL_SCALE)),
+        max(32, round((height or 512) / PIXEL_SCALE)),
+    )
 
 
-def render(concept: str, seed: int, *, width: int | None = None, height: int | None = None,
-           cfg_scale: float | None = None, steps: int | None = None, sampler: str | None = None,
-           model: str | None = None) -> Image.Image:
+def render(
+    concept: str,
+    seed: int,
+    *,
+    width: int | None = None,
+    height: int | None = None,
+    cfg_scale: float | None = None,
+    steps: int | None = None,
+    sampler: str | None = None,
+    model: str | None = None,
+) -> Image.Image:
     """Draw one generation: the concept's look, varied by seed and nudged by settings."""
     look = concept_look(concept)
     size = pixel_size(width, height)

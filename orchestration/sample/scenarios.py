@@ -28,7 +28,9 @@ SAMPLE_START = datetime(2026, 3, 2, tzinfo=UTC)
 SESSION_GAP = timedelta(hours=2)  # the least time between two sessions of one artist
 # Seconds between consecutive generations, by phase: exploring takes thought, sweeps are quick.
 _GAPS: dict[PhaseIntent, tuple[int, int]] = {
-    "exploration": (40, 360), "refinement": (10, 150), "optimization": (10, 90),
+    "exploration": (40, 360),
+    "refinement": (10, 150),
+    "optimization": (10, 90),
 }
 
 
@@ -103,16 +105,16 @@ def derive_session_intent(phases: list[SamplePhase]) -> SessionIntent:
     intents = {p.intent for p in phases}
     if len(intents) == 1:
         return phases[0].intent
-    if (
-        [p.intent for p in phases] == ["exploration", "refinement"]
-        and phases[1].concepts[0] in phases[0].concepts
-    ):
+    if [p.intent for p in phases] == ["exploration", "refinement"] and phases[1].concepts[
+        0
+    ] in phases[0].concepts:
         return "convergent_selection"
     return "mixed"
 
 
-def _session(rng: random.Random, artist: str, index: int, plan: SessionPlan,
-             start: datetime) -> SampleSession:
+def _session(
+    rng: random.Random, artist: str, index: int, plan: SessionPlan, start: datetime
+) -> SampleSession:
     """Realise one plan from ``start``; times are whole even seconds, as zip entries keep them."""
     tool = TOOLS[plan.tool]
     state = SessionState(base_settings(rng, tool))
@@ -135,18 +137,39 @@ def _session(rng: random.Random, artist: str, index: int, plan: SessionPlan,
             if tool.tool == "midjourney":  # one job id per grid, as Midjourney names files
                 job_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
             for batch_index in range(draft.images):
-                meta = GenerationMeta(tool=tool.tool, prompt=draft.prompt, seed=draft.seed,
-                                      created_at=at, job_id=job_id, **asdict(draft.settings))
-                phase.generations.append(SampleGeneration(
-                    meta=meta, artist=artist, created_at=at, concept=draft.concept.key,
-                    render_seed=rng.randrange(2**31), session_key=key, phase_no=phase_no,
-                    phase_intent=phase.intent, session_intent=intent, batch_index=batch_index,
-                ))
+                meta = GenerationMeta(
+                    tool=tool.tool,
+                    prompt=draft.prompt,
+                    seed=draft.seed,
+                    created_at=at,
+                    job_id=job_id,
+                    **asdict(draft.settings),
+                )
+                phase.generations.append(
+                    SampleGeneration(
+                        meta=meta,
+                        artist=artist,
+                        created_at=at,
+                        concept=draft.concept.key,
+                        render_seed=rng.randrange(2**31),
+                        session_key=key,
+                        phase_no=phase_no,
+                        phase_intent=phase.intent,
+                        session_intent=intent,
+                        batch_index=batch_index,
+                    )
+                )
     return SampleSession(key, artist, tool.tool, intent, phases)
 
 
-def generate_artist(rng: random.Random, profile: ArtistProfile, *, start: datetime = SAMPLE_START,
-                    days: int = 24, session_starts: list[datetime] | None = None) -> ArtistScenario:
+def generate_artist(
+    rng: random.Random,
+    profile: ArtistProfile,
+    *,
+    start: datetime = SAMPLE_START,
+    days: int = 24,
+    session_starts: list[datetime] | None = None,
+) -> ArtistScenario:
     """Lay out a profile's sessions over ``days`` from ``start``, at least two hours apart.
 
     ``session_starts`` pins the intended start times (used to make several log users overlap);
@@ -155,11 +178,14 @@ def generate_artist(rng: random.Random, profile: ArtistProfile, *, start: dateti
     n = len(profile.plans)
     if session_starts is None:
         day_list = sorted(rng.choices(range(days), k=n))
-        session_starts = [start + timedelta(days=d, hours=rng.randint(9, 22),
-                                            minutes=2 * rng.randint(0, 29)) for d in day_list]
+        session_starts = [
+            start + timedelta(days=d, hours=rng.randint(9, 22), minutes=2 * rng.randint(0, 29))
+            for d in day_list
+        ]
     sessions: list[SampleSession] = []
-    for index, (plan, planned) in enumerate(zip(profile.plans, sorted(session_starts),
-                                                strict=True)):
+    for index, (plan, planned) in enumerate(
+        zip(profile.plans, sorted(session_starts), strict=True)
+    ):
         at = planned
         if sessions:
             earliest = sessions[-1].generations[-1].created_at + SESSION_GAP
@@ -168,14 +194,24 @@ def generate_artist(rng: random.Random, profile: ArtistProfile, *, start: dateti
     return ArtistScenario(profile.name, profile.habit, sessions)
 
 
-def generate_artists(rng: random.Random, profiles: tuple[ArtistProfile, ...], *,
-                     start: datetime = SAMPLE_START, days: int = 24) -> list[ArtistScenario]:
+def generate_artists(
+    rng: random.Random,
+    profiles: tuple[ArtistProfile, ...],
+    *,
+    start: datetime = SAMPLE_START,
+    days: int = 24,
+) -> list[ArtistScenario]:
     """Generate every profile in turn from one random stream (so one seed fixes them all)."""
     return [generate_artist(rng, p, start=start, days=days) for p in profiles]
 
 
-def generate_log_users(rng: random.Random, profiles: tuple[ArtistProfile, ...], *,
-                       start: datetime = SAMPLE_START, days: int = 24) -> list[ArtistScenario]:
+def generate_log_users(
+    rng: random.Random,
+    profiles: tuple[ArtistProfile, ...],
+    *,
+    start: datetime = SAMPLE_START,
+    days: int = 24,
+) -> list[ArtistScenario]:
     """Artists sharing one channel: their sessions start within minutes of each other.
 
     Every profile needs the same number of plans; their rows interleave in a shared log.
@@ -184,7 +220,12 @@ def generate_log_users(rng: random.Random, profiles: tuple[ArtistProfile, ...], 
     day_list = sorted(rng.sample(range(days), k=n))
     shared = [start + timedelta(days=d, hours=rng.randint(12, 21)) for d in day_list]
     return [
-        generate_artist(rng, p, start=start, days=days, session_starts=[
-            s + timedelta(minutes=2 * rng.randint(0, 10)) for s in shared])
+        generate_artist(
+            rng,
+            p,
+            start=start,
+            days=days,
+            session_starts=[s + timedelta(minutes=2 * rng.randint(0, 10)) for s in shared],
+        )
         for p in profiles
     ]

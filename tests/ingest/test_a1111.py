@@ -43,8 +43,9 @@ def test_forge_text_all_fields() -> None:
     meta = parse(FORGE)
     assert meta is not None
     assert meta.tool == "forge"
-    assert meta.prompt == ("general, masterpiece, best quality, amazing quality, \n"
-                           "1girl, solo, hatsune miku, テスト")
+    assert meta.prompt == (
+        "general, masterpiece, best quality, amazing quality, \n1girl, solo, hatsune miku, テスト"
+    )
     assert meta.negative_prompt == "bad quality, worst quality, worst detail, sketch, censor,"
     assert (meta.seed, meta.steps, meta.cfg_scale) == (2547514258, 20, 6.0)
     assert (meta.sampler, meta.scheduler) == ("DPM++ 2M", "Karras")
@@ -68,8 +69,13 @@ def test_quoted_values_and_unquoted_json() -> None:
         'Steps: 20, Lora hashes: "add_detail: 7c6bad76eb54, more: 1", Hashes: {"model": "45a"}, '
         'TI: "say \\"hi\\", ok", Seed: 5'
     )
-    assert params == {"Steps": "20", "Lora hashes": "add_detail: 7c6bad76eb54, more: 1",
-                      "Hashes": '{"model": "45a"}', "TI": 'say "hi", ok', "Seed": "5"}
+    assert params == {
+        "Steps": "20",
+        "Lora hashes": "add_detail: 7c6bad76eb54, more: 1",
+        "Hashes": '{"model": "45a"}',
+        "TI": 'say "hi", ok',
+        "Seed": "5",
+    }
 
 
 @pytest.mark.parametrize(
@@ -94,16 +100,20 @@ def test_tool_detection(version: str, extra_keys: str, tool: str) -> None:
 
 def test_comfyui_save_nodes_without_version() -> None:
     """ComfyUI-SaveImageWithMetaData: no Version, but a checkpoint *file* name and huge seed."""
-    meta = parse("p\nSteps: 20, Sampler: euler_ancestral_karras, CFG scale: 5.0, "
-                 "Seed: 347382230306562, Size: 1024x1024, "
-                 "Model: waiIllustriousSDXL_v160.safetensors, Hashes: {\"model\": \"45a\"}")
+    meta = parse(
+        "p\nSteps: 20, Sampler: euler_ancestral_karras, CFG scale: 5.0, "
+        "Seed: 347382230306562, Size: 1024x1024, "
+        'Model: waiIllustriousSDXL_v160.safetensors, Hashes: {"model": "45a"}'
+    )
     assert meta is not None and meta.tool == "comfyui"
     assert meta.extra["hashes"] == '{"model": "45a"}'
 
 
 def test_comfy_image_saver_placeholder_prompt_is_not_a_prompt() -> None:
-    meta = parse("unknown\nNegative prompt: unknown\nSteps: 20, Sampler: euler_simple, "
-                 "CFG Scale: 8.0, Seed: 0, Size: 512x512, Version: ComfyUI")
+    meta = parse(
+        "unknown\nNegative prompt: unknown\nSteps: 20, Sampler: euler_simple, "
+        "CFG Scale: 8.0, Seed: 0, Size: 512x512, Version: ComfyUI"
+    )
     assert meta is not None and meta.tool == "comfyui"
     assert (meta.prompt, meta.negative_prompt, meta.seed, meta.cfg_scale) == (None, None, 0, 8.0)
 
@@ -111,8 +121,11 @@ def test_comfy_image_saver_placeholder_prompt_is_not_a_prompt() -> None:
 def test_prompt_shapes() -> None:
     no_negative = parse("a\nb\nSteps: 5, Sampler: Euler, Seed: -1")
     assert no_negative is not None
-    assert (no_negative.prompt, no_negative.negative_prompt, no_negative.seed) == ("a\nb", None,
-                                                                                  None)
+    assert (no_negative.prompt, no_negative.negative_prompt, no_negative.seed) == (
+        "a\nb",
+        None,
+        None,
+    )
     windows = parse("a cat\r\nNegative prompt: dog\r\nline two\r\nSteps: 5, Seed: 3, Size: 64x32")
     assert windows is not None
     assert (windows.prompt, windows.negative_prompt) == ("a cat", "dog\nline two")
@@ -144,17 +157,27 @@ def test_implausible_numbers_become_none() -> None:
 
 
 def test_sources_in_order() -> None:
-    c = ImageContainer(format="png", text={"stealth": "s\nSteps: 1, Seed: 2",
-                                           "exif:UserComment": "u\nSteps: 1, Seed: 3"})
+    c = ImageContainer(
+        format="png",
+        text={"stealth": "s\nSteps: 1, Seed: 2", "exif:UserComment": "u\nSteps: 1, Seed: 3"},
+    )
     meta = a1111.parse(c)
     assert meta is not None and (meta.prompt, meta.seed) == ("u", 3)
     assert a1111.parse(ImageContainer(format="png", text={"Comment": "x\nSteps: 1"})) is None
 
 
 GEN = GenerationMeta(
-    tool="a1111", prompt="a koi pond, ripples: calm\nsecond line", negative_prompt="blurry",
-    seed=1234567890, steps=28, cfg_scale=6.5, sampler="DPM++ 2M", scheduler="Karras",
-    model="dreamshaper_8", width=512, height=768,
+    tool="a1111",
+    prompt="a koi pond, ripples: calm\nsecond line",
+    negative_prompt="blurry",
+    seed=1234567890,
+    steps=28,
+    cfg_scale=6.5,
+    sampler="DPM++ 2M",
+    scheduler="Karras",
+    model="dreamshaper_8",
+    width=512,
+    height=768,
     created_at=datetime(2024, 3, 2, 10, 20, 30, tzinfo=UTC),
 )
 
@@ -177,9 +200,17 @@ def test_writer_round_trip(flavour: str, container: str) -> None:
     assert meta is not None
     assert meta.tool == flavour
     assert (meta.prompt, meta.negative_prompt, meta.seed, meta.steps) == (
-        GEN.prompt, GEN.negative_prompt, GEN.seed, GEN.steps)
+        GEN.prompt,
+        GEN.negative_prompt,
+        GEN.seed,
+        GEN.steps,
+    )
     assert (meta.cfg_scale, meta.sampler, meta.scheduler, meta.model) == (
-        GEN.cfg_scale, GEN.sampler, GEN.scheduler, GEN.model)
+        GEN.cfg_scale,
+        GEN.sampler,
+        GEN.scheduler,
+        GEN.model,
+    )
     assert (meta.width, meta.height) == (512, 768)
     assert meta.created_at == (GEN.created_at if flavour == "civitai" else None)
 

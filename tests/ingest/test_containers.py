@@ -30,8 +30,7 @@ PARAMS = "a koi pond, テスト\nNegative prompt: blurry\nSteps: 20, Sampler: Eu
 
 
 @pytest.fixture(autouse=True, params=["bytes", "path", "fileobj"])
-def read_via(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
-             tmp_path) -> str:
+def read_via(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path) -> str:
     """Every test here runs against the bytes reader and the file reader (a path, and a file
     object without a descriptor); the file reader's head is cut to 16 bytes so that every range
     past the signature is fetched from the file."""
@@ -53,8 +52,13 @@ def read_via(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
 
 def image(size: tuple[int, int] = (24, 16), mode: str = "RGB") -> Image.Image:
     img = Image.new(mode, size)
-    img.putdata([((x * 9) % 256, (y * 13) % 256, 90, 255)[: len(mode)]
-                 for y in range(size[1]) for x in range(size[0])])
+    img.putdata(
+        [
+            ((x * 9) % 256, (y * 13) % 256, 90, 255)[: len(mode)]
+            for y in range(size[1])
+            for x in range(size[0])
+        ]
+    )
     return img
 
 
@@ -69,9 +73,15 @@ def png_chunks(data: bytes) -> list[bytes]:
 
 # --- PNG -------------------------------------------------------------------------------------
 
+
 def test_png_text_chunks_round_trip() -> None:
-    text = {"parameters": PARAMS, "plain": "café", "z": "compressed " * 50, "i": "国際 text",
-            "iz": "compressed international テスト " * 20}
+    text = {
+        "parameters": PARAMS,
+        "plain": "café",
+        "z": "compressed " * 50,
+        "i": "国際 text",
+        "iz": "compressed international テスト " * 20,
+    }
     data = png_bytes(image(), text, ztxt_keys=("z", "iz"), itxt_keys=("i", "iz"))
     assert png_chunks(data).count(b"tEXt") == 2
     assert b"zTXt" in png_chunks(data) and png_chunks(data).count(b"iTXt") == 2
@@ -82,8 +92,9 @@ def test_png_text_chunks_round_trip() -> None:
 
 
 def test_png_text_after_idat_is_found() -> None:
-    data = png_bytes(image(), {"parameters": PARAMS}, ztxt_keys=("parameters",),
-                     text_after_idat=True)
+    data = png_bytes(
+        image(), {"parameters": PARAMS}, ztxt_keys=("parameters",), text_after_idat=True
+    )
     kinds = png_chunks(data)
     assert kinds.index(b"zTXt") > kinds.index(b"IDAT")
     assert read_container(data).text == {"parameters": PARAMS}
@@ -162,6 +173,7 @@ def test_png_without_idat_is_unreadable() -> None:
 
 # --- JPEG ------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("encoding", ["utf-16-be", "utf-16-le", "ascii", "utf-8", "undefined"])
 def test_jpeg_user_comment_encodings(encoding: str) -> None:
     raw = user_comment(PARAMS, encoding)  # type: ignore[arg-type]
@@ -173,11 +185,20 @@ def test_jpeg_user_comment_encodings(encoding: str) -> None:
 
 def test_jpeg_exif_tags_datetime_comment_and_xmp() -> None:
     moment = datetime(2024, 5, 17, 21, 4, 6, tzinfo=UTC)
-    tags = {"exif:ImageDescription": "a castle --ar 16:9", "exif:Make": "Prompt: {}",
-            "exif:Model": "prompt:{}", "exif:Software": "NovelAI", "exif:Artist": "sol",
-            "exif:XPComment": "コメント"}
-    data = jpeg_bytes(image(), exif={**tags, "xmp": "<x:xmpmeta/>"}, exif_datetime=moment,
-                      comment="Created with GIMP")
+    tags = {
+        "exif:ImageDescription": "a castle --ar 16:9",
+        "exif:Make": "Prompt: {}",
+        "exif:Model": "prompt:{}",
+        "exif:Software": "NovelAI",
+        "exif:Artist": "sol",
+        "exif:XPComment": "コメント",
+    }
+    data = jpeg_bytes(
+        image(),
+        exif={**tags, "xmp": "<x:xmpmeta/>"},
+        exif_datetime=moment,
+        comment="Created with GIMP",
+    )
     c = read_container(data)
     assert c.exif_datetime_original == moment and c.exif_datetime_original.tzinfo is UTC
     assert c.text == {**tags, "xmp": "<x:xmpmeta/>", "jpeg:comment": "Created with GIMP"}
@@ -185,14 +206,17 @@ def test_jpeg_exif_tags_datetime_comment_and_xmp() -> None:
 
 @pytest.mark.parametrize("big_endian", [False, True])
 def test_exif_byte_orders_and_user_comment_in_ifd0(big_endian: bool) -> None:
-    block = tiff_exif({"exif:UserComment": '{"prompt": {}}', "exif:Software": "x"},
-                      big_endian=big_endian, user_comment_in_ifd0=True)
+    block = tiff_exif(
+        {"exif:UserComment": '{"prompt": {}}', "exif:Software": "x"},
+        big_endian=big_endian,
+        user_comment_in_ifd0=True,
+    )
     exif = read_exif(block)
     assert exif.text == {"exif:UserComment": '{"prompt": {}}', "exif:Software": "x"}
 
 
 def test_user_comment_byte_order_heuristics() -> None:
-    for text in (PARAMS, "{\n  \"a\": 1}", "テスト only", "x"):
+    for text in (PARAMS, '{\n  "a": 1}', "テスト only", "x"):
         for enc in ("utf-16-be", "utf-16-le"):
             decoded = decode_user_comment(b"UNICODE\x00" + text.encode(enc))
             assert decoded == text or (enc == "utf-16-le" and not any(c.isascii() for c in text))
@@ -227,25 +251,34 @@ def test_broken_jpeg_is_unreadable(make, reason: str) -> None:
 
 # --- WebP ------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("prefix", [False, True])
 @pytest.mark.parametrize("lossless", [False, True])
 def test_webp_exif_with_and_without_prefix(prefix: bool, lossless: bool) -> None:
-    exif = {"exif:UserComment": user_comment(PARAMS, "utf-16-le"), "exif:Make": "workflow:{}",
-            "XML:com.adobe.xmp": "<x:xmpmeta/>"}
+    exif = {
+        "exif:UserComment": user_comment(PARAMS, "utf-16-le"),
+        "exif:Make": "workflow:{}",
+        "XML:com.adobe.xmp": "<x:xmpmeta/>",
+    }
     data = webp_bytes(image((30, 20)), exif=exif, with_exif_prefix=prefix, lossless=lossless)
     assert (b"Exif\x00\x00" in data) == prefix
     c = read_container(data)
     assert (c.format, c.width, c.height) == ("webp", 30, 20)
-    assert c.text == {"exif:UserComment": PARAMS, "exif:Make": "workflow:{}",
-                      "xmp": "<x:xmpmeta/>"}
+    assert c.text == {"exif:UserComment": PARAMS, "exif:Make": "workflow:{}", "xmp": "<x:xmpmeta/>"}
 
 
 def test_webp_png_style_keys_map_to_exif() -> None:
-    fields = {"Description": "a castle Job ID: 1", "Author": "sol",
-              "Creation Time": "2024-05-01T10:00:00Z"}
+    fields = {
+        "Description": "a castle Job ID: 1",
+        "Author": "sol",
+        "Creation Time": "2024-05-01T10:00:00Z",
+    }
     c = read_container(webp_bytes(image(), exif=fields))
-    assert c.text == {"exif:ImageDescription": "a castle Job ID: 1", "exif:Artist": "sol",
-                      "exif:DateTime": "2024-05-01T10:00:00Z"}
+    assert c.text == {
+        "exif:ImageDescription": "a castle Job ID: 1",
+        "exif:Artist": "sol",
+        "exif:DateTime": "2024-05-01T10:00:00Z",
+    }
 
 
 def test_webp_without_metadata_and_truncated() -> None:
@@ -266,11 +299,12 @@ def test_webp_cut_in_trailing_exif_keeps_the_image() -> None:
 
 # --- stealth ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("mode", "compressed"),
-                         [("alpha", True), ("alpha", False), ("rgb", True), ("rgb", False)])
+
+@pytest.mark.parametrize(
+    ("mode", "compressed"), [("alpha", True), ("alpha", False), ("rgb", True), ("rgb", False)]
+)
 def test_stealth_round_trip(mode: str, compressed: bool) -> None:
-    data = stealth_png_bytes(image((64, 64), "RGB"), PARAMS,
-                             mode=mode, compressed=compressed)  # type: ignore[arg-type]
+    data = stealth_png_bytes(image((64, 64), "RGB"), PARAMS, mode=mode, compressed=compressed)  # type: ignore[arg-type]
     c = read_container(data)
     assert c.text == {"stealth": PARAMS}
 
@@ -289,13 +323,15 @@ def test_pixels_are_decoded_only_for_bare_images_with_alpha(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls: list[int] = []
-    monkeypatch.setattr("orchestration.ingest.containers.read_stealth",
-                        lambda data: calls.append(len(data)))
+    monkeypatch.setattr(
+        "orchestration.ingest.containers.read_stealth", lambda data: calls.append(len(data))
+    )
     read_container(png_bytes(image((64, 64), "RGB"), {}))
     read_container(png_bytes(image((64, 64), "RGBA"), {"parameters": PARAMS}))
     assert calls == []
     assert read_container(png_bytes(image((64, 64), "RGBA"), {"date:create": "x"})).text == {
-        "date:create": "x"}
+        "date:create": "x"
+    }
     assert len(calls) == 1
 
 
@@ -306,13 +342,15 @@ def test_stealth_too_small_image_is_refused_by_writer() -> None:
 
 # --- hostile input ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("fmt", ["png", "jpeg", "webp", "webp-prefix"])
 def test_mutated_files_never_crash(fmt: str) -> None:
     """Random truncations and byte flips: the reader returns or raises UnreadableFile, only."""
     exif = {"exif:UserComment": PARAMS, "exif:Make": "m"}
     base = {
-        "png": lambda: png_bytes(image(), {"parameters": PARAMS, "exif:Model": "x"},
-                                 ztxt_keys=("parameters",)),
+        "png": lambda: png_bytes(
+            image(), {"parameters": PARAMS, "exif:Model": "x"}, ztxt_keys=("parameters",)
+        ),
         "jpeg": lambda: jpeg_bytes(image(), exif=exif, comment="c"),
         "webp": lambda: webp_bytes(image(), exif=exif),
         "webp-prefix": lambda: webp_bytes(image(), exif=exif, with_exif_prefix=True),

@@ -24,8 +24,11 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp"}
 def _images() -> list[str]:
     if not REALDATA.is_dir():
         return []
-    return sorted(p.relative_to(REALDATA).as_posix() for p in REALDATA.rglob("*")
-                  if p.suffix.lower() in IMAGE_SUFFIXES)
+    return sorted(
+        p.relative_to(REALDATA).as_posix()
+        for p in REALDATA.rglob("*")
+        if p.suffix.lower() in IMAGE_SUFFIXES
+    )
 
 
 def _outcome(read, arg) -> object:
@@ -38,8 +41,9 @@ def _outcome(read, arg) -> object:
 @pytest.mark.skipif(not REALDATA.is_dir(), reason=f"no {REALDATA}")
 @pytest.mark.parametrize("head", [source.HEAD_BYTES, 8])
 @pytest.mark.parametrize("rel", _images() or ["<no realdata>"])
-def test_real_image_same_through_file_and_bytes(rel: str, head: int,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_real_image_same_through_file_and_bytes(
+    rel: str, head: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = REALDATA / rel
     expected = _outcome(read_image_metadata, path.read_bytes())
     monkeypatch.setattr(source, "HEAD_BYTES", head)

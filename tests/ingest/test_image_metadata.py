@@ -35,9 +35,19 @@ from orchestration.sample.writers.tensorart import tensorart_text
 
 AT = datetime(2024, 4, 2, 18, 30, 10, tzinfo=UTC)
 GEN = GenerationMeta(
-    tool="x", prompt="a koi pond at dusk, テスト", negative_prompt="blurry", seed=123456789,
-    steps=24, cfg_scale=6.0, sampler="euler", scheduler="karras", model="juggernautXL_v9",
-    width=1024, height=768, created_at=AT, job_id="0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d",
+    tool="x",
+    prompt="a koi pond at dusk, テスト",
+    negative_prompt="blurry",
+    seed=123456789,
+    steps=24,
+    cfg_scale=6.0,
+    sampler="euler",
+    scheduler="karras",
+    model="juggernautXL_v9",
+    width=1024,
+    height=768,
+    created_at=AT,
+    job_id="0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d",
 )
 
 
@@ -51,32 +61,62 @@ def png(text: dict[str, str]) -> bytes:
 
 FILES: dict[str, tuple[str, Callable[[], bytes]]] = {
     "a1111 png": ("a1111", lambda: png({"parameters": a1111_parameters(GEN)})),
-    "forge jpeg": ("forge", lambda: jpeg_bytes(
-        img(), exif={"exif:UserComment": a1111_parameters(GEN, flavour="forge")})),
-    "reforge webp": ("reforge", lambda: webp_bytes(
-        img(), exif={"exif:UserComment": a1111_parameters(GEN, flavour="reforge")})),
-    "sdnext jpeg": ("sdnext", lambda: jpeg_bytes(
-        img(), exif={"exif:UserComment": a1111_parameters(GEN, flavour="sdnext")})),
-    "civitai jpeg": ("civitai", lambda: jpeg_bytes(
-        img(), exif={"exif:UserComment": a1111_parameters(GEN, flavour="civitai")})),
+    "forge jpeg": (
+        "forge",
+        lambda: jpeg_bytes(
+            img(), exif={"exif:UserComment": a1111_parameters(GEN, flavour="forge")}
+        ),
+    ),
+    "reforge webp": (
+        "reforge",
+        lambda: webp_bytes(
+            img(), exif={"exif:UserComment": a1111_parameters(GEN, flavour="reforge")}
+        ),
+    ),
+    "sdnext jpeg": (
+        "sdnext",
+        lambda: jpeg_bytes(
+            img(), exif={"exif:UserComment": a1111_parameters(GEN, flavour="sdnext")}
+        ),
+    ),
+    "civitai jpeg": (
+        "civitai",
+        lambda: jpeg_bytes(
+            img(), exif={"exif:UserComment": a1111_parameters(GEN, flavour="civitai")}
+        ),
+    ),
     "a1111 stealth": ("a1111", lambda: stealth_png_bytes(img(), a1111_parameters(GEN))),
     "comfyui png": ("comfyui", lambda: png(comfyui_text(GEN))),
-    "comfyui webp exif": ("comfyui", lambda: webp_bytes(
-        img(), exif=comfyui_text(GEN, layout="exif"), with_exif_prefix=True)),
-    "comfyui saveimage-plus jpeg": ("comfyui", lambda: jpeg_bytes(
-        img(), exif=comfyui_text(GEN, layout="saveimage_plus"), user_comment_in_ifd0=True)),
+    "comfyui webp exif": (
+        "comfyui",
+        lambda: webp_bytes(img(), exif=comfyui_text(GEN, layout="exif"), with_exif_prefix=True),
+    ),
+    "comfyui saveimage-plus jpeg": (
+        "comfyui",
+        lambda: jpeg_bytes(
+            img(), exif=comfyui_text(GEN, layout="saveimage_plus"), user_comment_in_ifd0=True
+        ),
+    ),
     "midjourney png": ("midjourney", lambda: png(midjourney_description(GEN))),
     "midjourney webp": ("midjourney", lambda: webp_bytes(img(), exif=midjourney_description(GEN))),
     "invokeai png": ("invokeai", lambda: png(invokeai_text(GEN))),
     "novelai png": ("novelai", lambda: png(novelai_text(GEN))),
-    "novelai webp": ("novelai", lambda: webp_bytes(img(), exif=novelai_text(GEN,
-                                                                            container="webp"))),
+    "novelai webp": (
+        "novelai",
+        lambda: webp_bytes(img(), exif=novelai_text(GEN, container="webp")),
+    ),
     "fooocus png": ("fooocus", lambda: png(fooocus_text(GEN))),
     "fooocus a1111 scheme": ("fooocus", lambda: png(fooocus_text(GEN, scheme="a1111"))),
     "swarmui png": ("swarmui", lambda: png(swarmui_text(GEN))),
-    "swarmui jpeg": ("swarmui", lambda: jpeg_bytes(
-        img(), exif=swarmui_text(GEN, container="exif"), exif_datetime=AT,
-        comment_encoding="utf-16-le")),
+    "swarmui jpeg": (
+        "swarmui",
+        lambda: jpeg_bytes(
+            img(),
+            exif=swarmui_text(GEN, container="exif"),
+            exif_datetime=AT,
+            comment_encoding="utf-16-le",
+        ),
+    ),
     "tensorart png": ("tensorart", lambda: png(tensorart_text(GEN))),
     "stability matrix png": ("stability_matrix", lambda: png(stability_matrix_text(GEN))),
 }
@@ -109,19 +149,29 @@ def test_size_comes_from_the_container_when_metadata_lacks_it() -> None:
     ("make", "reason"),
     [
         (lambda: png({}), "no generation metadata (PNG without text, EXIF or XMP metadata)"),
-        (lambda: png({"date:create": "2025-03-27T21:10:17+00:00", "date:modify": "x"}),
-         "no generation metadata (PNG text keys: date:create, date:modify)"),
-        (lambda: jpeg_bytes(img(), comment="Created with GIMP"),
-         "no generation metadata (JPEG comment only: 'Created with GIMP')"),
-        (lambda: webp_bytes(img(), exif={"exif:Software": "GIMP 3.0.6",
-                                         "exif:ImageDescription": "re-saved"}),
-         "no generation metadata (EXIF tags: ImageDescription, Software='GIMP 3.0.6')"),
-        (lambda: png({"Comment": "holiday photo", "XML:com.adobe.xmp": "<x/>"}),
-         "no generation metadata (PNG text keys: Comment; XMP packet)"),
+        (
+            lambda: png({"date:create": "2025-03-27T21:10:17+00:00", "date:modify": "x"}),
+            "no generation metadata (PNG text keys: date:create, date:modify)",
+        ),
+        (
+            lambda: jpeg_bytes(img(), comment="Created with GIMP"),
+            "no generation metadata (JPEG comment only: 'Created with GIMP')",
+        ),
+        (
+            lambda: webp_bytes(
+                img(), exif={"exif:Software": "GIMP 3.0.6", "exif:ImageDescription": "re-saved"}
+            ),
+            "no generation metadata (EXIF tags: ImageDescription, Software='GIMP 3.0.6')",
+        ),
+        (
+            lambda: png({"Comment": "holiday photo", "XML:com.adobe.xmp": "<x/>"}),
+            "no generation metadata (PNG text keys: Comment; XMP packet)",
+        ),
     ],
 )
-def test_no_generation_metadata_names_what_was_found(make: Callable[[], bytes],
-                                                     reason: str) -> None:
+def test_no_generation_metadata_names_what_was_found(
+    make: Callable[[], bytes], reason: str
+) -> None:
     with pytest.raises(NoGenerationMetadata) as info:
         read_image_metadata(make())
     assert str(info.value) == reason

@@ -21,25 +21,40 @@ def container(**text: str) -> ImageContainer:
 
 
 def test_description_with_parameters() -> None:
-    c = container(Description=f"a castle on a hill --ar 16:9 --v 6.1 --stylize 250 --chaos 10 "
-                              f"--seed 1234 Job ID: {JOB}",
-                  Author="sol", **{"Creation Time": "2024-05-17T21:04:06.123Z"})
+    c = container(
+        Description=f"a castle on a hill --ar 16:9 --v 6.1 --stylize 250 --chaos 10 "
+        f"--seed 1234 Job ID: {JOB}",
+        Author="sol",
+        **{"Creation Time": "2024-05-17T21:04:06.123Z"},
+    )
     meta = midjourney.parse(c)
     assert meta is not None
     assert meta.tool == "midjourney"
-    assert (meta.prompt, meta.seed, meta.job_id, meta.model) == ("a castle on a hill", 1234, JOB,
-                                                                 "6.1")
+    assert (meta.prompt, meta.seed, meta.job_id, meta.model) == (
+        "a castle on a hill",
+        1234,
+        JOB,
+        "6.1",
+    )
     assert (meta.width, meta.height) == (1456, 816)
-    assert meta.extra == {"ar": "16:9", "v": "6.1", "stylize": "250", "chaos": "10",
-                          "author": "sol"}
+    assert meta.extra == {
+        "ar": "16:9",
+        "v": "6.1",
+        "stylize": "250",
+        "chaos": "10",
+        "author": "sol",
+    }
     assert meta.created_at == datetime(2024, 5, 17, 21, 4, 6, 123000, tzinfo=UTC)
     assert meta.steps is None and meta.cfg_scale is None
 
 
 def test_aliases_niji_no_and_bare_flags() -> None:
-    meta = midjourney.parse(container(
-        Description=f"https://s.mj.run/abc cat girl --niji 6 --s 400 --no text, watermark "
-                    f"--tile --aspect 2:3 Job ID: {JOB}"))
+    meta = midjourney.parse(
+        container(
+            Description=f"https://s.mj.run/abc cat girl --niji 6 --s 400 --no text, watermark "
+            f"--tile --aspect 2:3 Job ID: {JOB}"
+        )
+    )
     assert meta is not None
     assert meta.prompt == "https://s.mj.run/abc cat girl"
     assert meta.negative_prompt == "text, watermark" and meta.model == "niji 6"
@@ -81,15 +96,21 @@ def test_not_midjourney(text: dict[str, str]) -> None:
 
 
 GEN = GenerationMeta(
-    tool="midjourney", prompt="a lighthouse in a storm, oil painting", model="6.1",
-    width=1456, height=816, created_at=datetime(2024, 6, 1, 9, 30, 2, tzinfo=UTC), job_id=JOB,
+    tool="midjourney",
+    prompt="a lighthouse in a storm, oil painting",
+    model="6.1",
+    width=1456,
+    height=816,
+    created_at=datetime(2024, 6, 1, 9, 30, 2, tzinfo=UTC),
+    job_id=JOB,
     extra={"stylize": "250", "author": "sol"},
 )
 
 
 def test_writer_command() -> None:
-    assert midjourney_command(GEN) == ("a lighthouse in a storm, oil painting --ar 91:51 "
-                                       "--stylize 250 --v 6.1")
+    assert midjourney_command(GEN) == (
+        "a lighthouse in a storm, oil painting --ar 91:51 --stylize 250 --v 6.1"
+    )
     fields = midjourney_description(GEN)
     assert fields["Description"].endswith(f"--v 6.1 Job ID: {JOB}")
     assert fields["Author"] == "sol" and fields["Creation Time"] == "2024-06-01T09:30:02Z"
@@ -109,6 +130,10 @@ def test_round_trip(fmt: str) -> None:
     meta = midjourney.parse(read_container(data))
     assert meta is not None
     assert (meta.prompt, meta.job_id, meta.model, meta.created_at) == (
-        GEN.prompt, JOB, "6.1", GEN.created_at)
+        GEN.prompt,
+        JOB,
+        "6.1",
+        GEN.created_at,
+    )
     assert (meta.width, meta.height) == (182, 102)  # the pixels, not the command's ratio
     assert meta.extra["author"] == "sol" and meta.extra["stylize"] == "250"

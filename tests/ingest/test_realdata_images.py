@@ -97,8 +97,11 @@ NO_PROMPT = {SM + "jpg/comfyui-comfy-image-saver.jpeg", SM + "webp/comfyui-comfy
 def _images() -> list[str]:
     if not REALDATA.is_dir():
         return []
-    return sorted(p.relative_to(REALDATA).as_posix() for p in REALDATA.rglob("*")
-                  if p.suffix.lower() in IMAGE_SUFFIXES)
+    return sorted(
+        p.relative_to(REALDATA).as_posix()
+        for p in REALDATA.rglob("*")
+        if p.suffix.lower() in IMAGE_SUFFIXES
+    )
 
 
 pytestmark = pytest.mark.skipif(not REALDATA.is_dir(), reason=f"no {REALDATA}")
@@ -134,16 +137,21 @@ def test_real_details() -> None:
     """Container-level details of files that exercise the quirky paths."""
     forge, _ = read_image_metadata((REALDATA / SM / "jpg/forge-classic.jpeg").read_bytes())
     assert forge.prompt is not None and forge.prompt.endswith("テスト")  # UTF-16BE UserComment
-    assert (forge.seed, forge.scheduler, forge.extra["version"]) == (2547514258, "Karras",
-                                                                     "classic")
+    assert (forge.seed, forge.scheduler, forge.extra["version"]) == (
+        2547514258,
+        "Karras",
+        "classic",
+    )
     stealth, _ = read_image_metadata(
-        (REALDATA / SP / "parsers/AUTOMATIC1111/automatic1111_stealth.png").read_bytes())
+        (REALDATA / SP / "parsers/AUTOMATIC1111/automatic1111_stealth.png").read_bytes()
+    )
     assert (stealth.prompt, stealth.negative_prompt) == ("a circle", "a square")
     after, _ = read_image_metadata((REALDATA / SP / "bad_images/text_after_idat.png").read_bytes())
     assert (after.prompt, after.seed, after.width) == ("photo of a duck", 235284042, 512)
     civitai, _ = read_image_metadata((REALDATA / SM / "jpg/civitai.jpeg").read_bytes())
     assert civitai.created_at is not None and civitai.created_at.isoformat().startswith(
-        "2026-01-04T01:27:21")
+        "2026-01-04T01:27:21"
+    )
     sm, container = read_image_metadata((REALDATA / SM / "png/stability-matrix.png").read_bytes())
     assert "#テスト" in container.text["parameters"]  # mojibake repaired in the container
     assert sm.prompt is not None and "テスト" in sm.prompt

@@ -8,17 +8,35 @@ from orchestration.ingest.records import FileRejected, GenerationMeta, ImageCont
 from orchestration.ingest.tools import comfyui
 from orchestration.sample.writers.comfyui import comfyui_api_graph, comfyui_text
 
-FIELDS = ("prompt", "negative_prompt", "seed", "steps", "cfg_scale", "sampler", "scheduler",
-          "model", "width", "height")
+FIELDS = (
+    "prompt",
+    "negative_prompt",
+    "seed",
+    "steps",
+    "cfg_scale",
+    "sampler",
+    "scheduler",
+    "model",
+    "width",
+    "height",
+)
 SAMPLERS = ("KSampler", "KSamplerAdvanced", "SamplerCustom", "SamplerCustomAdvanced")
 LAYOUTS = ("png", "exif", "save_image_extended", "saveimage_plus", "workflow_only")
 
 
 def sample(**changes: object) -> GenerationMeta:
     values: dict[str, object] = dict(
-        tool="comfyui", prompt="portrait of a fox, テスト, (ink:1.2)", negative_prompt="blurry",
-        seed=2**50 + 7, steps=28, cfg_scale=6.5, sampler="dpmpp_2m", scheduler="karras",
-        model="sdxl_base.safetensors", width=832, height=1216,
+        tool="comfyui",
+        prompt="portrait of a fox, テスト, (ink:1.2)",
+        negative_prompt="blurry",
+        seed=2**50 + 7,
+        steps=28,
+        cfg_scale=6.5,
+        sampler="dpmpp_2m",
+        scheduler="karras",
+        model="sdxl_base.safetensors",
+        width=832,
+        height=1216,
     )
     values.update(changes)
     return GenerationMeta(**values)  # type: ignore[arg-type]
@@ -69,8 +87,13 @@ def test_text_is_traced_through_intermediate_nodes(chain: tuple[str, ...]) -> No
 
 def test_flux_guidance_is_kept_apart_from_cfg() -> None:
     g = sample(cfg_scale=None, negative_prompt=None)
-    text = comfyui_text(g, sampler_kind="SamplerCustomAdvanced", conditioning=("FluxGuidance",),
-                        loader="UNETLoader", latent="EmptySD3LatentImage")
+    text = comfyui_text(
+        g,
+        sampler_kind="SamplerCustomAdvanced",
+        conditioning=("FluxGuidance",),
+        loader="UNETLoader",
+        latent="EmptySD3LatentImage",
+    )
     parsed = comfyui.parse(container(text))
     assert_same(parsed, g)
     assert parsed is not None and parsed.extra["guidance"] == "3.5"
@@ -125,16 +148,25 @@ def test_non_numeric_and_absurd_values_become_none() -> None:
 
 def test_graph_without_sampler_uses_encoder_titles() -> None:
     graph = {
-        "1": {"class_type": "CLIPTextEncode", "inputs": {"text": "a castle"},
-              "_meta": {"title": "CLIP Text Encode (Positive Prompt)"}},
-        "2": {"class_type": "CLIPTextEncode", "inputs": {"text": "lowres"},
-              "_meta": {"title": "CLIP Text Encode (Negative Prompt)"}},
+        "1": {
+            "class_type": "CLIPTextEncode",
+            "inputs": {"text": "a castle"},
+            "_meta": {"title": "CLIP Text Encode (Positive Prompt)"},
+        },
+        "2": {
+            "class_type": "CLIPTextEncode",
+            "inputs": {"text": "lowres"},
+            "_meta": {"title": "CLIP Text Encode (Negative Prompt)"},
+        },
         "3": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "m.safetensors"}},
     }
     parsed = comfyui.parse(container({"prompt": json.dumps(graph)}))
     assert parsed is not None
-    assert (parsed.prompt, parsed.negative_prompt, parsed.model) == ("a castle", "lowres",
-                                                                     "m.safetensors")
+    assert (parsed.prompt, parsed.negative_prompt, parsed.model) == (
+        "a castle",
+        "lowres",
+        "m.safetensors",
+    )
 
 
 def test_graph_with_nothing_usable_is_rejected() -> None:
@@ -148,25 +180,47 @@ def test_broken_json_that_is_clearly_comfyui_is_rejected() -> None:
         comfyui.parse(container({"prompt": '{"3": {"class_type": "KSampler", "inputs": {'}))
 
 
-@pytest.mark.parametrize("text", [{}, {"prompt": "a plain text prompt"}, {"prompt": "[1, 2]"},
-                                  {"parameters": "a cat\nSteps: 20, Seed: 1"}])
+@pytest.mark.parametrize(
+    "text",
+    [
+        {},
+        {"prompt": "a plain text prompt"},
+        {"prompt": "[1, 2]"},
+        {"parameters": "a cat\nSteps: 20, Seed: 1"},
+    ],
+)
 def test_not_comfyui(text: dict[str, str]) -> None:
     assert comfyui.parse(container(text)) is None
 
 
 def _sampler_graph(positive: list[object], latent: list[object]) -> dict[str, object]:
-    return {"s": {"class_type": "KSampler", "inputs": {
-        "seed": 5, "steps": 10, "cfg": 7, "positive": positive, "negative": ["missing", 0],
-        "latent_image": latent, "model": ["s", 0]}}}
+    return {
+        "s": {
+            "class_type": "KSampler",
+            "inputs": {
+                "seed": 5,
+                "steps": 10,
+                "cfg": 7,
+                "positive": positive,
+                "negative": ["missing", 0],
+                "latent_image": latent,
+                "model": ["s", 0],
+            },
+        }
+    }
 
 
 def test_cyclic_and_dangling_graph() -> None:
     graph = _sampler_graph(["a", 0], ["s", 0])
-    graph["a"] = {"class_type": "ConditioningCombine",
-                  "inputs": {"conditioning_1": ["b", 0], "conditioning_2": ["a", 0]}}
+    graph["a"] = {
+        "class_type": "ConditioningCombine",
+        "inputs": {"conditioning_1": ["b", 0], "conditioning_2": ["a", 0]},
+    }
     graph["b"] = {"class_type": "CLIPTextEncode", "inputs": {"text": "loop", "clip": ["a", 0]}}
-    graph["c"] = {"class_type": "KSampler", "inputs": {"seed": 9, "positive": ["b", 0],
-                                                      "latent_image": ["c", 0]}}
+    graph["c"] = {
+        "class_type": "KSampler",
+        "inputs": {"seed": 9, "positive": ["b", 0], "latent_image": ["c", 0]},
+    }
     parsed = comfyui.parse(container({"prompt": json.dumps(graph)}))
     assert parsed is not None and parsed.prompt == "loop"
     assert parsed.negative_prompt is None
@@ -178,20 +232,24 @@ def test_thousands_deep_chain_does_not_recurse() -> None:
     graph["latent"] = {"class_type": "EmptyLatentImage", "inputs": {"width": 512, "height": 512}}
     graph["n0"] = {"class_type": "CLIPTextEncode", "inputs": {"text": "deep"}}
     for i in range(1, depth + 1):
-        graph[f"n{i}"] = {"class_type": "ConditioningSetArea",
-                          "inputs": {"conditioning": [f"n{i - 1}", 0]}}
+        graph[f"n{i}"] = {
+            "class_type": "ConditioningSetArea",
+            "inputs": {"conditioning": [f"n{i - 1}", 0]},
+        }
     parsed = comfyui.parse(container({"prompt": json.dumps(graph)}))
     assert parsed is not None and parsed.prompt == "deep" and parsed.width == 512
 
 
 def test_many_chained_samplers_stay_within_budget() -> None:
-    graph: dict[str, object] = {"l": {"class_type": "EmptyLatentImage",
-                                      "inputs": {"width": 64, "height": 64}}}
+    graph: dict[str, object] = {
+        "l": {"class_type": "EmptyLatentImage", "inputs": {"width": 64, "height": 64}}
+    }
     previous = "l"
     for i in range(3000):
-        graph[str(i)] = {"class_type": "KSampler",
-                         "inputs": {"seed": i, "positive": [previous, 0],
-                                    "latent_image": [previous, 0]}}
+        graph[str(i)] = {
+            "class_type": "KSampler",
+            "inputs": {"seed": i, "positive": [previous, 0], "latent_image": [previous, 0]},
+        }
         previous = str(i)
     parsed = comfyui.parse(container({"prompt": json.dumps(graph)}))
     assert parsed is not None and parsed.seed is not None
@@ -221,15 +279,26 @@ def test_ui_workflow_variants() -> None:
 def test_wide_shared_tree_under_many_samplers_is_bounded() -> None:
     size = 3000
     graph: dict[str, object] = {
-        f"c{i}": {"class_type": "ConditioningCombine",
-                  "inputs": {"conditioning_1": [f"c{(i * 7 + 1) % size}", 0],
-                             "conditioning_2": [f"c{(i * 13 + 5) % size}", 0], "text": f"t{i}"}}
+        f"c{i}": {
+            "class_type": "ConditioningCombine",
+            "inputs": {
+                "conditioning_1": [f"c{(i * 7 + 1) % size}", 0],
+                "conditioning_2": [f"c{(i * 13 + 5) % size}", 0],
+                "text": f"t{i}",
+            },
+        }
         for i in range(size)
     }
     for s in range(40):
-        graph[f"s{s}"] = {"class_type": "KSampler", "inputs": {
-            "seed": s, "positive": [f"c{s}", 0], "negative": [f"c{s + 1}", 0],
-            "latent_image": [f"c{s + 2}", 0]}}
+        graph[f"s{s}"] = {
+            "class_type": "KSampler",
+            "inputs": {
+                "seed": s,
+                "positive": [f"c{s}", 0],
+                "negative": [f"c{s + 1}", 0],
+                "latent_image": [f"c{s + 2}", 0],
+            },
+        }
     parsed = comfyui.parse(container({"prompt": json.dumps(graph)}))
     assert parsed is not None and parsed.prompt is not None
     assert len(parsed.prompt.splitlines()) <= 64

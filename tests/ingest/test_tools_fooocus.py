@@ -10,15 +10,33 @@ from orchestration.ingest.records import FileRejected, GenerationMeta, ImageCont
 from orchestration.ingest.tools import fooocus
 from orchestration.sample.writers.fooocus import fooocus_text, ruinedfooocus_text
 
-FIELDS = ("prompt", "negative_prompt", "seed", "steps", "cfg_scale", "sampler", "scheduler",
-          "model", "width", "height")
+FIELDS = (
+    "prompt",
+    "negative_prompt",
+    "seed",
+    "steps",
+    "cfg_scale",
+    "sampler",
+    "scheduler",
+    "model",
+    "width",
+    "height",
+)
 
 
 def sample(**changes: object) -> GenerationMeta:
     values: dict[str, object] = dict(
-        tool="fooocus", prompt="a smiling goldfish, テスト", negative_prompt="blurry",
-        seed=6952411511246973023, steps=30, cfg_scale=4.0, sampler="dpmpp_2m_sde_gpu",
-        scheduler="karras", model="juggernautXL_v8Rundiffusion", width=768, height=1280,
+        tool="fooocus",
+        prompt="a smiling goldfish, テスト",
+        negative_prompt="blurry",
+        seed=6952411511246973023,
+        steps=30,
+        cfg_scale=4.0,
+        sampler="dpmpp_2m_sde_gpu",
+        scheduler="karras",
+        model="juggernautXL_v8Rundiffusion",
+        width=768,
+        height=1280,
     )
     values.update(changes)
     return GenerationMeta(**values)  # type: ignore[arg-type]
@@ -91,8 +109,10 @@ def test_scheme_without_readable_parameters_is_rejected() -> None:
         parse({"parameters": "{}", "fooocus_scheme": "fooocus"})
 
 
-@pytest.mark.parametrize("text", [{}, {"parameters": "a cat\nSteps: 20, Sampler: Euler"},
-                                  {"parameters": '{"prompt": "a cat"}'}])
+@pytest.mark.parametrize(
+    "text",
+    [{}, {"parameters": "a cat\nSteps: 20, Sampler: Euler"}, {"parameters": '{"prompt": "a cat"}'}],
+)
 def test_not_fooocus(text: dict[str, str]) -> None:
     assert parse(text) is None
 

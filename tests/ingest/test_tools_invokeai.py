@@ -6,15 +6,31 @@ from orchestration.ingest.records import FileRejected, GenerationMeta, ImageCont
 from orchestration.ingest.tools import invokeai
 from orchestration.sample.writers.invokeai import invokeai_text
 
-FIELDS = ("prompt", "negative_prompt", "seed", "steps", "cfg_scale", "sampler", "model",
-          "width", "height")
+FIELDS = (
+    "prompt",
+    "negative_prompt",
+    "seed",
+    "steps",
+    "cfg_scale",
+    "sampler",
+    "model",
+    "width",
+    "height",
+)
 
 
 def sample(**changes: object) -> GenerationMeta:
     values: dict[str, object] = dict(
-        tool="invokeai", prompt="a lighthouse in a storm, oil painting",
-        negative_prompt="blurry, text", seed=3951921344, steps=30, cfg_scale=7.5,
-        sampler="dpmpp_2m_k", model="juggernautXL_v9", width=1024, height=768,
+        tool="invokeai",
+        prompt="a lighthouse in a storm, oil painting",
+        negative_prompt="blurry, text",
+        seed=3951921344,
+        steps=30,
+        cfg_scale=7.5,
+        sampler="dpmpp_2m_k",
+        model="juggernautXL_v9",
+        width=1024,
+        height=768,
     )
     values.update(changes)
     return GenerationMeta(**values)  # type: ignore[arg-type]
@@ -61,9 +77,11 @@ def test_missing_fields_stay_none() -> None:
 
 
 def test_sd_metadata_prompt_list_and_several_negatives() -> None:
-    raw = ('{"model_weights": "m", "image": {"prompt": [{"prompt": "a [x] cat", "weight": 0.5},'
-           ' {"prompt": "on a mat [y]", "weight": 0.5}], "seed": "12", "steps": "20.0",'
-           ' "cfg_scale": "NaN", "width": "abc"}}')
+    raw = (
+        '{"model_weights": "m", "image": {"prompt": [{"prompt": "a [x] cat", "weight": 0.5},'
+        ' {"prompt": "on a mat [y]", "weight": 0.5}], "seed": "12", "steps": "20.0",'
+        ' "cfg_scale": "NaN", "width": "abc"}}'
+    )
     parsed = parse({"sd-metadata": raw})
     assert parsed is not None
     assert (parsed.prompt, parsed.negative_prompt) == ("a cat on a mat", "x, y")

@@ -8,16 +8,33 @@ from orchestration.ingest.records import FileRejected, GenerationMeta, ImageCont
 from orchestration.ingest.tools import novelai
 from orchestration.sample.writers.novelai import novelai_text
 
-FIELDS = ("prompt", "negative_prompt", "seed", "steps", "cfg_scale", "sampler", "scheduler",
-          "model", "width", "height")
+FIELDS = (
+    "prompt",
+    "negative_prompt",
+    "seed",
+    "steps",
+    "cfg_scale",
+    "sampler",
+    "scheduler",
+    "model",
+    "width",
+    "height",
+)
 
 
 def sample(**changes: object) -> GenerationMeta:
     values: dict[str, object] = dict(
-        tool="novelai", prompt="1girl, solo, テスト, very aesthetic",
-        negative_prompt="lowres, bad anatomy", seed=2043807047, steps=28, cfg_scale=5.0,
-        sampler="k_euler_ancestral", scheduler="karras", model="NovelAI Diffusion V4.5",
-        width=832, height=1216,
+        tool="novelai",
+        prompt="1girl, solo, テスト, very aesthetic",
+        negative_prompt="lowres, bad anatomy",
+        seed=2043807047,
+        steps=28,
+        cfg_scale=5.0,
+        sampler="k_euler_ancestral",
+        scheduler="karras",
+        model="NovelAI Diffusion V4.5",
+        width=832,
+        height=1216,
     )
     values.update(changes)
     return GenerationMeta(**values)  # type: ignore[arg-type]
@@ -47,19 +64,27 @@ def test_character_captions_go_to_extra() -> None:
 
 
 def test_old_comment_without_prompt_uses_description() -> None:
-    text = {"Software": "NovelAI", "Source": "Stable Diffusion 1D44365E",
-            "Description": "cat, space", "Comment": json.dumps({"steps": "50", "scale": "NaN",
-                                                                 "seed": -1, "uc": "lowres"})}
+    text = {
+        "Software": "NovelAI",
+        "Source": "Stable Diffusion 1D44365E",
+        "Description": "cat, space",
+        "Comment": json.dumps({"steps": "50", "scale": "NaN", "seed": -1, "uc": "lowres"}),
+    }
     parsed = parse(text)
     assert parsed is not None
-    assert (parsed.prompt, parsed.negative_prompt, parsed.model) == ("cat, space", "lowres",
-                                                                     "Stable Diffusion")
+    assert (parsed.prompt, parsed.negative_prompt, parsed.model) == (
+        "cat, space",
+        "lowres",
+        "Stable Diffusion",
+    )
     assert (parsed.steps, parsed.cfg_scale, parsed.seed) == (50, None, None)
 
 
 def test_v4_caption_is_the_fallback_prompt() -> None:
-    comment = {"v4_prompt": {"caption": {"base_caption": "a fox"}},
-               "v4_negative_prompt": {"caption": {"base_caption": "blurry"}}}
+    comment = {
+        "v4_prompt": {"caption": {"base_caption": "a fox"}},
+        "v4_negative_prompt": {"caption": {"base_caption": "blurry"}},
+    }
     parsed = parse({"Software": "NovelAI", "Comment": json.dumps(comment)})
     assert parsed is not None and (parsed.prompt, parsed.negative_prompt) == ("a fox", "blurry")
 

@@ -8,15 +8,33 @@ from orchestration.ingest.records import FileRejected, GenerationMeta, ImageCont
 from orchestration.ingest.tools import stability_matrix
 from orchestration.sample.writers.stability_matrix import display_sampler, stability_matrix_text
 
-FIELDS = ("prompt", "negative_prompt", "seed", "steps", "cfg_scale", "sampler", "scheduler",
-          "model", "width", "height")
+FIELDS = (
+    "prompt",
+    "negative_prompt",
+    "seed",
+    "steps",
+    "cfg_scale",
+    "sampler",
+    "scheduler",
+    "model",
+    "width",
+    "height",
+)
 
 
 def sample(**changes: object) -> GenerationMeta:
     values: dict[str, object] = dict(
-        tool="stability_matrix", prompt="general, 1girl, テスト\r\n", negative_prompt="bad",
-        seed=395309383, steps=20, cfg_scale=5.0, sampler="euler_ancestral", scheduler="karras",
-        model="waiIllustriousSDXL_v160.safetensors", width=1024, height=1024,
+        tool="stability_matrix",
+        prompt="general, 1girl, テスト\r\n",
+        negative_prompt="bad",
+        seed=395309383,
+        steps=20,
+        cfg_scale=5.0,
+        sampler="euler_ancestral",
+        scheduler="karras",
+        model="waiIllustriousSDXL_v160.safetensors",
+        width=1024,
+        height=1024,
     )
     values.update(changes)
     return GenerationMeta(**values)  # type: ignore[arg-type]

@@ -8,15 +8,33 @@ from orchestration.ingest.records import FileRejected, GenerationMeta, ImageCont
 from orchestration.ingest.tools import swarmui
 from orchestration.sample.writers.swarmui import swarmui_text
 
-FIELDS = ("prompt", "negative_prompt", "seed", "steps", "cfg_scale", "sampler", "scheduler",
-          "model", "width", "height")
+FIELDS = (
+    "prompt",
+    "negative_prompt",
+    "seed",
+    "steps",
+    "cfg_scale",
+    "sampler",
+    "scheduler",
+    "model",
+    "width",
+    "height",
+)
 
 
 def sample(**changes: object) -> GenerationMeta:
     values: dict[str, object] = dict(
-        tool="swarmui", prompt="general, 1girl, テスト", negative_prompt="bad quality",
-        seed=2083100758, steps=20, cfg_scale=7.0, sampler="euler_ancestral",
-        scheduler="karras", model="waiIllustriousSDXL_v160", width=1024, height=1024,
+        tool="swarmui",
+        prompt="general, 1girl, テスト",
+        negative_prompt="bad quality",
+        seed=2083100758,
+        steps=20,
+        cfg_scale=7.0,
+        sampler="euler_ancestral",
+        scheduler="karras",
+        model="waiIllustriousSDXL_v160",
+        width=1024,
+        height=1024,
         created_at=datetime(2025, 3, 4, 21, 15, 2, tzinfo=UTC),
     )
     values.update(changes)
@@ -53,12 +71,13 @@ def test_png_carries_the_comfy_graph_too() -> None:
 
 
 def test_old_layout_with_date_inside_params() -> None:
-    raw = ('{"sui_image_params": {"prompt": "a fox", "seed": "18446744073709551615", "steps": 25.0,'
-           ' "cfgscale": "x", "date": "2024-08-07"}}')
+    raw = (
+        '{"sui_image_params": {"prompt": "a fox", "seed": "18446744073709551615", "steps": 25.0,'
+        ' "cfgscale": "x", "date": "2024-08-07"}}'
+    )
     parsed = parse({"parameters": raw})
     assert parsed is not None
-    assert (parsed.prompt, parsed.seed, parsed.steps, parsed.cfg_scale) == ("a fox", None, 25,
-                                                                            None)
+    assert (parsed.prompt, parsed.seed, parsed.steps, parsed.cfg_scale) == ("a fox", None, 25, None)
     assert parsed.extra["date"] == "2024-08-07" and parsed.created_at is None
 
 
@@ -69,7 +88,8 @@ def test_broken_json_is_rejected() -> None:
         parse({"parameters": '{"sui_image_params": "text"}'})
 
 
-@pytest.mark.parametrize("text", [{}, {"parameters": "a cat\nSteps: 20"},
-                                  {"parameters": "I love sui_image_params"}])
+@pytest.mark.parametrize(
+    "text", [{}, {"parameters": "a cat\nSteps: 20"}, {"parameters": "I love sui_image_params"}]
+)
 def test_not_swarmui(text: dict[str, str]) -> None:
     assert parse(text) is None

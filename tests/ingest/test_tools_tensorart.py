@@ -6,15 +6,33 @@ from orchestration.ingest.records import FileRejected, GenerationMeta, ImageCont
 from orchestration.ingest.tools import tensorart
 from orchestration.sample.writers.tensorart import tensorart_text
 
-FIELDS = ("prompt", "negative_prompt", "seed", "steps", "cfg_scale", "sampler", "scheduler",
-          "model", "width", "height")
+FIELDS = (
+    "prompt",
+    "negative_prompt",
+    "seed",
+    "steps",
+    "cfg_scale",
+    "sampler",
+    "scheduler",
+    "model",
+    "width",
+    "height",
+)
 
 
 def sample(**changes: object) -> GenerationMeta:
     values: dict[str, object] = dict(
-        tool="tensorart", prompt="general, 1girl, テスト", negative_prompt="bad quality",
-        seed=3036459311, steps=25, cfg_scale=7.0, sampler="euler_ancestral",
-        scheduler="karras", model="WAI-Nsfw-Illustrious-16", width=1024, height=1024,
+        tool="tensorart",
+        prompt="general, 1girl, テスト",
+        negative_prompt="bad quality",
+        seed=3036459311,
+        steps=25,
+        cfg_scale=7.0,
+        sampler="euler_ancestral",
+        scheduler="karras",
+        model="WAI-Nsfw-Illustrious-16",
+        width=1024,
+        height=1024,
     )
     values.update(changes)
     return GenerationMeta(**values)  # type: ignore[arg-type]

@@ -84,4 +84,3 @@ def build_lake(root: Path) -> DataPaths:
     entry = paths.registry.register(log, "bo")
     write_generations(paths, entry.key, _rows(entry.key, [(f"row {i}", None) for i in range(6)]))
     return paths
-

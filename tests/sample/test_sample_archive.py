@@ -41,9 +41,14 @@ def _generations(truth: list[dict]) -> list[dict]:
 
 def _tree(root: Path) -> dict[str, tuple[bytes, int | None]]:
     """Every file's bytes, and its mtime where the sample sets one (inside a folder archive)."""
-    return {p.relative_to(root).as_posix(): (p.read_bytes(),
-                                             p.stat().st_mtime_ns if p.parent != root else None)
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): (
+            p.read_bytes(),
+            p.stat().st_mtime_ns if p.parent != root else None,
+        )
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_same_seed_builds_byte_identical_files(sample: SampleManifest, tmp_path: Path) -> None:
@@ -77,8 +82,10 @@ def test_every_intent_is_in_the_ground_truth(truth: list[dict]) -> None:
     assert {r["session_intent"] for r in gens} == set(SESSION_INTENTS)
     assert any(r["phase_no"] >= 3 for r in gens), "no arc of three or more phases"
     sessions = {(r["artist"], r["session_key"]): r["session_intent"] for r in gens}
-    habits = {artist: Counter(i for (a, _), i in sessions.items() if a == artist).most_common(1)
-              for artist in {a for a, _ in sessions}}
+    habits = {
+        artist: Counter(i for (a, _), i in sessions.items() if a == artist).most_common(1)
+        for artist in {a for a, _ in sessions}
+    }
     assert len({h[0][0] for h in habits.values()}) >= 4, habits  # artists lean different ways
 
 
@@ -95,8 +102,9 @@ def test_broken_files_are_present(truth: list[dict]) -> None:
     assert broken == {"unreadable", "no_metadata", "unsupported", "duplicate"}
     assert any(r["content_hash"] == EMPTY_SHA256 for r in truth)
     duplicate = next(r for r in truth if r["expected_status"] == "duplicate")
-    original = next(r for r in truth
-                    if f"{r['archive']}/{r['source_path']}" == duplicate["duplicate_of"])
+    original = next(
+        r for r in truth if f"{r['archive']}/{r['source_path']}" == duplicate["duplicate_of"]
+    )
     assert original["content_hash"] == duplicate["content_hash"]
     assert original["archive"] != duplicate["archive"]
 
@@ -152,16 +160,29 @@ def test_log_is_diffusiondb_shaped(sample: SampleManifest, truth: list[dict]) ->
     log = next(e for e in sample.archives if e.kind == "log")
     with log.path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert list(rows[0]) == ["prompt", "seed", "step", "cfg", "sampler", "width", "height",
-                             "user_name", "timestamp", "image_nsfw", "prompt_nsfw"]
+    assert list(rows[0]) == [
+        "prompt",
+        "seed",
+        "step",
+        "cfg",
+        "sampler",
+        "width",
+        "height",
+        "user_name",
+        "timestamp",
+        "image_nsfw",
+        "prompt_nsfw",
+    ]
     assert all(r["timestamp"].endswith(":00+00:00") for r in rows)
     users = [r["user_name"] for r in rows]
     switches = sum(a != b for a, b in itertools.pairwise(users))
     assert len(set(users)) >= 2 and switches > 3 * len(set(users))  # users interleave
-    truth_rows = sorted((r for r in truth if r["source_row"] is not None),
-                        key=lambda r: r["source_row"])
+    truth_rows = sorted(
+        (r for r in truth if r["source_row"] is not None), key=lambda r: r["source_row"]
+    )
     assert [(r["prompt"], r["artist"]) for r in truth_rows] == [
-        (r["prompt"], r["user_name"]) for r in rows]
+        (r["prompt"], r["user_name"]) for r in rows
+    ]
     assert [r["source_path"] for r in truth_rows[:2]] == ["row 1", "row 2"]
 
 
@@ -189,13 +210,16 @@ def test_images_round_trip_through_the_readers(sample: SampleManifest, truth: li
         if status in expected_error:
             failures.append(f"{archive}/{path}: {status} but read as {meta.tool}")
         elif (meta.tool, meta.prompt, meta.seed) != (row["tool"], row["prompt"], row["seed"]):
-            failures.append(f"{archive}/{path}: read {meta.tool}/{meta.prompt!r}/{meta.seed}, "
-                            f"wrote {row['tool']}/{row['prompt']!r}/{row['seed']}")
+            failures.append(
+                f"{archive}/{path}: read {meta.tool}/{meta.prompt!r}/{meta.seed}, "
+                f"wrote {row['tool']}/{row['prompt']!r}/{row['seed']}"
+            )
     assert not failures, "\n".join(failures[:20])
 
 
-def test_ingest_recovers_the_ground_truth(sample: SampleManifest, truth: list[dict],
-                                          tmp_path: Path) -> None:
+def test_ingest_recovers_the_ground_truth(
+    sample: SampleManifest, truth: list[dict], tmp_path: Path
+) -> None:
     pipeline = pytest.importorskip("orchestration.ingest.pipeline")
     import pyarrow.dataset as ds
 
@@ -208,13 +232,19 @@ def test_ingest_recovers_the_ground_truth(sample: SampleManifest, truth: list[di
     expected = {k for k, r in by_path.items() if r["expected_status"] in ("ok", "duplicate")}
     assert set(read) == expected
     fields = ("artist", "tool", "prompt", "seed", "created_at")
-    mismatched = [(k, [f for f in fields if read[k][f] != by_path[k][f]]) for k in read
-                  if by_path[k]["expected_status"] == "ok"
-                  and any(read[k][f] != by_path[k][f] for f in fields)]
+    mismatched = [
+        (k, [f for f in fields if read[k][f] != by_path[k][f]])
+        for k in read
+        if by_path[k]["expected_status"] == "ok"
+        and any(read[k][f] != by_path[k][f] for f in fields)
+    ]
     assert not mismatched, mismatched[:10]
     refused = {(q["source_archive"], q["source_path"]) for q in quarantine}
-    assert refused == {k for k, r in by_path.items()
-                       if r["expected_status"] in ("unreadable", "no_metadata", "unsupported")}
+    assert refused == {
+        k
+        for k, r in by_path.items()
+        if r["expected_status"] in ("unreadable", "no_metadata", "unsupported")
+    }
 
 
 def test_random_profiles_reach_every_intent() -> None:
@@ -234,10 +264,18 @@ def test_pixels_follow_concepts() -> None:
         diff = ImageChops.difference(a.resize((16, 16)), b.resize((16, 16)))
         return sum(ImageStat.Stat(diff).mean) / 3
 
-    same = [distance(render("koi_pond", 1, width=512, height=512),
-                     render("koi_pond", seed, width=512, height=512)) for seed in range(2, 6)]
-    other = [distance(render("koi_pond", 1, width=512, height=512),
-                      render(concept, 1, width=512, height=512))
-             for concept in ("scifi_corridor", "neon_portrait", "desert_caravan")]
+    same = [
+        distance(
+            render("koi_pond", 1, width=512, height=512),
+            render("koi_pond", seed, width=512, height=512),
+        )
+        for seed in range(2, 6)
+    ]
+    other = [
+        distance(
+            render("koi_pond", 1, width=512, height=512), render(concept, 1, width=512, height=512)
+        )
+        for concept in ("scifi_corridor", "neon_portrait", "desert_caravan")
+    ]
     assert max(same) < min(other)
     assert render("koi_pond", 1, width=512, height=768).size == (64, 96)

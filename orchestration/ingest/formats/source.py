@@ -23,8 +23,9 @@ class Source:
 
     __slots__ = ("_fd", "_fh", "head", "size")
 
-    def __init__(self, head: bytes, size: int, fd: int | None = None,
-                 fh: BinaryIO | None = None) -> None:
+    def __init__(
+        self, head: bytes, size: int, fd: int | None = None, fh: BinaryIO | None = None
+    ) -> None:
         self.head = head
         self.size = size
         self._fd = fd

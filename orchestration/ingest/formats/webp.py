@@ -16,7 +16,11 @@ from orchestration.ingest.records import ImageContainer, UnreadableFile
 _IMAGE_CHUNKS = (b"VP8 ", b"VP8L", b"ANMF")
 # chunks whose body is read, and how much of it (None: all); image data is never read
 _READ_CHUNKS: dict[bytes, int | None] = {
-    b"VP8X": 10, b"VP8 ": 10, b"VP8L": 5, b"EXIF": None, b"XMP ": None,
+    b"VP8X": 10,
+    b"VP8 ": 10,
+    b"VP8L": 5,
+    b"EXIF": None,
+    b"XMP ": None,
 }
 
 

@@ -22,15 +22,47 @@ _SAMPLER_HINTS = ("positive", "guider", "seed", "noise_seed", "noise")
 _LATENT_KEYS = ("latent_image", "latent", "samples")
 _MODEL_KEYS = ("ckpt_name", "unet_name", "base_ckpt_name", "gguf_name", "model_name")
 _TEXT_KEYS = frozenset(
-    {"text", "text_g", "text_l", "clip_l", "clip_g", "t5xxl", "umt5xxl", "llama", "bert",
-     "mt5xl", "prompt", "string", "value", "populated_text"}
+    {
+        "text",
+        "text_g",
+        "text_l",
+        "clip_l",
+        "clip_g",
+        "t5xxl",
+        "umt5xxl",
+        "llama",
+        "bert",
+        "mt5xl",
+        "prompt",
+        "string",
+        "value",
+        "populated_text",
+    }
 )
 # Inputs that never lead to prompt text: following them only costs budget and risks picking up
 # another sampler's conditioning through a reference latent.
 _NOT_TEXT_PATHS = frozenset(
-    {"clip", "model", "vae", "control_net", "image", "pixels", "latent", "latent_image",
-     "samples", "mask", "clip_vision", "clip_vision_output", "style_model", "upscale_model",
-     "ipadapter", "noise", "sigmas", "sampler", "guider"}
+    {
+        "clip",
+        "model",
+        "vae",
+        "control_net",
+        "image",
+        "pixels",
+        "latent",
+        "latent_image",
+        "samples",
+        "mask",
+        "clip_vision",
+        "clip_vision_output",
+        "style_model",
+        "upscale_model",
+        "ipadapter",
+        "noise",
+        "sigmas",
+        "sampler",
+        "guider",
+    }
 )
 
 
@@ -203,6 +235,7 @@ def _size(graph: Graph, sampler: str, sampler_set: set[str]) -> tuple[int | None
 
 def _model(graph: Graph, starts: list[str]) -> str | None:
     """The checkpoint/UNet behind the sampler's model input (through LoRAs, patches…)."""
+
     def follows_model(name: str) -> bool:
         return "model" in name.lower()
 
@@ -211,9 +244,9 @@ def _model(graph: Graph, starts: list[str]) -> str | None:
         name = co.to_label(resolve(graph, node_id, _MODEL_KEYS))
         if name is not None:
             return name
-    loaders = {
-        co.to_label(resolve(graph, n, ("ckpt_name", "unet_name"))) for n in graph.nodes
-    } - {None}
+    loaders = {co.to_label(resolve(graph, n, ("ckpt_name", "unet_name"))) for n in graph.nodes} - {
+        None
+    }
     return loaders.pop() if len(loaders) == 1 else None
 
 

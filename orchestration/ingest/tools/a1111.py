@@ -27,7 +27,14 @@ from orchestration.ingest.tools._infotext import Infotext, split_infotext
 TOOL = "a1111"
 SOURCES = ("parameters", "exif:UserComment", "stealth", "jpeg:comment", "exif:XPComment")
 _CORE = {
-    "steps", "sampler", "schedule type", "cfg scale", "seed", "size", "model", "created date",
+    "steps",
+    "sampler",
+    "schedule type",
+    "cfg scale",
+    "seed",
+    "size",
+    "model",
+    "created date",
 }
 _REFORGE = re.compile(r"^f\d+(?:\.\d+)*v\d+-v\d")
 _FORGE = re.compile(r"^f\d+(?:\.\d+)*v\d")

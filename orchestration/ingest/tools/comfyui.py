@@ -25,7 +25,11 @@ from orchestration.ingest.tools._comfy_ui import ui_to_api
 TOOL = "comfyui"
 _PREFIX = re.compile(r"^[\s\x00]*(?:prompt|workflow)\s*:\s*", re.IGNORECASE)
 _PREFERRED_KEYS = (
-    "prompt", "workflow", "exif:Model", "exif:Make", "exif:UserComment",
+    "prompt",
+    "workflow",
+    "exif:Model",
+    "exif:Make",
+    "exif:UserComment",
     "exif:ImageDescription",
 )
 _MARKERS = ('"class_type"', '"widgets_values"')
@@ -68,7 +72,8 @@ class _Sources:
         keys = [k for k in _PREFERRED_KEYS if k in text]
         keys += [k for k in text if k not in _PREFERRED_KEYS]
         self.candidates = [
-            text[k] for k in keys
+            text[k]
+            for k in keys
             if isinstance(text[k], str) and any(m in text[k] for m in _MARKERS)
         ]
         self._parsed: dict[int, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {}

@@ -23,9 +23,18 @@ TOOL = "invokeai"
 _BRACKETS = re.compile(r"\[([^\[\]]*)\]")
 # dream switches: short and long spellings → GenerationMeta field
 _DREAM_FLAGS = {
-    "-s": "steps", "--steps": "steps", "-S": "seed", "--seed": "seed",
-    "-W": "width", "--width": "width", "-H": "height", "--height": "height",
-    "-C": "cfg_scale", "--cfg_scale": "cfg_scale", "-A": "sampler", "--sampler": "sampler",
+    "-s": "steps",
+    "--steps": "steps",
+    "-S": "seed",
+    "--seed": "seed",
+    "-W": "width",
+    "--width": "width",
+    "-H": "height",
+    "--height": "height",
+    "-C": "cfg_scale",
+    "--cfg_scale": "cfg_scale",
+    "-A": "sampler",
+    "--sampler": "sampler",
     "--model": "model",
 }
 
@@ -40,8 +49,11 @@ def parse(c: ImageContainer) -> GenerationMeta | None:
     present = [k for k in keys if co.get_ci(c.text, k) is not None]
     if not present:
         return None
-    for reader, key in ((_from_invokeai_metadata, keys[0]), (_from_sd_metadata, keys[1]),
-                        (_from_dream, keys[2])):
+    for reader, key in (
+        (_from_invokeai_metadata, keys[0]),
+        (_from_sd_metadata, keys[1]),
+        (_from_dream, keys[2]),
+    ):
         raw = co.get_ci(c.text, key)
         meta = reader(raw) if raw is not None else None
         if meta is not None and co.has_generation_data(meta):
@@ -108,8 +120,10 @@ def _prompt_text(value: Any) -> str | None:
     if isinstance(value, str):
         return value
     if isinstance(value, list):
-        parts = [co.to_text(co.get_ci(p, "prompt")) if isinstance(p, dict) else co.to_text(p)
-                 for p in value[:64]]
+        parts = [
+            co.to_text(co.get_ci(p, "prompt")) if isinstance(p, dict) else co.to_text(p)
+            for p in value[:64]
+        ]
         return " ".join(p for p in parts if p) or None
     return None
 

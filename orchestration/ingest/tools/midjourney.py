@@ -23,11 +23,39 @@ _JOB_ID = re.compile(r"\s*Job ID:\s*([0-9A-Za-z-]{8,64})\s*$")
 _GUID = re.compile(r"DigImageGUID(?:=\"|>)\s*([0-9A-Za-z-]{8,64})")
 _FLAG = re.compile(r"(?:^|\s)--([A-Za-z][\w-]*)")
 _ALIASES = {
-    "aspect": "ar", "version": "v", "s": "stylize", "c": "chaos", "q": "quality",
-    "w": "weird", "r": "repeat", "p": "profile", "personalize": "profile",
+    "aspect": "ar",
+    "version": "v",
+    "s": "stylize",
+    "c": "chaos",
+    "q": "quality",
+    "w": "weird",
+    "r": "repeat",
+    "p": "profile",
+    "personalize": "profile",
 }
-_KNOWN = frozenset({"ar", "v", "niji", "stylize", "chaos", "seed", "quality", "weird", "style",
-                    "tile", "no", "sref", "cref", "iw", "sw", "raw", "profile", "stop", "repeat"})
+_KNOWN = frozenset(
+    {
+        "ar",
+        "v",
+        "niji",
+        "stylize",
+        "chaos",
+        "seed",
+        "quality",
+        "weird",
+        "style",
+        "tile",
+        "no",
+        "sref",
+        "cref",
+        "iw",
+        "sw",
+        "raw",
+        "profile",
+        "stop",
+        "repeat",
+    }
+)
 
 
 def parse(c: ImageContainer) -> GenerationMeta | None:

@@ -103,7 +103,7 @@ def _is_novelai(fields: dict[str, str]) -> bool:
 
 
 def _split_source(source: str | None) -> tuple[str | None, str | None]:
-    """"NovelAI Diffusion V4.5 4BDE2A90" → ("NovelAI Diffusion V4.5", "4BDE2A90")."""
+    """Split e.g. "NovelAI Diffusion V4.5 4BDE2A90" into ("NovelAI Diffusion V4.5", "4BDE2A90")."""
     if source is None:
         return None, None
     match = _SOURCE.match(source)

@@ -39,23 +39,36 @@ def parse(c: ImageContainer) -> GenerationMeta | None:
     model_card = _dict(co.get_ci(state, "Model"))
     meta = GenerationMeta(
         tool=TOOL,
-        prompt=_pick(co.to_text, co.get_ci(params, "PositivePrompt"),
-                     co.get_ci(prompt_card, "Prompt")),
-        negative_prompt=_pick(co.to_text, co.get_ci(params, "NegativePrompt"),
-                              co.get_ci(prompt_card, "NegativePrompt")),
+        prompt=_pick(
+            co.to_text, co.get_ci(params, "PositivePrompt"), co.get_ci(prompt_card, "Prompt")
+        ),
+        negative_prompt=_pick(
+            co.to_text,
+            co.get_ci(params, "NegativePrompt"),
+            co.get_ci(prompt_card, "NegativePrompt"),
+        ),
         seed=_pick(co.to_seed, co.get_ci(params, "Seed"), co.get_ci(seed_card, "Seed")),
         steps=_pick(co.to_steps, co.get_ci(params, "Steps"), co.get_ci(sampler_card, "Steps")),
-        cfg_scale=_pick(co.to_cfg, co.get_ci(params, "CfgScale"),
-                        co.get_ci(sampler_card, "CfgScale")),
-        sampler=_pick(co.to_label, _name(co.get_ci(sampler_card, "SelectedSampler")),
-                      co.get_ci(params, "Sampler")),
-        scheduler=_pick(co.to_label, _name(co.get_ci(sampler_card, "SelectedScheduler")),
-                        co.get_ci(params, "Scheduler")),
-        model=_pick(co.to_label, co.get_ci(params, "ModelName"),
-                    co.get_ci(model_card, "SelectedModelName")),
+        cfg_scale=_pick(
+            co.to_cfg, co.get_ci(params, "CfgScale"), co.get_ci(sampler_card, "CfgScale")
+        ),
+        sampler=_pick(
+            co.to_label,
+            _name(co.get_ci(sampler_card, "SelectedSampler")),
+            co.get_ci(params, "Sampler"),
+        ),
+        scheduler=_pick(
+            co.to_label,
+            _name(co.get_ci(sampler_card, "SelectedScheduler")),
+            co.get_ci(params, "Scheduler"),
+        ),
+        model=_pick(
+            co.to_label, co.get_ci(params, "ModelName"), co.get_ci(model_card, "SelectedModelName")
+        ),
         width=_pick(co.to_dimension, co.get_ci(params, "Width"), co.get_ci(sampler_card, "Width")),
-        height=_pick(co.to_dimension, co.get_ci(params, "Height"),
-                     co.get_ci(sampler_card, "Height")),
+        height=_pick(
+            co.to_dimension, co.get_ci(params, "Height"), co.get_ci(sampler_card, "Height")
+        ),
     )
     model_hash = co.to_label(co.get_ci(params, "ModelHash"))
     if model_hash is not None:

@@ -13,8 +13,16 @@ _CONTROL = "$control"
 WIDGET_ORDER: dict[str, tuple[str, ...]] = {
     "KSampler": ("seed", _CONTROL, "steps", "cfg", "sampler_name", "scheduler", "denoise"),
     "KSamplerAdvanced": (
-        "add_noise", "noise_seed", _CONTROL, "steps", "cfg", "sampler_name", "scheduler",
-        "start_at_step", "end_at_step", "return_with_leftover_noise",
+        "add_noise",
+        "noise_seed",
+        _CONTROL,
+        "steps",
+        "cfg",
+        "sampler_name",
+        "scheduler",
+        "start_at_step",
+        "end_at_step",
+        "return_with_leftover_noise",
     ),
     "SamplerCustom": ("add_noise", "noise_seed", _CONTROL, "cfg"),
     "RandomNoise": ("noise_seed", _CONTROL),
@@ -29,7 +37,13 @@ WIDGET_ORDER: dict[str, tuple[str, ...]] = {
     "CLIPTextEncode": ("text",),
     "CLIPTextEncodeFlux": ("clip_l", "t5xxl", "guidance"),
     "CLIPTextEncodeSDXL": (
-        "width", "height", "crop_w", "crop_h", "target_width", "target_height", "text_g",
+        "width",
+        "height",
+        "crop_w",
+        "crop_h",
+        "target_width",
+        "target_height",
+        "text_g",
         "text_l",
     ),
 }
@@ -54,20 +68,22 @@ def api_to_workflow(api: dict[str, dict[str, Any]]) -> dict[str, Any]:
             if name in widget_names:
                 item["widget"] = {"name": name}
             inputs.append(item)
-        nodes.append({
-            "id": ids[node_id],
-            "type": node["class_type"],
-            "pos": [260 * (ids[node_id] % 6), 180 * (ids[node_id] // 6)],
-            "size": [300, 120],
-            "flags": {},
-            "order": ids[node_id] - 1,
-            "mode": 0,
-            "inputs": inputs,
-            "outputs": [],
-            "title": node.get("_meta", {}).get("title", node["class_type"]),
-            "properties": {"Node name for S&R": node["class_type"]},
-            "widgets_values": _widget_values(api, node, widget_names),
-        })
+        nodes.append(
+            {
+                "id": ids[node_id],
+                "type": node["class_type"],
+                "pos": [260 * (ids[node_id] % 6), 180 * (ids[node_id] // 6)],
+                "size": [300, 120],
+                "flags": {},
+                "order": ids[node_id] - 1,
+                "mode": 0,
+                "inputs": inputs,
+                "outputs": [],
+                "title": node.get("_meta", {}).get("title", node["class_type"]),
+                "properties": {"Node name for S&R": node["class_type"]},
+                "widgets_values": _widget_values(api, node, widget_names),
+            }
+        )
     for node in nodes:
         slots = outputs.get(node["id"], {})
         node["outputs"] = [

@@ -41,35 +41,61 @@ def a1111_parameters(g: GenerationMeta, *, flavour: Flavour = "a1111") -> str:
     params: list[tuple[str, object | None]]
     if flavour == "sdnext":
         params = [
-            ("Steps", g.steps), ("Size", size), ("Sampler", g.sampler), ("Seed", g.seed),
+            ("Steps", g.steps),
+            ("Size", size),
+            ("Sampler", g.sampler),
+            ("Seed", g.seed),
             ("CFG scale", None if g.cfg_scale is None else _number(g.cfg_scale)),
-            ("App", "SD.Next"), ("Version", VERSIONS["sdnext"]),
-            ("Pipeline", "StableDiffusionXLPipeline"), ("Operations", "txt2img"),
-            ("Model", g.model), ("Model hash", model_hash), ("Sampler sigma", g.scheduler),
+            ("App", "SD.Next"),
+            ("Version", VERSIONS["sdnext"]),
+            ("Pipeline", "StableDiffusionXLPipeline"),
+            ("Operations", "txt2img"),
+            ("Model", g.model),
+            ("Model hash", model_hash),
+            ("Sampler sigma", g.scheduler),
         ]
     else:
         params = [
-            ("Steps", g.steps), ("Sampler", g.sampler), ("Schedule type", g.scheduler),
+            ("Steps", g.steps),
+            ("Sampler", g.sampler),
+            ("Schedule type", g.scheduler),
             ("CFG scale", None if g.cfg_scale is None else _number(g.cfg_scale)),
-            ("Seed", g.seed), ("Size", size),
+            ("Seed", g.seed),
+            ("Size", size),
         ]
         if flavour == "civitai":
             created = g.created_at.astimezone(UTC) if g.created_at else None
-            resources = [{"type": "checkpoint", "modelVersionId": 2514310,
-                          "modelName": g.model, "modelVersionName": "v1.0"}] if g.model else None
+            resources = (
+                [
+                    {
+                        "type": "checkpoint",
+                        "modelVersionId": 2514310,
+                        "modelName": g.model,
+                        "modelVersionName": "v1.0",
+                    }
+                ]
+                if g.model
+                else None
+            )
             params += [
                 ("Clip skip", 2),
                 ("Created Date", created.strftime("%Y-%m-%dT%H:%M:%S.%f0Z") if created else None),
-                ("Civitai resources", json.dumps(resources, separators=(",", ":"))
-                 if resources else None),
+                (
+                    "Civitai resources",
+                    json.dumps(resources, separators=(",", ":")) if resources else None,
+                ),
                 ("Civitai metadata", "{}"),
             ]
         else:
-            params += [("Model hash", model_hash), ("Model", g.model),
-                       ("Version", VERSIONS[flavour])]
+            params += [
+                ("Model hash", model_hash),
+                ("Model", g.model),
+                ("Version", VERSIONS[flavour]),
+            ]
     line = ", ".join(
         f"{k}: {v if k in ('Civitai resources', 'Civitai metadata') else quote(v)}"
-        for k, v in params if v is not None
+        for k, v in params
+        if v is not None
     )
     parts = [g.prompt or ""]
     if g.negative_prompt:

@@ -31,7 +31,9 @@ class _Builder:
         node_id = str(len(self.graph) + 1)
         kept = {k: v for k, v in inputs.items() if v is not None}
         self.graph[node_id] = {
-            "inputs": kept, "class_type": class_type, "_meta": {"title": title or class_type}
+            "inputs": kept,
+            "class_type": class_type,
+            "_meta": {"title": title or class_type},
         }
         return node_id
 
@@ -81,10 +83,17 @@ def comfyui_api_graph(
     def encode(text: str | None, title: str) -> str:
         value = b.value(text if text is not None else "", text_primitive)
         if text_encoder == "CLIPTextEncodeSDXL":
-            size = {"width": g.width, "height": g.height, "crop_w": 0, "crop_h": 0,
-                    "target_width": g.width, "target_height": g.height}
-            return b.add(text_encoder, {**size, "text_g": value, "text_l": value, "clip": clip},
-                         title)
+            size = {
+                "width": g.width,
+                "height": g.height,
+                "crop_w": 0,
+                "crop_h": 0,
+                "target_width": g.width,
+                "target_height": g.height,
+            }
+            return b.add(
+                text_encoder, {**size, "text_g": value, "text_l": value, "clip": clip}, title
+            )
         if text_encoder == "CLIPTextEncodeFlux":
             inputs = {"clip_l": value, "t5xxl": value, "guidance": 3.5, "clip": clip}
             return b.add(text_encoder, inputs, title)
@@ -98,8 +107,17 @@ def comfyui_api_graph(
     positive, negative_slot = _chain(b, conditioning, positive, negative)
     size = {"width": b.value(g.width, int_primitive), "height": b.value(g.height, int_primitive)}
     latent_id = b.add(latent, {**size, "batch_size": 1})
-    first = _sampler(b, g, sampler_kind, model, [positive, 0], negative_slot, [latent_id, 0],
-                     b.value(g.seed, int_primitive), refined=second_pass == "refiner")
+    first = _sampler(
+        b,
+        g,
+        sampler_kind,
+        model,
+        [positive, 0],
+        negative_slot,
+        [latent_id, 0],
+        b.value(g.seed, int_primitive),
+        refined=second_pass == "refiner",
+    )
     last = _second_pass(b, g, second_pass, first, clip)
     decoded = b.add("VAEDecode", {"samples": [last, 0], "vae": vae})
     b.add("SaveImage", {"filename_prefix": "ComfyUI", "images": [decoded, 0]})
@@ -136,35 +154,81 @@ def _chain(
 
 
 def _sampler(
-    b: _Builder, g: GenerationMeta, kind: SamplerKind, model: str, positive: list[Any],
-    negative: list[Any], latent: list[Any], seed: object, *, refined: bool = False,
+    b: _Builder,
+    g: GenerationMeta,
+    kind: SamplerKind,
+    model: str,
+    positive: list[Any],
+    negative: list[Any],
+    latent: list[Any],
+    seed: object,
+    *,
+    refined: bool = False,
 ) -> str:
-    common = {"steps": g.steps, "cfg": g.cfg_scale, "sampler_name": g.sampler,
-              "scheduler": g.scheduler}
-    links = {"model": [model, 0], "positive": positive, "negative": negative,
-             "latent_image": latent}
+    common = {
+        "steps": g.steps,
+        "cfg": g.cfg_scale,
+        "sampler_name": g.sampler,
+        "scheduler": g.scheduler,
+    }
+    links = {
+        "model": [model, 0],
+        "positive": positive,
+        "negative": negative,
+        "latent_image": latent,
+    }
     if kind == "KSampler":
         return b.add(kind, {"seed": seed, **common, "denoise": 1.0, **links})
     if kind == "KSamplerAdvanced":
         end = max(1, int((g.steps or 25) * 0.8)) if refined else 10000
         leftover = "enable" if refined else "disable"
-        return b.add(kind, {"add_noise": "enable", "noise_seed": seed, **common,
-                            "start_at_step": 0, "end_at_step": end,
-                            "return_with_leftover_noise": leftover, **links})
+        return b.add(
+            kind,
+            {
+                "add_noise": "enable",
+                "noise_seed": seed,
+                **common,
+                "start_at_step": 0,
+                "end_at_step": end,
+                "return_with_leftover_noise": leftover,
+                **links,
+            },
+        )
     select = b.add("KSamplerSelect", {"sampler_name": g.sampler})
-    sigmas = b.add("BasicScheduler", {"scheduler": g.scheduler, "steps": g.steps,
-                                      "denoise": 1.0, "model": [model, 0]})
+    sigmas = b.add(
+        "BasicScheduler",
+        {"scheduler": g.scheduler, "steps": g.steps, "denoise": 1.0, "model": [model, 0]},
+    )
     if kind == "SamplerCustom":
-        return b.add(kind, {"add_noise": True, "noise_seed": seed, "cfg": g.cfg_scale, **links,
-                            "sampler": [select, 0], "sigmas": [sigmas, 0]})
+        return b.add(
+            kind,
+            {
+                "add_noise": True,
+                "noise_seed": seed,
+                "cfg": g.cfg_scale,
+                **links,
+                "sampler": [select, 0],
+                "sigmas": [sigmas, 0],
+            },
+        )
     noise = b.add("RandomNoise", {"noise_seed": seed})
     if g.cfg_scale is None:
         guider = b.add("BasicGuider", {"model": [model, 0], "conditioning": positive})
     else:
-        guider = b.add("CFGGuider", {"cfg": g.cfg_scale, "model": [model, 0],
-                                     "positive": positive, "negative": negative})
-    return b.add(kind, {"noise": [noise, 0], "guider": [guider, 0], "sampler": [select, 0],
-                        "sigmas": [sigmas, 0], "latent_image": latent})
+        guider = b.add(
+            "CFGGuider",
+            {"cfg": g.cfg_scale, "model": [model, 0], "positive": positive, "negative": negative},
+        )
+    return b.add(
+        kind,
+        {
+            "noise": [noise, 0],
+            "guider": [guider, 0],
+            "sampler": [select, 0],
+            "sigmas": [sigmas, 0],
+            "latent_image": latent,
+        },
+    )
 
 
 def _second_pass(
@@ -182,18 +246,43 @@ def _second_pass(
     negative = b.add("CLIPTextEncode", {"text": "blurry", "clip": clip})
     if kind == "refiner":
         start = max(1, int((g.steps or 25) * 0.8))
-        return b.add("KSamplerAdvanced", {
-            "add_noise": "disable", "noise_seed": 0, "steps": g.steps, "cfg": g.cfg_scale,
-            "sampler_name": g.sampler, "scheduler": g.scheduler, "start_at_step": start,
-            "end_at_step": 10000, "return_with_leftover_noise": "disable",
-            "model": [model, 0], "positive": [positive, 0], "negative": [negative, 0],
-            "latent_image": [first, 0]})
-    upscaled = b.add("LatentUpscaleBy", {"upscale_method": "nearest-exact", "scale_by": 1.5,
-                                         "samples": [first, 0]})
-    return b.add("KSampler", {
-        "seed": (g.seed or 0) + 1, "steps": 12, "cfg": 5.0, "sampler_name": "dpmpp_2m",
-        "scheduler": "karras", "denoise": 0.5, "model": [model, 0], "positive": [positive, 0],
-        "negative": [negative, 0], "latent_image": [upscaled, 0]})
+        return b.add(
+            "KSamplerAdvanced",
+            {
+                "add_noise": "disable",
+                "noise_seed": 0,
+                "steps": g.steps,
+                "cfg": g.cfg_scale,
+                "sampler_name": g.sampler,
+                "scheduler": g.scheduler,
+                "start_at_step": start,
+                "end_at_step": 10000,
+                "return_with_leftover_noise": "disable",
+                "model": [model, 0],
+                "positive": [positive, 0],
+                "negative": [negative, 0],
+                "latent_image": [first, 0],
+            },
+        )
+    upscaled = b.add(
+        "LatentUpscaleBy",
+        {"upscale_method": "nearest-exact", "scale_by": 1.5, "samples": [first, 0]},
+    )
+    return b.add(
+        "KSampler",
+        {
+            "seed": (g.seed or 0) + 1,
+            "steps": 12,
+            "cfg": 5.0,
+            "sampler_name": "dpmpp_2m",
+            "scheduler": "karras",
+            "denoise": 0.5,
+            "model": [model, 0],
+            "positive": [positive, 0],
+            "negative": [negative, 0],
+            "latent_image": [upscaled, 0],
+        },
+    )
 
 
 def comfyui_text(g: GenerationMeta, *, layout: Layout = "png", **options: Any) -> dict[str, str]:

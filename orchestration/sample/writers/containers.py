@@ -51,8 +51,9 @@ def _text_chunk(key: str, value: str, *, ztxt: bool, itxt: bool) -> bytes:
         compressed = ztxt
         text = value.encode("utf-8")
         payload = zlib.compress(text) if compressed else text
-        return png_chunk(b"iTXt", keyword + b"\x00" + bytes((int(compressed), 0)) + b"\x00\x00"
-                         + payload)
+        return png_chunk(
+            b"iTXt", keyword + b"\x00" + bytes((int(compressed), 0)) + b"\x00\x00" + payload
+        )
     try:
         raw = value.encode("latin-1")
     except UnicodeEncodeError:
@@ -119,8 +120,13 @@ def _exif_block(
     tags = {k: v for k, v in exif.items() if k not in XMP_KEYS}
     if not tags and exif_datetime is None:
         return b""
-    return tiff_exif(tags, datetime_original=exif_datetime, comment_encoding=comment_encoding,
-                     prefix=prefix, user_comment_in_ifd0=user_comment_in_ifd0)
+    return tiff_exif(
+        tags,
+        datetime_original=exif_datetime,
+        comment_encoding=comment_encoding,
+        prefix=prefix,
+        user_comment_in_ifd0=user_comment_in_ifd0,
+    )
 
 
 def _xmp(exif: Mapping[str, str | bytes]) -> bytes:
@@ -149,8 +155,13 @@ def jpeg_bytes(
     """
     exif = exif or {}
     buffer = io.BytesIO()
-    block = _exif_block(exif, exif_datetime, comment_encoding, prefix=True,
-                        user_comment_in_ifd0=user_comment_in_ifd0)
+    block = _exif_block(
+        exif,
+        exif_datetime,
+        comment_encoding,
+        prefix=True,
+        user_comment_in_ifd0=user_comment_in_ifd0,
+    )
     options: dict[str, object] = {"quality": quality}
     if block:
         options["exif"] = block
@@ -187,8 +198,13 @@ def webp_bytes(
     buffer = io.BytesIO()
     img.save(buffer, format="WEBP", lossless=lossless, quality=80, method=4)
     data = buffer.getvalue()
-    block = _exif_block(exif, None, comment_encoding, prefix=with_exif_prefix,
-                        user_comment_in_ifd0=user_comment_in_ifd0)
+    block = _exif_block(
+        exif,
+        None,
+        comment_encoding,
+        prefix=with_exif_prefix,
+        user_comment_in_ifd0=user_comment_in_ifd0,
+    )
     xmp = _xmp(exif)
     if not block and not xmp:
         return data

@@ -109,8 +109,13 @@ def tiff_exif(
             target = exif if name in EXIF_TAGS else ifd0
             target.append(((IFD0_TAGS | EXIF_TAGS)[name], _ASCII, raw))
     if datetime_original is not None:
-        exif.append((EXIF_TAGS["DateTimeOriginal"], _ASCII,
-                     exif_datetime(datetime_original).encode("ascii") + b"\x00"))
+        exif.append(
+            (
+                EXIF_TAGS["DateTimeOriginal"],
+                _ASCII,
+                exif_datetime(datetime_original).encode("ascii") + b"\x00",
+            )
+        )
     if exif:
         ifd0.append((_EXIF_POINTER, _LONG, b""))  # value patched below
     ifd0.sort()

@@ -22,44 +22,48 @@ def fooocus_text(
     if scheme == "a1111":
         return {"parameters": _a1111_text(g), "fooocus_scheme": "a1111"}
     resolution = f"({g.width}, {g.height})" if g.width and g.height else None
-    data = without_none({
-        "adm_guidance": "(1.5, 0.8, 0.3)",
-        "base_model": g.model,
-        "base_model_hash": fake_hash(g.model),
-        "clip_skip": 2,
-        "guidance_scale": g.cfg_scale,
-        "loras": [],
-        "metadata_scheme": "fooocus",
-        "negative_prompt": g.negative_prompt if g.negative_prompt is not None else "",
-        "performance": "Speed",
-        "prompt": g.prompt,
-        "refiner_model": "None",
-        "refiner_switch": 0.5,
-        "resolution": resolution,
-        "sampler": g.sampler,
-        "scheduler": g.scheduler,
-        "seed": None if g.seed is None else str(g.seed),
-        "sharpness": 2,
-        "steps": g.steps,
-        "styles": "['Fooocus V2', 'Fooocus Enhance', 'Fooocus Sharp']",
-        "vae": "Default (model)",
-        "version": FOOOCUS_VERSION,
-    })
+    data = without_none(
+        {
+            "adm_guidance": "(1.5, 0.8, 0.3)",
+            "base_model": g.model,
+            "base_model_hash": fake_hash(g.model),
+            "clip_skip": 2,
+            "guidance_scale": g.cfg_scale,
+            "loras": [],
+            "metadata_scheme": "fooocus",
+            "negative_prompt": g.negative_prompt if g.negative_prompt is not None else "",
+            "performance": "Speed",
+            "prompt": g.prompt,
+            "refiner_model": "None",
+            "refiner_switch": 0.5,
+            "resolution": resolution,
+            "sampler": g.sampler,
+            "scheduler": g.scheduler,
+            "seed": None if g.seed is None else str(g.seed),
+            "sharpness": 2,
+            "steps": g.steps,
+            "styles": "['Fooocus V2', 'Fooocus Enhance', 'Fooocus Sharp']",
+            "vae": "Default (model)",
+            "version": FOOOCUS_VERSION,
+        }
+    )
     return {"parameters": json.dumps(data), "fooocus_scheme": "fooocus"}
 
 
 def _a1111_text(g: GenerationMeta) -> str:
-    settings = without_none({
-        "Steps": g.steps,
-        "Sampler": g.sampler,
-        "Scheduler": g.scheduler,
-        "Seed": g.seed,
-        "CFG scale": g.cfg_scale,
-        "Size": f"{g.width}x{g.height}" if g.width and g.height else None,
-        "Model": g.model,
-        "Sharpness": 2,
-        "Version": FOOOCUS_VERSION,
-    })
+    settings = without_none(
+        {
+            "Steps": g.steps,
+            "Sampler": g.sampler,
+            "Scheduler": g.scheduler,
+            "Seed": g.seed,
+            "CFG scale": g.cfg_scale,
+            "Size": f"{g.width}x{g.height}" if g.width and g.height else None,
+            "Model": g.model,
+            "Sharpness": 2,
+            "Version": FOOOCUS_VERSION,
+        }
+    )
     lines = [g.prompt or ""]
     if g.negative_prompt is not None:
         lines.append(f"Negative prompt: {g.negative_prompt}")
@@ -69,21 +73,23 @@ def _a1111_text(g: GenerationMeta) -> str:
 
 def ruinedfooocus_text(g: GenerationMeta) -> dict[str, str]:
     """RuinedFooocus's JSON ``parameters`` chunk for ``g``."""
-    data = without_none({
-        "Prompt": g.prompt,
-        "Negative": g.negative_prompt,
-        "steps": g.steps,
-        "cfg": g.cfg_scale,
-        "width": g.width,
-        "height": g.height,
-        "seed": g.seed,
-        "sampler_name": g.sampler,
-        "scheduler": g.scheduler,
-        "base_model_name": g.model,
-        "base_model_hash": fake_hash(g.model, 64),
-        "loras": [],
-        "start_step": 0,
-        "clip_skip": 1,
-        "software": "RuinedFooocus",
-    })
+    data = without_none(
+        {
+            "Prompt": g.prompt,
+            "Negative": g.negative_prompt,
+            "steps": g.steps,
+            "cfg": g.cfg_scale,
+            "width": g.width,
+            "height": g.height,
+            "seed": g.seed,
+            "sampler_name": g.sampler,
+            "scheduler": g.scheduler,
+            "base_model_name": g.model,
+            "base_model_hash": fake_hash(g.model, 64),
+            "loras": [],
+            "start_step": 0,
+            "clip_skip": 1,
+            "software": "RuinedFooocus",
+        }
+    )
     return {"parameters": json.dumps(data)}

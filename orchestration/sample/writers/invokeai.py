@@ -24,50 +24,56 @@ def invokeai_text(
     """
     if variant == "invokeai_metadata":
         model = None if g.model is None else {model_key: g.model, "base": "sdxl", "type": "main"}
-        data = without_none({
-            "generation_mode": "txt2img",
-            "positive_prompt": g.prompt,
-            "negative_prompt": g.negative_prompt,
-            "width": g.width,
-            "height": g.height,
-            "seed": g.seed,
-            "rand_device": "cpu",
-            "cfg_scale": g.cfg_scale,
-            "cfg_rescale_multiplier": 0.0,
-            "steps": g.steps,
-            "scheduler": g.sampler,
-            "model": model,
-            "app_version": "5.6.0",
-        })
+        data = without_none(
+            {
+                "generation_mode": "txt2img",
+                "positive_prompt": g.prompt,
+                "negative_prompt": g.negative_prompt,
+                "width": g.width,
+                "height": g.height,
+                "seed": g.seed,
+                "rand_device": "cpu",
+                "cfg_scale": g.cfg_scale,
+                "cfg_rescale_multiplier": 0.0,
+                "steps": g.steps,
+                "scheduler": g.sampler,
+                "model": model,
+                "app_version": "5.6.0",
+            }
+        )
         return {"invokeai_metadata": json.dumps(data, separators=(",", ":"), ensure_ascii=False)}
     combined = _combined_prompt(g)
     dream = _dream_line(g, combined)
     if variant == "dream":
         return {"Dream": dream}
-    image = without_none({
-        "prompt": [{"prompt": combined, "weight": 1.0}] if combined is not None else None,
-        "steps": g.steps,
-        "cfg_scale": g.cfg_scale,
-        "threshold": 0,
-        "perlin": 0,
-        "height": g.height,
-        "width": g.width,
-        "seed": g.seed,
-        "seamless": False,
-        "hires_fix": False,
-        "type": "txt2img",
-        "postprocessing": None,
-        "sampler": g.sampler,
-        "variations": [],
-    })
-    meta = without_none({
-        "model": "stable diffusion",
-        "model_weights": g.model,
-        "model_hash": fake_hash(g.model, 64),
-        "app_id": "invoke-ai/InvokeAI",
-        "app_version": "2.3.0",
-        "image": image,
-    })
+    image = without_none(
+        {
+            "prompt": [{"prompt": combined, "weight": 1.0}] if combined is not None else None,
+            "steps": g.steps,
+            "cfg_scale": g.cfg_scale,
+            "threshold": 0,
+            "perlin": 0,
+            "height": g.height,
+            "width": g.width,
+            "seed": g.seed,
+            "seamless": False,
+            "hires_fix": False,
+            "type": "txt2img",
+            "postprocessing": None,
+            "sampler": g.sampler,
+            "variations": [],
+        }
+    )
+    meta = without_none(
+        {
+            "model": "stable diffusion",
+            "model_weights": g.model,
+            "model_hash": fake_hash(g.model, 64),
+            "app_id": "invoke-ai/InvokeAI",
+            "app_version": "2.3.0",
+            "image": image,
+        }
+    )
     return {"Dream": dream, "sd-metadata": json.dumps(meta)}
 
 
@@ -80,6 +86,12 @@ def _combined_prompt(g: GenerationMeta) -> str | None:
 
 def _dream_line(g: GenerationMeta, prompt: str | None) -> str:
     quoted = '"' + (prompt or "").replace('"', '\\"') + '"'
-    flags = [("-s", g.steps), ("-S", g.seed), ("-W", g.width), ("-H", g.height),
-             ("-C", g.cfg_scale), ("-A", g.sampler)]
+    flags = [
+        ("-s", g.steps),
+        ("-S", g.seed),
+        ("-W", g.width),
+        ("-H", g.height),
+        ("-C", g.cfg_scale),
+        ("-A", g.sampler),
+    ]
     return " ".join([quoted, *(f"{flag} {value}" for flag, value in flags if value is not None)])

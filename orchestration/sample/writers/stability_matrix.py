@@ -45,11 +45,17 @@ def stability_matrix_text(
 
 
 def _a1111_text(g: GenerationMeta, params: dict[str, object]) -> str:
-    settings = without_none({
-        "Steps": g.steps, "Sampler": params["Sampler"], "CFG scale": g.cfg_scale,
-        "Seed": g.seed, "Size": f"{g.width}x{g.height}" if g.width and g.height else None,
-        "Model hash": params["ModelHash"], "Model": g.model,
-    })
+    settings = without_none(
+        {
+            "Steps": g.steps,
+            "Sampler": params["Sampler"],
+            "CFG scale": g.cfg_scale,
+            "Seed": g.seed,
+            "Size": f"{g.width}x{g.height}" if g.width and g.height else None,
+            "Model hash": params["ModelHash"],
+            "Model": g.model,
+        }
+    )
     lines = [g.prompt or ""]
     if g.negative_prompt is not None:
         lines.append(f"Negative prompt: {g.negative_prompt}")
@@ -58,15 +64,17 @@ def _a1111_text(g: GenerationMeta, params: dict[str, object]) -> str:
 
 
 def _project(g: GenerationMeta) -> dict[str, object]:
-    sampler = without_none({
-        "Steps": g.steps,
-        "CfgScale": g.cfg_scale,
-        "Width": g.width,
-        "Height": g.height,
-        "SelectedSampler": None if g.sampler is None else {"Name": g.sampler},
-        "SelectedScheduler": None if g.scheduler is None else {"Name": g.scheduler},
-        "SelectedModelType": "SDXL",
-    })
+    sampler = without_none(
+        {
+            "Steps": g.steps,
+            "CfgScale": g.cfg_scale,
+            "Width": g.width,
+            "Height": g.height,
+            "SelectedSampler": None if g.sampler is None else {"Name": g.sampler},
+            "SelectedScheduler": None if g.scheduler is None else {"Name": g.scheduler},
+            "SelectedModelType": "SDXL",
+        }
+    )
     return {
         "Version": 2,
         "ProjectType": "TextToImage",
@@ -76,7 +84,6 @@ def _project(g: GenerationMeta) -> dict[str, object]:
             "Sampler": sampler,
             "Prompt": {"Prompt": g.prompt, "NegativePrompt": g.negative_prompt},
             "BatchSize": {"BatchSize": 1, "BatchCount": 1},
-            "Seed": {"Seed": None if g.seed is None else str(g.seed),
-                     "IsRandomizeEnabled": False},
+            "Seed": {"Seed": None if g.seed is None else str(g.seed), "IsRandomizeEnabled": False},
         },
     }

@@ -28,28 +28,35 @@ def swarmui_text(
         date_format: SwarmUI writes only the day; a format with a time exercises that path.
         with_graph: add the ComfyUI graph (PNG only, as SwarmUI does).
     """
-    params = without_none({
-        "prompt": g.prompt,
-        "negativeprompt": g.negative_prompt,
-        "model": g.model,
-        "seed": g.seed,
-        "steps": g.steps,
-        "cfgscale": g.cfg_scale,
-        "aspectratio": "Custom",
-        "width": g.width,
-        "height": g.height,
-        "sampler": g.sampler,
-        "scheduler": g.scheduler,
-        "automaticvae": True,
-        "swarm_version": SWARM_VERSION,
-    })
+    params = without_none(
+        {
+            "prompt": g.prompt,
+            "negativeprompt": g.negative_prompt,
+            "model": g.model,
+            "seed": g.seed,
+            "steps": g.steps,
+            "cfgscale": g.cfg_scale,
+            "aspectratio": "Custom",
+            "width": g.width,
+            "height": g.height,
+            "sampler": g.sampler,
+            "scheduler": g.scheduler,
+            "automaticvae": True,
+            "swarm_version": SWARM_VERSION,
+        }
+    )
     extra: dict[str, Any] = {"prep_time": "0.02 sec", "generation_time": "6.53 sec"}
     if g.created_at is not None:
         extra = {"date": g.created_at.strftime(date_format), **extra}
     document: dict[str, Any] = {"sui_image_params": params, "sui_extra_data": extra}
     if g.model is not None:
-        document["sui_models"] = [{"name": f"{g.model}.safetensors", "param": "model",
-                                   "hash": f"0x{fake_hash(g.model, 64)}"}]
+        document["sui_models"] = [
+            {
+                "name": f"{g.model}.safetensors",
+                "param": "model",
+                "hash": f"0x{fake_hash(g.model, 64)}",
+            }
+        ]
     text = json.dumps(document, indent=2)
     if container == "exif":
         return {"exif:UserComment": text}
