@@ -8,17 +8,46 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.assets.embeddings import image_embeddings, prompt_embeddings
+from orchestration.assets.intents import session_labels
 from orchestration.assets.lake import archives, lake_partition
-from orchestration.assets.warehouse import dbt_executable, dbt_project, warehouse_models
+from orchestration.assets.warehouse import (
+    dbt_executable,
+    dbt_project,
+    intent_views,
+    warehouse_models,
+)
+from orchestration.automation import automation_sensor
+from orchestration.checks import quality_checks
+from orchestration.deploy.executors import executor_from_env
 from orchestration.embedding_resources import ImageEncoderResource, TextEncoderResource
 from orchestration.resources import DATA_DIR_ENV, DataPaths, SessionRules
-from orchestration.sensors import image_shard_sensor
+from orchestration.schedules import (
+    DEFAULT_NIGHTLY_CRON,
+    DEFAULT_TIMEZONE,
+    build_nightly_schedules,
+    nightly_settings,
+)
+from orchestration.sensors import image_shard_sensor, inbox_sensor
 
 
-def build_definitions(data_dir: str) -> dg.Definitions:
-    """Assets and resources over one data directory."""
+def build_definitions(
+    data_dir: str,
+    *,
+    nightly_cron: str = DEFAULT_NIGHTLY_CRON,
+    timezone: str = DEFAULT_TIMEZONE,
+    executor: dg.ExecutorDefinition | None = None,
+) -> dg.Definitions:
+    """Assets, checks, schedule, sensors and resources over one data directory."""
     return dg.Definitions(
-        assets=[archives, lake_partition, image_embeddings, prompt_embeddings, warehouse_models],
+        assets=[
+            archives,
+            lake_partition,
+            image_embeddings,
+            prompt_embeddings,
+            warehouse_models,
+            session_labels,
+            intent_views,
+        ],
         resources={
             "paths": DataPaths(data_dir=data_dir),
             "session_rules": SessionRules(),
@@ -26,11 +55,20 @@ def build_definitions(data_dir: str) -> dg.Definitions:
             "image_encoder": ImageEncoderResource(),
             "text_encoder": TextEncoderResource(),
         },
-        sensors=[image_shard_sensor],
+        asset_checks=quality_checks,
+        schedules=build_nightly_schedules(nightly_cron, timezone),
+        sensors=[inbox_sensor, image_shard_sensor, automation_sensor],
+        executor=executor,
     )
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    """Loaded by `dagster dev` (workspace.yaml); data lives in $CREATIVE_SESSIONS_DATA."""
-    return build_definitions(os.environ.get(DATA_DIR_ENV, "data"))
+    """Loaded by `dagster dev` (workspace.yaml); data, schedule and executor come from the env."""
+    cron, timezone = nightly_settings(os.environ)
+    return build_definitions(
+        os.environ.get(DATA_DIR_ENV, "data"),
+        nightly_cron=cron,
+        timezone=timezone,
+        executor=executor_from_env(os.environ),
+    )

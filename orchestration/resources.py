@@ -32,9 +32,29 @@ class DataPaths(dg.ConfigurableResource):
         return self.root / "warehouse.duckdb"
 
     @property
+    def thumbnails_dir(self) -> Path:
+        """Small WebP copies of images by content hash, written at embedding time."""
+        return self.root / "thumbnails"
+
+    @property
+    def journal_dir(self) -> Path:
+        """The journal's static HTML pages (rebuilt from the warehouse and the thumbnails)."""
+        return self.root / "journal"
+
+    @property
     def registry(self) -> ArchiveRegistry:
         """Registered archives (an input, never rebuilt)."""
         return ArchiveRegistry(self.root / "registry" / "archives.json")
+
+    @property
+    def corrections_dir(self) -> Path:
+        """The artist's corrections (an input, never rebuilt): outside lake, warehouse, instance."""
+        return self.root / "corrections"
+
+    @property
+    def inbox_dir(self) -> Path:
+        """Drop archives and logs here; the inbox sensor registers and ingests them."""
+        return self.root / "inbox"
 
     @property
     def sample_dir(self) -> Path:

@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -44,6 +45,7 @@ class RunReport:
     missing: list[RegisteredArchive] = field(default_factory=list)
     warehouse_built: bool = False
     warehouse_reason: str = ""
+    labelling: dict[str, Any] = field(default_factory=dict)
 
 
 def local_instance(data_dir: Path) -> dg.DagsterInstance:
@@ -100,6 +102,7 @@ def run_stale(
     defs: dg.Definitions,
     *,
     force_warehouse: bool = False,
+    budget: str = "",
     on_progress: Callable[[str], None] = lambda _msg: None,
 ) -> RunReport:
     """Ingest every new or changed archive, then rebuild the warehouse when anything moved."""
@@ -148,7 +151,64 @@ def run_stale(
         report.warehouse_built, report.warehouse_reason = True, reason
     else:
         on_progress("warehouse: up to date")
+    report.labelling = label_stale(
+        instance, defs, budget=budget, force_views=report.warehouse_built, on_progress=on_progress
+    )
     return report
+
+
+def label_stale(
+    instance: dg.DagsterInstance,
+    defs: dg.Definitions,
+    *,
+    budget: str = "",
+    force_views: bool = False,
+    on_progress: Callable[[str], None] = lambda _msg: None,
+) -> dict[str, Any]:
+    """Label sessions whose inputs changed (within `budget`), then refresh the intent views."""
+    from orchestration.assets.intents import INTENT_KEYS, session_labels
+    from orchestration.assets.warehouse import intent_views
+    from orchestration.session_journal import has_intent_views
+
+    paths: DataPaths = defs.resources["paths"]
+    if not paths.warehouse_path.exists():
+        return {}
+    result = dg.materialize(
+        [session_labels],
+        resources=defs.resources,
+        instance=instance,
+        run_config={
+            **QUIET_RUN_CONFIG,
+            "ops": {"session_labels": {"config": {"budget": budget}}},
+        },
+    )
+    metadata = {
+        key: getattr(value, "value", value)
+        for m in result.asset_materializations_for_node("session_labels")
+        if m.asset_key == INTENT_KEYS["session_intents"]
+        for key, value in m.metadata.items()
+    }
+    labelled = int(metadata.get("sessions_labelled", 0))
+    on_progress(
+        f"intents: {labelled} sessions labelled, "
+        f"{metadata.get('sessions_skipped_unchanged', 0)} unchanged, "
+        f"{metadata.get('sessions_remaining', 0)} remaining (budget {metadata.get('budget')})"
+    )
+    import duckdb
+
+    with duckdb.connect(str(paths.warehouse_path), read_only=True) as con:
+        views_exist = has_intent_views(con)
+    if force_views or labelled or metadata.get("sessions_dropped") or not views_exist:
+        log_path = paths.root / "logs" / "dbt.log"
+        with open(log_path, "a", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+            dg.materialize(
+                [intent_views],
+                resources=defs.resources,
+                instance=instance,
+                run_config=QUIET_RUN_CONFIG,
+            )
+        on_progress("intents: views session_intents, session_phases, session_members refreshed")
+    return metadata
 
 
 def shard_runs(registered: Sequence[str], stale: set[str], per_run: int) -> list[tuple[str, str]]:

@@ -1,9 +1,9 @@
-{{ config(meta={'dagster': {'ref': {'name': 'session_members'}}}) }}
+{{ config(meta={'dagster': {'ref': {'name': 'sessions'}}}) }}
 -- Every generation is in exactly one session, and session counts add up.
 with
 
 generations as (select generation_id from {{ ref('generations') }}),
-members as (select generation_id, session_id from {{ ref('session_members') }}),
+members as (select generation_id, session_id from {{ ref('int_generations_sessionized') }}),
 sessions as (select session_id, n_generations from {{ ref('sessions') }}),
 
 missing as (

@@ -3,7 +3,7 @@
 -- session of n generations has n − 1 pairs and n − 1 points in its similarity series.
 with
 
-members as (select generation_id, session_id, position from {{ ref('session_members') }}),
+members as (select generation_id, session_id, position from {{ ref('int_generations_sessionized') }}),
 pairs as (select * from {{ ref('generation_pairs') }}),
 series as (select * from {{ ref('similarity_series') }}),
 sessions as (select session_id, n_generations from {{ ref('sessions') }}),

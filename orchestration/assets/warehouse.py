@@ -17,6 +17,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from orchestration.automation import WAREHOUSE_POOL, follow_inputs
 from orchestration.resources import DataPaths, SessionRules
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
@@ -83,15 +84,26 @@ class LayerTranslator(DagsterDbtTranslator):
             return f"warehouse_{fqn[1]}"
         return super().get_group_name(dbt_resource_props)
 
+    def get_automation_condition(
+        self, dbt_resource_props: Mapping[str, Any]
+    ) -> dg.AutomationCondition | None:
+        """Every model rebuilds when its inputs update; no job chains them by hand."""
+        if dbt_resource_props.get("resource_type") == "model":
+            return follow_inputs()
+        return super().get_automation_condition(dbt_resource_props)
+
+
+INTENT_VIEWS_TAG = "intents"
+_TRANSLATOR = LayerTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
 
 @dbt_assets(
     manifest=ensure_manifest(),
     project=dbt_project,
-    dagster_dbt_translator=LayerTranslator(
-        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
-    ),
+    dagster_dbt_translator=_TRANSLATOR,
+    exclude=f"tag:{INTENT_VIEWS_TAG}",
     backfill_policy=dg.BackfillPolicy.single_run(),
-    pool="duckdb_writes",
+    pool=WAREHOUSE_POOL,
 )
 def warehouse_models(
     context: dg.AssetExecutionContext,
@@ -99,7 +111,35 @@ def warehouse_models(
     paths: DataPaths,
     session_rules: SessionRules,
 ) -> Iterator[Any]:
-    """`dbt build` over the lake: sessions, members and the views users query."""
+    """`dbt build` over the lake: sessions, members and the signals intent inference reads."""
+    yield from _dbt_build(context, dbt, paths, session_rules)
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    project=dbt_project,
+    dagster_dbt_translator=_TRANSLATOR,
+    select=f"tag:{INTENT_VIEWS_TAG}",
+    name="intent_views",
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=WAREHOUSE_POOL,
+)
+def intent_views(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    paths: DataPaths,
+    session_rules: SessionRules,
+) -> Iterator[Any]:
+    """`dbt build` of the views over the intent asset's Parquet (phases, intents, members)."""
+    yield from _dbt_build(context, dbt, paths, session_rules)
+
+
+def _dbt_build(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    paths: DataPaths,
+    session_rules: SessionRules,
+) -> Iterator[Any]:
     paths.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     args = ["build", "--vars", json.dumps(dbt_vars(paths, session_rules))]
     yield from dbt.cli(args, context=context).stream()

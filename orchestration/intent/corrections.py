@@ -1,0 +1,547 @@
+"""Corrections: the artist's own intents and labels, the one thing the pipeline never derives.
+
+They live in an append-only JSON-lines file under ``<data_dir>/corrections/``, outside the lake,
+the warehouse and the Dagster instance, so a full rebuild never touches them. Each correction
+carries the generation ids it was made on; :func:`resolve` maps it onto whatever sessions and
+phases the current segmentation has, so corrections follow their generations when boundaries move.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import re
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import polars as pl
+
+from orchestration.intent.contract import PHASE_INTENTS, SESSION_INTENTS
+
+log = logging.getLogger(__name__)
+
+STORE_FILENAME = "corrections.jsonl"
+EXPORT_FORMAT = "creative-sessions/corrections"
+EXPORT_VERSION = 1
+MAX_LABEL_CHARS = 2000
+_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+class CorrectionError(ValueError):
+    """A correction, a store line or an import document that cannot be accepted as it is."""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """One artist-made correction of a session's intent (``phase_no`` None) or of one phase's.
+
+    Immutable: changing a correction means adding a newer one (optionally naming the one it
+    ``supersedes``), so the file only ever grows and history stays readable.
+    """
+
+    artist: str
+    session_id: str
+    intent: str
+    generation_ids: tuple[str, ...]
+    author: str
+    phase_no: int | None = None
+    label: str | None = None
+    created_at: datetime = field(default_factory=_utc_now)
+    correction_id: str = field(default_factory=_new_id)
+    supersedes: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("artist", "session_id", "author"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise CorrectionError(
+                    f"correction {name} must be a non-empty string, got {value!r}"
+                )
+        if self.phase_no is None:
+            if self.intent not in SESSION_INTENTS:
+                raise CorrectionError(
+                    f"unknown session intent {self.intent!r}; choose one of "
+                    f"{', '.join(SESSION_INTENTS)}"
+                )
+        else:
+            if isinstance(self.phase_no, bool) or not isinstance(self.phase_no, int):
+                raise CorrectionError(f"phase_no must be an integer, got {self.phase_no!r}")
+            if self.phase_no < 1:
+                raise CorrectionError(f"phase_no is 1-based, got {self.phase_no}")
+            if self.intent not in PHASE_INTENTS:
+                raise CorrectionError(
+                    f"unknown phase intent {self.intent!r}; a phase is one of "
+                    f"{', '.join(PHASE_INTENTS)}"
+                )
+        if self.label is not None and (
+            not isinstance(self.label, str) or len(self.label) > MAX_LABEL_CHARS
+        ):
+            raise CorrectionError(f"label must be text of at most {MAX_LABEL_CHARS} characters")
+        ids = tuple(self.generation_ids) if not isinstance(self.generation_ids, str) else ()
+        if not ids or not all(isinstance(g, str) and g for g in ids):
+            raise CorrectionError("generation_ids must be a non-empty sequence of ids")
+        object.__setattr__(self, "generation_ids", ids)
+        if not isinstance(self.created_at, datetime) or self.created_at.tzinfo is None:
+            raise CorrectionError(
+                f"created_at must be a timezone-aware datetime: {self.created_at!r}"
+            )
+        object.__setattr__(self, "created_at", self.created_at.astimezone(UTC))
+        for name in ("correction_id", "supersedes"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, str) and _ID.match(value)):
+                raise CorrectionError(f"{name} must be 32 lowercase hex digits, got {value!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form stored on disk and exported."""
+        data = asdict(self)
+        data["generation_ids"] = list(self.generation_ids)
+        data["created_at"] = self.created_at.isoformat()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Correction:
+        """Parse and validate the JSON form; unknown or missing keys are errors, never dropped."""
+        if not isinstance(data, dict):
+            raise CorrectionError(f"a correction is a JSON object, got {type(data).__name__}")
+        known = set(cls.__dataclass_fields__)
+        if unknown := set(data) - known:
+            raise CorrectionError(f"unknown correction fields: {sorted(unknown)}")
+        if missing := known - set(data):
+            raise CorrectionError(f"missing correction fields: {sorted(missing)}")
+        try:
+            created_at = datetime.fromisoformat(data["created_at"])
+        except (TypeError, ValueError) as exc:
+            raise CorrectionError(f"bad created_at {data['created_at']!r}") from exc
+        ids = data["generation_ids"]
+        if not isinstance(ids, list):
+            raise CorrectionError("generation_ids must be a list")
+        return cls(**{**data, "created_at": created_at, "generation_ids": tuple(ids)})
+
+    def canonical(self) -> str:
+        """One line of JSON with sorted keys: what the store writes and what versions hash."""
+        return json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def correction_for(
+    members: pl.DataFrame,
+    session_id: str,
+    intent: str,
+    *,
+    author: str,
+    artist: str | None = None,
+    phase_no: int | None = None,
+    label: str | None = None,
+    supersedes: str | None = None,
+) -> Correction:
+    """Build a correction from the current ``members`` (generation_id, session_id, phase_no).
+
+    The CLI's entry point (``members`` may also carry ``artist``). It records the generations the
+    artist is looking at, in session order: that is what lets the correction survive later
+    changes of session and phase boundaries.
+    """
+    rows = members.filter(pl.col("session_id") == session_id)
+    if rows.is_empty():
+        raise CorrectionError(f"no session {session_id!r} in the current sessions")
+    if phase_no is not None:
+        rows = rows.filter(pl.col("phase_no") == phase_no)
+        if rows.is_empty():
+            raise CorrectionError(f"session {session_id!r} has no phase {phase_no}")
+    if artist is None:
+        if "artist" not in rows.columns:
+            raise CorrectionError("artist not given and members carry no artist column")
+        artist = rows["artist"][0]
+    return Correction(
+        artist=artist,
+        session_id=session_id,
+        intent=intent,
+        generation_ids=tuple(rows["generation_id"].to_list()),
+        author=author,
+        phase_no=phase_no,
+        label=label,
+        supersedes=supersedes,
+    )
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so readers see the old or the new file, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True, slots=True)
+class CorruptLine:
+    """A line of the store that could not be read as a correction (reported, never deleted)."""
+
+    line_no: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoreContents:
+    """What :meth:`CorrectionStore.read` found: the corrections and any damage, for reporting."""
+
+    corrections: list[Correction]
+    corrupt: list[CorruptLine]
+    torn_tail: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """Counts from :meth:`CorrectionStore.import_`."""
+
+    added: int
+    already_present: int
+
+
+class CorrectionStore:
+    """Append-only JSON lines; one ``add`` is one durable ``write`` + ``fsync`` of one line.
+
+    Writers serialise on a lock file beside the store (``flock``), so two CLI calls at once both
+    land; readers need no lock because a half-written last line is recognised and skipped.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    @classmethod
+    def in_dir(cls, corrections_dir: Path) -> CorrectionStore:
+        """The store at its standard name inside ``DataPaths.corrections_dir``."""
+        return cls(Path(corrections_dir) / STORE_FILENAME)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        created_dir = not self.path.parent.exists()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if created_dir:
+            _fsync_dir(self.path.parent.parent)
+        fd = os.open(self.path.with_name(f".{self.path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    def add(self, correction: Correction) -> bool:
+        """Durably append one correction; False, writing nothing, if its id is already stored."""
+        with self._locked():
+            if self._contains(correction.correction_id):
+                return False
+            self._append([correction])
+        return True
+
+    def _contains(self, correction_id: str) -> bool:
+        # Byte search first (lines are canonical JSON), then a parse to confirm: keeps ``add``
+        # cheap on a large store without trusting a torn fragment that happens to hold the id.
+        if not self.path.exists():
+            return False
+        if f'"correction_id":"{correction_id}"'.encode() not in self.path.read_bytes():
+            return False
+        return any(c.correction_id == correction_id for c in self.read().corrections)
+
+    def _append(self, corrections: Sequence[Correction]) -> None:
+        payload = "".join(c.canonical() + "\n" for c in corrections).encode()
+        created = not self.path.exists()
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            size = os.fstat(fd).st_size
+            if size and _last_byte(self.path, size) != b"\n":
+                # A crash tore the previous append: end that fragment so this line stays whole.
+                payload = b"\n" + payload
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if created:
+            _fsync_dir(self.path.parent)
+
+    def read(self) -> StoreContents:
+        """Every readable correction (first copy of an id wins) plus what was damaged."""
+        if not self.path.exists():
+            return StoreContents([], [], torn_tail=False)
+        raw = self.path.read_bytes()
+        lines = raw.split(b"\n")
+        torn = lines[-1] != b""
+        corrections: list[Correction] = []
+        corrupt: list[CorruptLine] = []
+        seen: set[str] = set()
+        for line_no, line in enumerate(lines[:-1], start=1):
+            if not line.strip():
+                continue
+            try:
+                correction = Correction.from_dict(json.loads(line))
+            except (UnicodeDecodeError, json.JSONDecodeError, CorrectionError) as exc:
+                corrupt.append(CorruptLine(line_no, str(exc)))
+                continue
+            if correction.correction_id not in seen:
+                seen.add(correction.correction_id)
+                corrections.append(correction)
+        return StoreContents(corrections, corrupt, torn_tail=torn)
+
+    def all(self) -> list[Correction]:
+        """Every readable correction, in the order added; damage is logged, never fatal."""
+        contents = self.read()
+        if contents.torn_tail:
+            log.warning(
+                "%s: ignoring an incomplete last line (an append interrupted by a crash before it "
+                "was acknowledged)",
+                self.path,
+            )
+        for bad in contents.corrupt:
+            log.warning(
+                "%s: line %d is not a valid correction: %s", self.path, bad.line_no, bad.reason
+            )
+        return contents.corrections
+
+    def version(self, artist: str | None = None) -> str:
+        """A stable hash of the (artist's) corrections: changes exactly when one is added."""
+        digest = hashlib.sha256(b"corrections-v1\n")
+        chosen = [c for c in self.all() if artist is None or c.artist == artist]
+        for correction in sorted(chosen, key=lambda c: c.correction_id):
+            digest.update(correction.canonical().encode() + b"\n")
+        return digest.hexdigest()[:16]
+
+    def export(self, path: Path, artist: str | None = None) -> int:
+        """Write the corrections as one JSON document, atomically; returns how many."""
+        chosen = [c for c in self.all() if artist is None or c.artist == artist]
+        document = {
+            "format": EXPORT_FORMAT,
+            "version": EXPORT_VERSION,
+            "exported_at": _utc_now().isoformat(),
+            "corrections": [c.to_dict() for c in chosen],
+        }
+        atomic_write(Path(path), json.dumps(document, indent=2, ensure_ascii=False).encode())
+        return len(chosen)
+
+    def import_(self, path: Path) -> ImportResult:
+        """Merge an export by correction id: idempotent, and all-or-nothing.
+
+        Every entry is validated before anything is written, and the merged file replaces the old
+        one in a single rename, so a bad document or a crash leaves the store as it was.
+        """
+        incoming = _parse_export(Path(path))
+        with self._locked():
+            existing = {c.correction_id: c for c in self.read().corrections}
+            added: list[Correction] = []
+            already = 0
+            for correction in incoming:
+                known = existing.get(correction.correction_id)
+                if known is None:
+                    existing[correction.correction_id] = correction
+                    added.append(correction)
+                elif known == correction:
+                    already += 1
+                else:
+                    raise CorrectionError(
+                        f"correction {correction.correction_id} differs from the stored one with "
+                        "the same id; corrections are immutable, nothing was imported"
+                    )
+            if added:
+                current = self.path.read_bytes() if self.path.exists() else b""
+                if current and not current.endswith(b"\n"):
+                    current += b"\n"
+                lines = "".join(c.canonical() + "\n" for c in added).encode()
+                atomic_write(self.path, current + lines)
+        return ImportResult(added=len(added), already_present=already)
+
+
+def _last_byte(path: Path, size: int) -> bytes:
+    with open(path, "rb") as fh:
+        fh.seek(size - 1)
+        return fh.read(1)
+
+
+def _parse_export(path: Path) -> list[Correction]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CorrectionError(f"{path} is not a JSON corrections export: {exc}") from exc
+    if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
+        raise CorrectionError(f"{path} is not a {EXPORT_FORMAT} document")
+    if document.get("version") != EXPORT_VERSION:
+        raise CorrectionError(f"{path}: unsupported export version {document.get('version')!r}")
+    entries = document.get("corrections")
+    if not isinstance(entries, list):
+        raise CorrectionError(f"{path}: 'corrections' must be a list")
+    parsed: list[Correction] = []
+    for index, entry in enumerate(entries):
+        try:
+            parsed.append(Correction.from_dict(entry))
+        except CorrectionError as exc:
+            raise CorrectionError(f"{path}: correction #{index}: {exc}; nothing imported") from exc
+    return parsed
+
+
+class Override(NamedTuple):
+    """What the asset shows instead of the inferred intent and label."""
+
+    intent: str
+    label: str | None
+    correction: Correction
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a correction sits in the current segmentation, and how much of it is still there."""
+
+    correction: Correction
+    session_id: str
+    phase_no: int | None
+    overlap: int  # of the correction's generations, how many are in this session or phase
+
+    @property
+    def coverage(self) -> float:
+        """Share of the correction's generations found in its target."""
+        return self.overlap / len(self.correction.generation_ids)
+
+    @property
+    def moved(self) -> bool:
+        """True when re-segmentation put the correction on a different session id."""
+        return self.session_id != self.correction.session_id
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedCorrections:
+    """Corrections mapped onto the current sessions and phases; the latest per target wins."""
+
+    effective: list[Placement]
+    overridden: list[Placement]  # placed, but a later or superseding correction took the target
+    orphaned: list[Correction]  # all generations gone; kept in the store, reported here
+    unplaced: list[Correction]  # phase corrections whose generations have no phase yet
+
+    @property
+    def session_overrides(self) -> dict[str, Override]:
+        """{session_id: (intent, label, correction)} for session-level corrections."""
+        return {
+            p.session_id: Override(p.correction.intent, p.correction.label, p.correction)
+            for p in self.effective
+            if p.phase_no is None
+        }
+
+    @property
+    def phase_overrides(self) -> dict[tuple[str, int], Override]:
+        """{(session_id, phase_no): (intent, label, correction)} for phase-level corrections."""
+        return {
+            (p.session_id, p.phase_no): Override(
+                p.correction.intent, p.correction.label, p.correction
+            )
+            for p in self.effective
+            if p.phase_no is not None
+        }
+
+    def by_artist(self) -> dict[str, list[Placement]]:
+        """Effective placements per artist: the labelled examples calibration learns from."""
+        out: dict[str, list[Placement]] = {}
+        for placement in self.effective:
+            out.setdefault(placement.correction.artist, []).append(placement)
+        return out
+
+
+def resolve(corrections: Iterable[Correction], members: pl.DataFrame) -> ResolvedCorrections:
+    """Map corrections onto ``members`` (generation_id, session_id, phase_no).
+
+    A session correction goes to the session holding most of its generations, a phase correction
+    to the (session, phase) holding most; ties go to the target holding the correction's earliest
+    generation (ids are recorded in session order). Per target, a correction named by another's
+    ``supersedes`` loses, then the latest ``created_at`` (then the later-added) wins.
+    """
+    corrections = list(corrections)
+    links = pl.DataFrame(
+        [
+            (index, generation_id, order)
+            for index, c in enumerate(corrections)
+            for order, generation_id in enumerate(c.generation_ids)
+        ],
+        schema={"index": pl.Int64, "generation_id": pl.String, "order": pl.Int64},
+        orient="row",
+    )
+    current = members.select(
+        pl.col("generation_id").cast(pl.String),
+        pl.col("session_id").cast(pl.String),
+        pl.col("phase_no").cast(pl.Int64),
+    ).unique("generation_id", keep="first")
+    hits = links.join(current, on="generation_id", how="inner")
+    session_best = _best(hits, ["session_id"])
+    phase_best = _best(hits.filter(pl.col("phase_no").is_not_null()), ["session_id", "phase_no"])
+
+    placed: list[tuple[int, Placement]] = []
+    orphaned: list[Correction] = []
+    unplaced: list[Correction] = []
+    for index, correction in enumerate(corrections):
+        if index not in session_best:
+            orphaned.append(correction)
+            continue
+        if correction.phase_no is None:
+            (session_id,), overlap = session_best[index]
+            placed.append((index, Placement(correction, session_id, None, overlap)))
+        elif index in phase_best:
+            (session_id, phase_no), overlap = phase_best[index]
+            placed.append((index, Placement(correction, session_id, phase_no, overlap)))
+        else:
+            unplaced.append(correction)
+
+    superseded = {c.supersedes for c in corrections if c.supersedes}
+    winners: dict[tuple[str, int | None], tuple[tuple[bool, datetime, int], Placement]] = {}
+    for index, placement in placed:
+        rank = (
+            placement.correction.correction_id not in superseded,
+            placement.correction.created_at,
+            index,
+        )
+        target = (placement.session_id, placement.phase_no)
+        if target not in winners or rank > winners[target][0]:
+            winners[target] = (rank, placement)
+    effective_ids = {id(p) for _, p in winners.values()}
+    effective = [p for _, p in placed if id(p) in effective_ids]
+    overridden = [p for _, p in placed if id(p) not in effective_ids]
+    return ResolvedCorrections(effective, overridden, orphaned, unplaced)
+
+
+def _best(hits: pl.DataFrame, keys: list[str]) -> dict[int, tuple[tuple[Any, ...], int]]:
+    """Per correction index: the target (by ``keys``) with the most hits, ties to the earliest."""
+    if hits.is_empty():
+        return {}
+    ranked = (
+        hits.group_by(["index", *keys])
+        .agg(pl.len().alias("overlap"), pl.col("order").min().alias("first"))
+        .sort(["index", "overlap", "first"], descending=[False, True, False])
+        .unique("index", keep="first", maintain_order=True)
+    )
+    return {
+        row["index"]: (tuple(row[k] for k in keys), row["overlap"])
+        for row in ranked.iter_rows(named=True)
+    }

@@ -1,0 +1,223 @@
+"""Per-step evidence: each generation against its predecessor, reduced to a few discrete bins.
+
+Why bins and not raw numbers: the decoder needs a likelihood per intent, and a categorical
+table per feature is something an artist's corrections can re-estimate from a handful of
+sessions (see ``calibration``), which a continuous model could not. A feature whose inputs are
+NULL (Midjourney has no seed or settings; a run without image embeddings has no visual
+similarity) gets no bin and is left out of the likelihood instead of being guessed.
+
+A *unit* is what the artist decided on: one generation, or one Midjourney job (the four images
+of a grid share a job id and a prompt, so comparing them says nothing about strategy).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+
+from orchestration.intent.contract import SIGNAL_COLUMNS
+
+FEATURES: tuple[str, ...] = ("prompt", "seed", "params", "image", "gap")
+BINS: dict[str, tuple[str, ...]] = {
+    "prompt": ("kept", "close", "related", "far"),
+    "seed": ("kept", "step", "new"),
+    "params": ("none", "one", "sweep", "many"),
+    "image": ("high", "mid", "low"),
+    "gap": ("quick", "medium", "slow"),
+}
+# Which signal columns each feature reads, for a label's ``signals`` list.
+FEATURE_SIGNALS: dict[str, tuple[str, ...]] = {
+    "prompt": ("prompt_similarity", "prompt_jaccard"),
+    "seed": ("seed",),
+    "params": ("parameter_changes",),
+    "image": ("image_similarity",),
+    "gap": ("time_gap",),
+}
+PARAMETERS: tuple[str, ...] = ("cfg_scale", "steps", "size", "sampler", "scheduler", "model")
+SEED_STEP = 16  # |seed - previous seed| up to this is a seed sweep (base, base + 1, ...)
+# Visual similarity cut points (pixel-signature-v1 and CLIP cosines both land in 0..1).
+IMAGE_HIGH, IMAGE_LOW = 0.93, 0.80
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One unit and how it moved from the unit before it (``bins`` is empty for the first)."""
+
+    first_row: int  # index into the session's sorted rows
+    last_row: int
+    bins: dict[str, str]
+    changed: tuple[str, ...]  # parameters that changed against the previous unit
+    prompt_similarity: float | None
+    image_similarity: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRows:
+    """One session's rows in position order, as plain lists (the decoder loops over them)."""
+
+    session_id: str
+    artist: str
+    tool: str | None
+    generation_ids: list[str]
+    created_at: list[datetime]
+    prompts: list[str | None]
+    seeds: list[int | None]
+    columns: dict[str, list]
+
+    @property
+    def n(self) -> int:
+        """Number of generations."""
+        return len(self.generation_ids)
+
+
+def session_rows(session: pl.DataFrame) -> SessionRows:
+    """Sort one session's signal rows by position and keep what inference reads."""
+    missing = [c for c in ("session_id", "position", "generation_id") if c not in session.columns]
+    if missing:
+        raise ValueError(f"intent_signals rows lack {missing}")
+    if session["session_id"].n_unique() != 1:
+        raise ValueError("infer one session at a time")
+    present = [c for c in SIGNAL_COLUMNS if c in session.columns]
+    rows = session.select(present).sort("position")
+    cols = {c: rows[c].to_list() for c in present}
+    n = rows.height
+
+    def col(name: str) -> list:
+        return cols.get(name, [None] * n)
+
+    return SessionRows(
+        session_id=cols["session_id"][0],
+        artist=col("artist")[0] or "",
+        tool=col("tool")[0],
+        generation_ids=[str(g) for g in cols["generation_id"]],
+        created_at=col("created_at"),
+        prompts=[_clean(p) for p in col("prompt")],
+        seeds=col("seed"),
+        columns={c: col(c) for c in SIGNAL_COLUMNS},
+    )
+
+
+def _clean(prompt: str | None) -> str | None:
+    return prompt.strip() or None if prompt else None
+
+
+def units(rows: SessionRows) -> list[tuple[int, int]]:
+    """Row ranges of the units: consecutive rows sharing a non-NULL job id form one unit."""
+    jobs = rows.columns["job_id"]
+    spans: list[tuple[int, int]] = []
+    for i in range(rows.n):
+        if spans and jobs[i] is not None and jobs[i] == jobs[spans[-1][1]]:
+            spans[-1] = (spans[-1][0], i)
+        else:
+            spans.append((i, i))
+    return spans
+
+
+def steps(rows: SessionRows) -> list[Step]:
+    """Evidence per unit, from its first row against the previous unit's last row."""
+    out: list[Step] = []
+    spans = units(rows)
+    for u, (first, last) in enumerate(spans):
+        if u == 0:
+            out.append(Step(first, last, {}, (), None, None))
+            continue
+        prev = spans[u - 1][1]
+        bins, changed = _bins(rows, prev, first, out[-1].changed)
+        sim = rows.columns["prompt_similarity"][first]
+        out.append(Step(first, last, bins, changed, sim, rows.columns["image_similarity"][first]))
+    # A sweep shows as the same parameter changing step after step, in either direction.
+    for u in range(1, len(out) - 1):
+        cur, nxt = out[u], out[u + 1]
+        if cur.bins.get("params") == "one" and cur.changed == nxt.changed:
+            cur.bins["params"] = "sweep"
+    if len(out) > 1 and out[-1].bins.get("params") == "one" and out[-1].changed == out[-2].changed:
+        out[-1].bins["params"] = "sweep"
+    return out
+
+
+def _bins(
+    rows: SessionRows, prev: int, cur: int, prev_changed: tuple[str, ...]
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    c = rows.columns
+    bins: dict[str, str] = {}
+    prompt_bin = _prompt_bin(
+        rows.prompts[prev], rows.prompts[cur], c["prompt_similarity"][cur], c["prompt_jaccard"][cur]
+    )
+    if prompt_bin:
+        bins["prompt"] = prompt_bin
+    seed, prev_seed = rows.seeds[cur], rows.seeds[prev]
+    if seed is not None and prev_seed is not None:
+        delta = abs(int(seed) - int(prev_seed))
+        bins["seed"] = "kept" if delta == 0 else "step" if delta <= SEED_STEP else "new"
+    changed = _changed(rows, cur)
+    if changed is not None:
+        bins["params"] = "none" if not changed else "one" if len(changed) == 1 else "many"
+    image = c["image_similarity"][cur]
+    if image is not None:
+        bins["image"] = "high" if image >= IMAGE_HIGH else "mid" if image >= IMAGE_LOW else "low"
+    gap = c["seconds_since_previous"][cur]
+    if gap is not None:
+        bins["gap"] = "quick" if gap <= 60 else "medium" if gap <= 180 else "slow"
+    return bins, changed or ()
+
+
+def _prompt_bin(
+    prev: str | None, cur: str | None, similarity: float | None, jaccard: float | None
+) -> str | None:
+    """Kept, lightly edited, same subject reworded, or a different concept."""
+    if prev is None or cur is None:
+        return None
+    if prev == cur:
+        return "kept"
+    if jaccard is None:
+        jaccard = token_jaccard(prev, cur)
+    if (similarity is not None and similarity >= 0.93) or jaccard >= 0.75:
+        return "close"
+    if (similarity is not None and similarity >= 0.72) or jaccard >= 0.45:
+        return "related"
+    return "far"
+
+
+def _changed(rows: SessionRows, cur: int) -> tuple[str, ...] | None:
+    """Parameters that changed against the predecessor, or None when no setting is recorded."""
+    c = rows.columns
+    flags = {
+        "cfg_scale": _nonzero(c["cfg_scale_change"][cur]),
+        "steps": _nonzero(c["steps_change"][cur]),
+        "size": c["is_size_changed"][cur],
+        "sampler": c["is_sampler_changed"][cur],
+        "scheduler": c["is_scheduler_changed"][cur],
+        "model": c["is_model_changed"][cur],
+    }
+    known = {k: v for k, v in flags.items() if v is not None}
+    if not known:
+        return None
+    return tuple(k for k in PARAMETERS if known.get(k))
+
+
+def _nonzero(value: float | None) -> bool | None:
+    return None if value is None else abs(value) > 1e-9
+
+
+def tokens(prompt: str | None) -> set[str]:
+    """Lower-case word tokens, as the warehouse's ``prompt_jaccard`` splits them."""
+    if not prompt:
+        return set()
+    out, word = set(), []
+    for ch in prompt.lower():
+        if ch.isalnum():
+            word.append(ch)
+        elif word:
+            out.add("".join(word))
+            word = []
+    if word:
+        out.add("".join(word))
+    return out
+
+
+def token_jaccard(a: str | None, b: str | None) -> float:
+    """Token Jaccard of two prompts (0 when either is empty)."""
+    ta, tb = tokens(a), tokens(b)
+    return len(ta & tb) / len(ta | tb) if ta and tb else 0.0

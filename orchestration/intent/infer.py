@@ -1,0 +1,242 @@
+"""Public API: one session's signal rows in, its phases, intents, labels and confidences out.
+
+Pure Python over polars frames, no Dagster: the intent asset calls ``build_artist_context``
+once per artist and ``infer_session`` per session (milliseconds each).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+
+from orchestration.intent.arcs import (
+    PhaseView,
+    arc_text,
+    pivots,
+    session_intent,
+    session_label,
+)
+from orchestration.intent.calibration import Calibration
+from orchestration.intent.concepts import ArtistContext
+from orchestration.intent.contract import PHASE_INTENTS
+from orchestration.intent.features import FEATURE_SIGNALS, SessionRows, Step, session_rows, steps
+from orchestration.intent.labels import LABELLERS
+from orchestration.intent.phases import finalize
+from orchestration.intent.segmentation import (
+    Segment,
+    boundary_loglik,
+    decode,
+    segment_loglik,
+    step_loglik,
+)
+
+EFFECTIVE_STEPS = 4  # naive Bayes over-counts correlated steps; confidence trusts this many
+_METADATA_FEATURES = ("prompt", "seed", "params")
+SPARSE_SIGNAL = "sparse_metadata"
+
+
+@dataclass
+class PhaseInference:
+    """One phase: its intent, label, the facts behind the label, and how sure we are."""
+
+    phase_no: int
+    intent: str
+    label: str
+    first_position: int
+    last_position: int
+    started_at: datetime | None
+    ended_at: datetime | None
+    n_generations: int
+    confidence: float
+    signals: list[str]
+    concepts: list[str]
+    parameter: str | None
+    first_value: str | None
+    last_value: str | None
+    n_candidates: int | None
+
+
+@dataclass
+class SessionInference:
+    """One session: intent, label, arc and phases; ``phase_of_position[i]`` is position i+1's."""
+
+    session_id: str
+    artist: str
+    intent: str
+    label: str
+    arc: str
+    confidence: float
+    signals: list[str]
+    phases: list[PhaseInference]
+    phase_of_position: list[int]
+    started_at: datetime | None
+    ended_at: datetime | None
+    n_generations: int
+
+
+def build_artist_context(artist_signals: pl.DataFrame) -> ArtistContext:
+    """Phrase statistics over all of one artist's sessions, to name what sets a phase apart."""
+    artists = artist_signals["artist"].unique().to_list() if artist_signals.height else [""]
+    grouped = (
+        artist_signals.group_by("session_id").agg(pl.col("prompt").unique())
+        if artist_signals.height
+        else pl.DataFrame({"prompt": []})
+    )
+    return ArtistContext.from_prompts(str(artists[0]), grouped["prompt"].to_list())
+
+
+def needs_visual(session: pl.DataFrame) -> bool:
+    """True when the session records no seed and no settings (Midjourney, bare images).
+
+    Then prompts alone (or nothing) separate strategies and the labels lean on image
+    similarity, so these are the sessions worth embedding when the budget is tight.
+    """
+    has = [c for c in ("seed", "steps", "cfg_scale", "sampler", "model") if c in session.columns]
+    if not has or session.height == 0:
+        return True
+    return session.select(pl.all_horizontal(pl.col(has).is_null()).all()).item()
+
+
+def _confidence(ll: dict[str, float], intent: str, n_inner: int, coverage: float) -> float:
+    if n_inner == 0:
+        return round(1.0 / len(PHASE_INTENTS) * (0.6 + 0.4 * coverage), 3)
+    scale = min(n_inner, EFFECTIVE_STEPS) / n_inner
+    top = max(ll.values())
+    z = sum(math.exp((v - top) * scale) for v in ll.values())
+    return round(math.exp((ll[intent] - top) * scale) / z * (0.6 + 0.4 * coverage), 3)
+
+
+def _signals(
+    phase_steps: list[Step], loglik: list[dict[str, float]], tables: dict, intent: str
+) -> list[str]:
+    """Features that spoke for the chosen intent over the runner-up, strongest first."""
+    inner = phase_steps[1:] or phase_steps
+    weight: dict[str, float] = {}
+    for step in inner:
+        for feature, b in step.bins.items():
+            rivals = [tables[feature][i][b] for i in PHASE_INTENTS if i != intent]
+            gain = tables[feature][intent][b] - max(rivals)
+            weight[feature] = weight.get(feature, 0.0) + gain
+    ranked = sorted((f for f in weight if weight[f] > 0), key=lambda f: -weight[f])
+    out = [s for f in ranked for s in FEATURE_SIGNALS[f]]
+    present = {f for s in inner for f in s.bins}
+    if "image" in present and not present & set(_METADATA_FEATURES):
+        out.append(SPARSE_SIGNAL)
+    return out
+
+
+def _coverage(phase_steps: list[Step]) -> float:
+    inner = phase_steps[1:] or phase_steps
+    feats = ("prompt", "seed", "params", "image")
+    return sum(sum(f in s.bins for f in feats) for s in inner) / (len(feats) * len(inner))
+
+
+def _phase(
+    rows: SessionRows,
+    session_steps: list[Step],
+    seg: Segment,
+    phase_no: int,
+    loglik: list[dict[str, float]],
+    tables: dict,
+    context: ArtistContext,
+) -> tuple[PhaseInference, list[Step]]:
+    phase_steps = session_steps[seg.first : seg.last + 1]
+    first, last = phase_steps[0].first_row, phase_steps[-1].last_row
+    facts = LABELLERS[seg.intent](rows, phase_steps, context)
+    ll = segment_loglik(loglik, seg)
+    phase = PhaseInference(
+        phase_no=phase_no,
+        intent=seg.intent,
+        label=facts.label,
+        first_position=first + 1,
+        last_position=last + 1,
+        started_at=rows.created_at[first],
+        ended_at=rows.created_at[last],
+        n_generations=last - first + 1,
+        confidence=_confidence(ll, seg.intent, seg.last - seg.first, _coverage(phase_steps)),
+        signals=_signals(phase_steps, loglik, tables, seg.intent),
+        concepts=facts.concepts,
+        parameter=facts.parameter,
+        first_value=facts.first_value,
+        last_value=facts.last_value,
+        n_candidates=facts.n_candidates,
+    )
+    return phase, phase_steps
+
+
+def infer_session(
+    session: pl.DataFrame, context: ArtistContext, calibration: Calibration | None = None
+) -> SessionInference:
+    """Segment one session into phases, name each, and name the session's intent and arc."""
+    calibration = calibration or Calibration()
+    rows = session_rows(session)
+    session_steps = steps(rows)
+    tables = calibration.log_tables()
+    loglik = step_loglik(session_steps, tables)
+    sweeps = any(s.bins.get("params") in ("one", "sweep", "many") for s in session_steps)
+    allowed = PHASE_INTENTS if sweeps else tuple(i for i in PHASE_INTENTS if i != "optimization")
+    boundary = boundary_loglik(session_steps, tables, allowed)
+    decoded = decode(loglik, boundary, calibration.log_priors(), allowed)
+    segments = finalize(rows, session_steps, decoded)
+    phases, views = [], []
+    for no, seg in enumerate(segments, 1):
+        phase, phase_steps = _phase(rows, session_steps, seg, no, loglik, tables, context)
+        phases.append(phase)
+        views.append(
+            PhaseView(phase.intent, phase_steps, phase.label, phase.concepts, phase.n_generations)
+        )
+    pivot = pivots(rows, views)
+    intent = session_intent(rows, views, pivot)
+    total = sum(p.n_generations for p in phases)
+    signals = list(dict.fromkeys(s for p in phases for s in p.signals))
+    return SessionInference(
+        session_id=rows.session_id,
+        artist=rows.artist,
+        intent=intent,
+        label=session_label(intent, views),
+        arc=arc_text(views, pivot),
+        confidence=round(sum(p.confidence * p.n_generations for p in phases) / total, 3),
+        signals=signals,
+        phases=phases,
+        phase_of_position=[p.phase_no for p in phases for _ in range(p.n_generations)],
+        started_at=rows.created_at[0],
+        ended_at=rows.created_at[-1],
+        n_generations=rows.n,
+    )
+
+
+def infer_all(
+    signals: pl.DataFrame, calibrations: dict[str, Calibration] | None = None
+) -> list[SessionInference]:
+    """Every session of an ``intent_signals`` frame, each artist with its own context."""
+    calibrations = calibrations or {}
+    out: list[SessionInference] = []
+    for (artist,), artist_rows in signals.group_by("artist", maintain_order=True):
+        context = build_artist_context(artist_rows)
+        for _, session in artist_rows.group_by("session_id", maintain_order=True):
+            out.append(infer_session(session, context, calibrations.get(str(artist))))
+    return out
+
+
+def predictions_frame(signals: pl.DataFrame, inferences: list[SessionInference]) -> pl.DataFrame:
+    """One row per generation: its session's and its phase's inferred intent (for scoring)."""
+    rows = []
+    for inf in inferences:
+        intents = {p.phase_no: p.intent for p in inf.phases}
+        for position, phase_no in enumerate(inf.phase_of_position, 1):
+            rows.append((inf.session_id, position, phase_no, intents[phase_no], inf.intent))
+    frame = pl.DataFrame(
+        rows,
+        schema=["session_id", "position", "phase_no", "phase_intent", "session_intent"],
+        orient="row",
+    )
+    # Positions are matched by order within the session, as ``infer_session`` sorts them.
+    keys = signals.select(
+        "session_id",
+        "generation_id",
+        pl.col("position").rank("ordinal").over("session_id").cast(pl.Int64).alias("position"),
+    )
+    return keys.join(frame, on=["session_id", "position"], how="inner")

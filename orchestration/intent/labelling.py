@@ -1,0 +1,390 @@
+"""One labelling run: fingerprints, plan, inference, corrections, and the tables to write.
+
+Pure data in, data out (the Dagster asset does the reading and writing). Corrections are applied
+last, so a correction overrides what inference says wherever the tables are shown, and the
+inferred values stay beside it. Each artist's corrections also calibrate that artist's
+inference, and both the calibration and the corrections are part of every session's fingerprint,
+so a new correction relabels exactly the sessions it can change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+
+from orchestration.intent.backfill import (
+    Budget,
+    CostModel,
+    LabellingPlan,
+    plan_labelling,
+    session_fingerprint,
+)
+from orchestration.intent.calibration import Calibration, CorrectedExample, fit_calibration
+from orchestration.intent.contract import (
+    FEATURE_VERSION,
+    INTENTS_SCHEMA,
+    MEMBER_PHASES_SCHEMA,
+    PHASES_SCHEMA,
+)
+from orchestration.intent.corrections import Correction, ResolvedCorrections, resolve
+from orchestration.intent.infer import (
+    SessionInference,
+    build_artist_context,
+    infer_session,
+    needs_visual,
+)
+
+_NO_CORRECTIONS = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class IntentTables:
+    """The three output tables, as Arrow tables in the contract's schemas."""
+
+    session_phases: pa.Table
+    session_intents: pa.Table
+    member_phases: pa.Table
+
+    @classmethod
+    def empty(cls) -> IntentTables:
+        """Tables with no rows: what a warehouse with no sessions labels."""
+        return cls(
+            PHASES_SCHEMA.empty_table(),
+            INTENTS_SCHEMA.empty_table(),
+            MEMBER_PHASES_SCHEMA.empty_table(),
+        )
+
+    def as_dict(self) -> dict[str, pa.Table]:
+        """By table name, as the lake stores them."""
+        return {
+            "session_phases": self.session_phases,
+            "session_intents": self.session_intents,
+            "member_phases": self.member_phases,
+        }
+
+
+@dataclass(slots=True)
+class LabellingOutcome:
+    """What a run wrote and what it leaves for the next one."""
+
+    tables: IntentTables
+    plan: LabellingPlan
+    seconds: float
+    corrections: ResolvedCorrections | None
+    calibrated_artists: list[str] = field(default_factory=list)
+    intent_counts: dict[str, int] = field(default_factory=dict)
+
+
+def prepare_plan(
+    signals: pl.DataFrame,
+    previous: IntentTables,
+    corrections: Sequence[Correction],
+    budget: Budget,
+    cost: CostModel,
+    *,
+    now: datetime | None = None,
+) -> tuple[LabellingPlan, dict[str, Calibration], ResolvedCorrections]:
+    """Fingerprint every session and choose what this run labels (also the `--preview`)."""
+    resolved = resolve(corrections, _members_with_phases(signals, previous))
+    calibrations = _calibrations(signals, resolved)
+    candidates = _candidates(signals, resolved, calibrations)
+    plan = plan_labelling(
+        candidates,
+        pl.from_arrow(previous.session_intents.select(["session_id", "fingerprint"])),
+        budget,
+        cost,
+        now=now,
+    )
+    return plan, calibrations, resolved
+
+
+def label(
+    signals: pl.DataFrame,
+    previous: IntentTables,
+    corrections: Sequence[Correction],
+    budget: Budget,
+    cost: CostModel,
+    *,
+    now: datetime | None = None,
+) -> LabellingOutcome:
+    """Label what the plan takes; keep unchanged and not-yet-reached labels; drop vanished ones."""
+    started = time.perf_counter()
+    now = now or datetime.now(UTC)
+    plan, calibrations, resolved = prepare_plan(
+        signals, previous, corrections, budget, cost, now=now
+    )
+    todo = set(plan.todo["session_id"].to_list())
+    fingerprints = dict(plan.todo.select("session_id", "fingerprint").iter_rows())
+    inferred: list[tuple[list[str], SessionInference]] = []
+    for artist, rows in signals.filter(pl.col("session_id").is_in(todo)).group_by("artist"):
+        context = build_artist_context(signals.filter(pl.col("artist") == artist[0]))
+        calibration = calibrations.get(artist[0])
+        for _, session in rows.group_by("session_id", maintain_order=True):
+            ordered = session.sort("position")
+            result = infer_session(ordered, context, calibration)
+            inferred.append((ordered["generation_id"].to_list(), result))
+    fresh = _tables(inferred, fingerprints, now)
+    # Phase corrections land on the new phases, so resolve again over the new segmentation.
+    keep = set(signals["session_id"].unique().to_list()) - todo
+    merged = _merge(previous, fresh, keep)
+    final_resolved = resolve(
+        [p.correction for p in resolved.effective] + list(resolved.unplaced),
+        _members_with_phases(signals, merged),
+    )
+    tables = _apply_corrections(merged, final_resolved)
+    counts = pl.from_arrow(tables.session_intents.select(["intent"]))["intent"].value_counts()
+    return LabellingOutcome(
+        tables=tables,
+        plan=plan,
+        seconds=time.perf_counter() - started,
+        corrections=final_resolved,
+        calibrated_artists=sorted(calibrations),
+        intent_counts=dict(counts.iter_rows()),
+    )
+
+
+def _members_with_phases(signals: pl.DataFrame, tables: IntentTables) -> pl.DataFrame:
+    members = signals.select("generation_id", "session_id", "artist")
+    phases = pl.from_arrow(tables.member_phases.select(["generation_id", "session_id", "phase_no"]))
+    return members.join(phases, on=["generation_id", "session_id"], how="left")
+
+
+def _calibrations(signals: pl.DataFrame, resolved: ResolvedCorrections) -> dict[str, Calibration]:
+    """Per artist with corrections: a calibration fitted on the sessions they corrected."""
+    out: dict[str, Calibration] = {}
+    for artist, placements in resolved.by_artist().items():
+        examples = []
+        sessions = {p.session_id for p in placements}
+        for session_id in sorted(sessions):
+            session = signals.filter(pl.col("session_id") == session_id).sort("position")
+            if session.is_empty():
+                continue
+            session_level = [
+                p for p in placements if p.session_id == session_id and p.phase_no is None
+            ]
+            phase_level = _phase_intents(
+                session,
+                [p for p in placements if p.session_id == session_id and p.phase_no is not None],
+            )
+            examples.append(
+                CorrectedExample(
+                    session=session,
+                    session_intent=session_level[-1].correction.intent if session_level else None,
+                    phase_intents=phase_level,
+                )
+            )
+        if examples:
+            out[artist] = fit_calibration(examples)
+    return out
+
+
+def _phase_intents(session: pl.DataFrame, placements: Sequence[Any]) -> list[str] | None:
+    """Per-position intents from phase corrections, when they cover the whole session."""
+    if not placements:
+        return None
+    by_generation: dict[str, str] = {}
+    for placement in placements:
+        for generation_id in placement.correction.generation_ids:
+            by_generation[generation_id] = placement.correction.intent
+    intents = [by_generation.get(g) for g in session["generation_id"].to_list()]
+    return intents if all(intents) else None  # type: ignore[return-value]
+
+
+def _candidates(
+    signals: pl.DataFrame,
+    resolved: ResolvedCorrections,
+    calibrations: dict[str, Calibration],
+) -> pl.DataFrame:
+    """One row per session: what the planner needs, with the full labelling fingerprint."""
+    corrections_of = _corrections_version_by_session(resolved)
+    rows = []
+    for (session_id,), session in signals.group_by("session_id"):
+        first = session.row(0, named=True)
+        artist = first["artist"]
+        models = set(session["prompt_model_id"].drop_nulls().to_list())
+        models |= set(session["image_model_id"].drop_nulls().to_list())
+        calibration = calibrations.get(artist)
+        rows.append(
+            {
+                "session_id": session_id,
+                "artist": artist,
+                "ended_at": session["created_at"].max(),
+                "fingerprint": session_fingerprint(
+                    str(first["session_fingerprint"] or ""),
+                    feature_version=FEATURE_VERSION,
+                    model_ids=models,
+                    calibration_version=calibration.version if calibration else "default",
+                    corrections_version=corrections_of.get(session_id, _NO_CORRECTIONS),
+                ),
+                "n_generations": session.height,
+                "n_images_to_embed": int(
+                    (session["content_hash"].is_not_null() & ~session["has_image_embedding"])
+                    .fill_null(False)
+                    .sum()
+                ),
+                "needs_visual": needs_visual(session),
+            }
+        )
+    schema = {
+        "session_id": pl.String,
+        "artist": pl.String,
+        "ended_at": pl.Datetime("us", "UTC"),
+        "fingerprint": pl.String,
+        "n_generations": pl.Int64,
+        "n_images_to_embed": pl.Int64,
+        "needs_visual": pl.Boolean,
+    }
+    return pl.DataFrame(rows, schema=schema)
+
+
+def _corrections_version_by_session(resolved: ResolvedCorrections) -> dict[str, str]:
+    ids: dict[str, list[str]] = {}
+    for placement in resolved.effective:
+        ids.setdefault(placement.session_id, []).append(placement.correction.correction_id)
+    return {
+        session_id: hashlib.sha256(",".join(sorted(values)).encode()).hexdigest()[:16]
+        for session_id, values in ids.items()
+    }
+
+
+def _tables(
+    inferred: Iterable[tuple[list[str], SessionInference]],
+    fingerprints: dict[str, str],
+    now: datetime,
+) -> IntentTables:
+    phases: list[dict[str, Any]] = []
+    intents: list[dict[str, Any]] = []
+    members: list[dict[str, Any]] = []
+    for generation_ids, session in inferred:
+        intents.append(
+            {
+                "session_id": session.session_id,
+                "artist": session.artist,
+                "intent": session.intent,
+                "label": session.label,
+                "arc": session.arc,
+                "confidence": float(session.confidence),
+                "corrected": False,
+                "inferred_intent": session.intent,
+                "inferred_label": session.label,
+                "signals": list(session.signals),
+                "n_phases": len(session.phases),
+                "started_at": session.started_at,
+                "ended_at": session.ended_at,
+                "n_generations": session.n_generations,
+                "fingerprint": fingerprints[session.session_id],
+                "labelled_at": now,
+            }
+        )
+        for phase in session.phases:
+            phases.append(
+                {
+                    "session_id": session.session_id,
+                    "artist": session.artist,
+                    "phase_no": phase.phase_no,
+                    "intent": phase.intent,
+                    "label": phase.label,
+                    "started_at": phase.started_at,
+                    "ended_at": phase.ended_at,
+                    "first_position": phase.first_position,
+                    "last_position": phase.last_position,
+                    "n_generations": phase.n_generations,
+                    "confidence": float(phase.confidence),
+                    "signals": list(phase.signals),
+                    "concepts": list(phase.concepts),
+                    "parameter": phase.parameter,
+                    "first_value": phase.first_value,
+                    "last_value": phase.last_value,
+                    "n_candidates": phase.n_candidates,
+                    "inferred_intent": phase.intent,
+                    "inferred_label": phase.label,
+                    "corrected": False,
+                }
+            )
+        for generation_id, phase_no in zip(generation_ids, session.phase_of_position, strict=True):
+            members.append(
+                {
+                    "generation_id": generation_id,
+                    "session_id": session.session_id,
+                    "phase_no": phase_no,
+                }
+            )
+    return IntentTables(
+        pa.Table.from_pylist(phases, schema=PHASES_SCHEMA),
+        pa.Table.from_pylist(intents, schema=INTENTS_SCHEMA),
+        pa.Table.from_pylist(members, schema=MEMBER_PHASES_SCHEMA),
+    )
+
+
+def _merge(previous: IntentTables, fresh: IntentTables, keep: set[str]) -> IntentTables:
+    """Fresh rows, plus previous rows of sessions still present and not relabelled now."""
+    out = {}
+    for name, old in previous.as_dict().items():
+        kept = pl.from_arrow(old).filter(pl.col("session_id").is_in(keep)).to_arrow()
+        table = pa.concat_tables([kept.cast(old.schema), fresh.as_dict()[name]])
+        order = [("session_id", "ascending")]
+        if "phase_no" in table.column_names:
+            order.append(("phase_no", "ascending"))
+        out[name] = table.sort_by(order)
+    return IntentTables(**out)
+
+
+def _apply_corrections(tables: IntentTables, resolved: ResolvedCorrections) -> IntentTables:
+    """Corrected intent/label over the inferred ones; confidence 1 where the artist said so."""
+    sessions = pl.from_arrow(tables.session_intents)
+    phases = pl.from_arrow(tables.session_phases)
+    session_over = resolved.session_overrides
+    phase_over = resolved.phase_overrides
+    sessions = _override(sessions, {(k,): v for k, v in session_over.items()}, ["session_id"])
+    phases = _override(phases, phase_over, ["session_id", "phase_no"])
+    return IntentTables(
+        phases.to_arrow().cast(PHASES_SCHEMA),
+        sessions.to_arrow().cast(INTENTS_SCHEMA),
+        tables.member_phases,
+    )
+
+
+def _override(frame: pl.DataFrame, overrides: dict[tuple, Any], keys: list[str]) -> pl.DataFrame:
+    """Reset to inferred values, then apply the overrides by key."""
+    frame = frame.with_columns(
+        intent=pl.col("inferred_intent"), label=pl.col("inferred_label"), corrected=pl.lit(False)
+    )
+    if not overrides:
+        return frame
+    rows = [
+        dict(zip(keys, key, strict=True))
+        | {"o_intent": o.intent, "o_label": o.label, "o_corrected": True}
+        for key, o in overrides.items()
+    ]
+    key_types = {k: frame.schema[k] for k in keys}
+    patch = pl.DataFrame(
+        rows,
+        schema={
+            **key_types,
+            "o_intent": pl.String,
+            "o_label": pl.String,
+            "o_corrected": pl.Boolean,
+        },
+    )
+    patched = frame.join(patch, on=keys, how="left")
+    is_corrected = pl.col("o_corrected").fill_null(False)
+    return patched.with_columns(
+        intent=pl.when(is_corrected).then(pl.col("o_intent")).otherwise(pl.col("intent")),
+        label=pl.when(is_corrected)
+        .then(
+            pl.coalesce(
+                "o_label",
+                pl.format("{} (corrected; inferred: {})", "o_intent", "inferred_label"),
+            )
+        )
+        .otherwise(pl.col("label")),
+        corrected=is_corrected,
+        confidence=pl.when(is_corrected).then(1.0).otherwise(pl.col("confidence")),
+    ).drop("o_intent", "o_label", "o_corrected")

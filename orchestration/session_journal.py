@@ -1,0 +1,110 @@
+"""The journal in the terminal: one line per session with its label, its phases indented below."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+
+@dataclass(slots=True)
+class JournalPhase:
+    """One phase line."""
+
+    phase_no: int
+    intent: str
+    label: str
+    n_generations: int
+    confidence: float
+    corrected: bool
+
+
+@dataclass(slots=True)
+class JournalSession:
+    """One session line and its phases."""
+
+    session_id: str
+    artist: str
+    started_at: datetime
+    ended_at: datetime
+    n_generations: int
+    intent: str | None
+    label: str | None
+    arc: str | None
+    confidence: float | None
+    corrected: bool
+    phases: list[JournalPhase] = field(default_factory=list)
+
+
+def has_intent_views(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the warehouse has the intent views yet (built after the first labelling run)."""
+    found = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_name in ('session_intents', 'session_phases')"
+    ).fetchone()
+    return bool(found and found[0] == 2)
+
+
+def load_journal(
+    warehouse: Path, *, artist: str | None = None, limit: int | None = None
+) -> list[JournalSession]:
+    """Sessions newest first with their labels (unlabelled ones too: label None)."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        if not has_intent_views(con):
+            raise LookupError("the warehouse has no intent labels yet; run `creative-sessions run`")
+        rows = con.execute(
+            """
+            select s.session_id, s.artist, s.started_at, s.ended_at, s.n_generations,
+                   i.intent, i.label, i.arc, i.confidence, coalesce(i.corrected, false)
+            from sessions as s
+            left join session_intents as i using (session_id)
+            where $artist is null or s.artist = $artist
+            order by s.started_at desc, s.session_id
+            limit coalesce($limit, 1e18::bigint)
+            """,
+            {"artist": artist, "limit": limit},
+        ).fetchall()
+        sessions = {row[0]: JournalSession(*row) for row in rows}
+        if sessions:
+            phases = con.execute(
+                """
+                select session_id, phase_no, intent, label, n_generations, confidence, corrected
+                from session_phases
+                where session_id in (select unnest($ids))
+                order by session_id, phase_no
+                """,
+                {"ids": list(sessions)},
+            ).fetchall()
+            for session_id, *phase in phases:
+                sessions[session_id].phases.append(JournalPhase(*phase))
+        return list(sessions.values())
+    finally:
+        con.close()
+
+
+def render_journal(sessions: list[JournalSession]) -> str:
+    """Plain text a person scans: date, size, label, arc; phases indented; corrections marked."""
+    lines: list[str] = []
+    for session in sessions:
+        minutes = (session.ended_at - session.started_at).total_seconds() / 60
+        head = (
+            f"{session.started_at:%Y-%m-%d %H:%M} {session.artist} "
+            f"({session.n_generations} gen, {minutes:.0f} min)  {session.session_id[:12]}"
+        )
+        if session.label is None:
+            lines.append(f"{head}\n  (not labelled yet)")
+            continue
+        mark = " [corrected]" if session.corrected else f" ({session.confidence:.0%})"
+        lines.append(f"{head}\n  {session.label}{mark}")
+        if session.arc and len(session.phases) > 1:
+            lines.append(f"  arc: {session.arc}")
+        if len(session.phases) > 1 or (session.phases and session.phases[0].label != session.label):
+            for phase in session.phases:
+                tag = " [corrected]" if phase.corrected else ""
+                lines.append(
+                    f"    {phase.phase_no}. {phase.label} ({phase.n_generations} gen){tag}"
+                )
+    return "\n".join(lines)
