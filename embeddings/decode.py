@@ -3,7 +3,9 @@
 Decoding is the CPU half of image embedding, and on a GPU the expensive half: a 1024² PNG takes
 longer to inflate than ViT-B/32 takes to embed it. So it runs in worker processes, JPEGs use
 Pillow's draft mode (the DCT decodes at 1/2, 1/4 or 1/8 scale, never below the model's input),
-and each worker can check the bytes against the content hash recorded at ingest.
+and each worker can check the bytes against the content hash recorded at ingest. The same
+worker writes the image's thumbnail from the picture it just decoded, so thumbnails cost a
+resize and a small WebP encode, not a second read and decode.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ import os
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from PIL import Image
+
+from embeddings.thumbnails import write_thumbnail
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +60,11 @@ def decode(data: bytes, draft_size: int) -> Image.Image:
 
 
 class ImageDataset:
-    """Map-style dataset: item ``i`` is ``(i, tensor, error)``; error is ``""`` on success.
+    """Map-style dataset: item ``i`` is ``(i, tensor, error, thumbnailed)``, error ``""`` if ok.
 
     A file that cannot be read or decoded yields a zero placeholder and its error, so one bad
-    file does not stop a shard; the caller drops it and reports it, it is never embedded.
+    file does not stop a shard; the caller drops it and reports it, it is never embedded. With
+    ``thumbnails`` (a folder) and ``hashes``, a verified image lacking a thumbnail gets one.
     """
 
     def __init__(
@@ -68,21 +74,33 @@ class ImageDataset:
         draft_size: int,
         placeholder: Callable[[], Any],
         hashes: Sequence[str] | None = None,
+        thumbnails: Path | None = None,
     ) -> None:
         self.refs = refs
         self.transform = transform
         self.draft_size = draft_size
         self.placeholder = placeholder
         self.hashes = hashes
+        self.thumbnails = thumbnails if hashes is not None else None
 
     def __len__(self) -> int:
         return len(self.refs)
 
-    def __getitem__(self, index: int) -> tuple[int, Any, str]:
+    def __getitem__(self, index: int) -> tuple[int, Any, str, bool]:
         try:
             data = read_ref(self.refs[index])
-            if self.hashes is not None and hashlib.sha256(data).hexdigest() != self.hashes[index]:
+            digest = self.hashes[index] if self.hashes is not None else None
+            if digest is not None and hashlib.sha256(data).hexdigest() != digest:
                 raise ValueError("file changed since ingest (content hash differs)")
-            return index, self.transform(decode(data, self.draft_size)), ""
+            image = decode(data, self.draft_size)
+            thumbnailed = False
+            if self.thumbnails is not None and digest is not None:
+                thumbnailed = write_thumbnail(self.thumbnails, digest, image, data)
+            return index, self.transform(image), "", thumbnailed
         except Exception as exc:  # reported per image by the caller; never embedded
-            return index, self.placeholder(), f"{type(exc).__name__}: {exc}"
+            return index, self.placeholder(), f"{type(exc).__name__}: {exc}", False
+
+
+def no_features(image: Image.Image | None = None) -> int:
+    """Transform and placeholder of a decode-only pass (thumbnails of images already embedded)."""
+    return 0

@@ -13,6 +13,7 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,8 @@ from torch.utils.data import DataLoader
 
 from embeddings import pixel_signature
 from embeddings.config import AUTO, ImageEncoderConfig, resolve_device
-from embeddings.decode import ImageDataset, ImageRef
+from embeddings.decode import ImageDataset, ImageRef, no_features
+from embeddings.thumbnails import THUMBNAIL_PX
 from embeddings.weights import ImageModelChoice, choose_image_model
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,15 @@ class ImageEmbeddings:
 
     indices: np.ndarray
     vectors: np.ndarray
+    errors: dict[int, str] = field(default_factory=dict)
+    thumbnails: int = 0  # thumbnails written on the way
+
+
+@dataclass(slots=True)
+class Thumbnails:
+    """What a decode-only thumbnail pass did: files written, errors by input index."""
+
+    written: int = 0
     errors: dict[int, str] = field(default_factory=dict)
 
 
@@ -111,20 +122,23 @@ class ImageEncoder:
         refs: Sequence[ImageRef],
         hashes: Sequence[str] | None = None,
         on_batch: Callable[[int], None] | None = None,
+        thumbnails: Path | None = None,
     ) -> ImageEmbeddings:
-        """Embed ``refs`` in order; ``hashes`` (sha256 hex) are verified when given."""
-        dataset = ImageDataset(refs, self.transform, max(self.input_hw), self._placeholder, hashes)
-        workers = self.num_workers if len(refs) > self.batch_size else 0
-        loader = DataLoader(
-            dataset,  # type: ignore[arg-type] - map-style: __len__ and __getitem__
-            batch_size=self.batch_size,
-            num_workers=workers,
-            pin_memory=self.device.startswith("cuda"),
-            prefetch_factor=4 if workers else None,
+        """Embed ``refs`` in order; ``hashes`` (sha256 hex) are verified when given.
+
+        With ``hashes`` and a ``thumbnails`` folder, the decode workers also write each image's
+        missing thumbnail (see ``embeddings.thumbnails``).
+        """
+        dataset = ImageDataset(
+            refs, self.transform, max(self.input_hw), self._placeholder, hashes, thumbnails
         )
-        indices, vectors, errors = [], [], {}
+        loader = _loader(
+            dataset, self.batch_size, self.num_workers, pin=self.device.startswith("cuda")
+        )
+        indices, vectors, errors, written = [], [], {}, 0
         with torch.inference_mode():
-            for index, batch, error in loader:
+            for index, batch, error, thumbnailed in loader:
+                written += int(thumbnailed.sum())
                 ok = torch.tensor([not e for e in error], dtype=torch.bool)
                 errors.update({int(i): e for i, e in zip(index, error, strict=True) if e})
                 if ok.any():
@@ -134,8 +148,8 @@ class ImageEncoder:
                     on_batch(len(index))
         if not vectors:
             empty = np.empty((0, self.dim), np.float32)
-            return ImageEmbeddings(np.empty(0, np.int64), empty, errors)
-        return ImageEmbeddings(np.concatenate(indices), np.concatenate(vectors), errors)
+            return ImageEmbeddings(np.empty(0, np.int64), empty, errors, written)
+        return ImageEmbeddings(np.concatenate(indices), np.concatenate(vectors), errors, written)
 
     def _forward(self, batch: torch.Tensor) -> np.ndarray:
         if self.module is None:
@@ -144,6 +158,38 @@ class ImageEncoder:
             with self._autocast():
                 features = self.module.encode_image(batch.to(self.device, non_blocking=True))
         return F.normalize(features.float(), dim=-1).cpu().numpy().astype(np.float32)
+
+
+def _loader(dataset: ImageDataset, batch_size: int, workers: int, pin: bool = False) -> DataLoader:
+    """Batches decoded in worker processes; a single batch is decoded inline (no pool start-up)."""
+    workers = workers if len(dataset) > batch_size else 0
+    return DataLoader(
+        dataset,  # type: ignore[arg-type] - map-style: __len__ and __getitem__
+        batch_size=batch_size,
+        num_workers=workers,
+        pin_memory=pin,
+        prefetch_factor=4 if workers else None,
+    )
+
+
+def make_thumbnails(
+    refs: Sequence[ImageRef],
+    hashes: Sequence[str],
+    folder: Path,
+    num_workers: int | None = None,
+    batch_size: int = 64,
+) -> Thumbnails:
+    """Write missing thumbnails of images already embedded: decode only, no model loaded.
+
+    This is how a data directory embedded before thumbnails existed gets them on its next run.
+    """
+    dataset = ImageDataset(refs, no_features, THUMBNAIL_PX, no_features, hashes, folder)
+    workers = default_workers() if num_workers is None else num_workers
+    done = Thumbnails()
+    for index, _, error, thumbnailed in _loader(dataset, batch_size, workers):
+        done.written += int(thumbnailed.sum())
+        done.errors.update({int(i): e for i, e in zip(index, error, strict=True) if e})
+    return done
 
 
 def load_image_encoder(

@@ -12,6 +12,9 @@ import click
 
 from orchestration.resources import DATA_DIR_ENV
 
+# Commands that only read; every other command writes and takes the data directory's run lock.
+READ_ONLY_COMMANDS = frozenset({"sql", "sessions"})
+
 
 @click.group()
 @click.option(
@@ -39,6 +42,18 @@ def main(ctx: click.Context, data_dir: Path) -> None:
     # The UI (`dagster dev`) reads the same variable, so both see one data directory.
     os.environ[DATA_DIR_ENV] = str(data_dir)
     ctx.obj = data_dir
+    if ctx.invoked_subcommand not in READ_ONLY_COMMANDS:
+        _hold_run_lock(ctx, data_dir)
+
+
+def _hold_run_lock(ctx: click.Context, data_dir: Path) -> None:
+    """One writing command per data directory; a second one is refused with the holder named."""
+    from orchestration.run_lock import RunLocked, run_lock
+
+    try:
+        ctx.with_resource(run_lock(data_dir, f"creative-sessions {ctx.invoked_subcommand}"))
+    except RunLocked as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _context(data_dir: Path):
@@ -59,12 +74,19 @@ def _invocation(data_dir: Path) -> str:
     return command
 
 
-def _run_and_report(data_dir: Path, *, force_warehouse: bool = False) -> None:
+def _run_and_report(data_dir: Path, *, force_warehouse: bool = False, budget: str = "") -> None:
+    from orchestration.progress import CounterEcho
     from orchestration.runner import run_stale
     from orchestration.summary import render_summary
 
     defs, instance = _context(data_dir)
-    report = run_stale(instance, defs, force_warehouse=force_warehouse, on_progress=click.echo)
+    report = run_stale(
+        instance,
+        defs,
+        force_warehouse=force_warehouse,
+        budget=budget,
+        on_progress=CounterEcho(click.echo),
+    )
     for archive in report.missing:
         click.echo(f"warning: {archive.path} is registered but missing; its rows stay in the lake")
     warehouse = defs.resources["paths"].warehouse_path
@@ -117,10 +139,15 @@ def ingest(
 
 @main.command()
 @click.option("--rebuild-warehouse", is_flag=True, help="Run dbt even when nothing changed.")
+@click.option(
+    "--budget",
+    default="",
+    help="Bound the labelling: sessions=N, seconds=S, images=N (default: label all).",
+)
 @click.pass_obj
-def run(data_dir: Path, rebuild_warehouse: bool) -> None:
-    """Materialize everything stale: new or changed archives, then the warehouse."""
-    _run_and_report(data_dir, force_warehouse=rebuild_warehouse)
+def run(data_dir: Path, rebuild_warehouse: bool, budget: str) -> None:
+    """Materialize everything stale: new or changed archives, the warehouse, then the labels."""
+    _run_and_report(data_dir, force_warehouse=rebuild_warehouse, budget=budget)
 
 
 @main.command()
@@ -151,6 +178,25 @@ def sql(data_dir: Path, query: str, max_rows: int) -> None:
     finally:
         con.close()
 
+
+def _add_intent_commands() -> None:
+    from orchestration.cli_intents import (
+        correct,
+        corrections,
+        eval_command,
+        label_command,
+        sessions,
+    )
+
+    for command in (sessions, correct, corrections, label_command, eval_command):
+        main.add_command(command)
+
+    from orchestration.cli_backfill import backfill
+
+    main.add_command(backfill)
+
+
+_add_intent_commands()
 
 if __name__ == "__main__":
     sys.exit(main())

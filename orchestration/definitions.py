@@ -9,6 +9,7 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.assets.embeddings import image_embeddings, prompt_embeddings
 from orchestration.assets.intents import session_labels
+from orchestration.assets.journal import journal
 from orchestration.assets.lake import archives, lake_partition
 from orchestration.assets.warehouse import (
     dbt_executable,
@@ -47,6 +48,7 @@ def build_definitions(
             warehouse_models,
             session_labels,
             intent_views,
+            journal,
         ],
         resources={
             "paths": DataPaths(data_dir=data_dir),

@@ -22,3 +22,14 @@ def archive_fingerprint(path: Path) -> str:
         st = path.stat()
         digest.update(f"{path.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:16]
+
+
+def archive_bytes(path: Path) -> int:
+    """Bytes on disk: the measure backfill estimates scale ingest rates by."""
+    if not path.is_dir():
+        return path.stat().st_size
+    return sum(
+        (Path(dirpath) / name).lstat().st_size
+        for dirpath, _dirs, filenames in os.walk(path, followlinks=False)
+        for name in filenames
+    )

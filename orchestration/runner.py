@@ -198,8 +198,10 @@ def label_stale(
 
     with duckdb.connect(str(paths.warehouse_path), read_only=True) as con:
         views_exist = has_intent_views(con)
-    if force_views or labelled or metadata.get("sessions_dropped") or not views_exist:
+    changed = force_views or labelled or metadata.get("sessions_dropped") or not views_exist
+    if changed:
         log_path = paths.root / "logs" / "dbt.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(log_path, "a", encoding="utf-8") as log, contextlib.redirect_stdout(log):
             dg.materialize(
                 [intent_views],
@@ -208,7 +210,28 @@ def label_stale(
                 run_config=QUIET_RUN_CONFIG,
             )
         on_progress("intents: views session_intents, session_phases, session_members refreshed")
+    write_journal_pages(instance, defs, force=bool(changed), on_progress=on_progress)
     return metadata
+
+
+def write_journal_pages(
+    instance: dg.DagsterInstance,
+    defs: dg.Definitions,
+    *,
+    force: bool = False,
+    on_progress: Callable[[str], None] = lambda _msg: None,
+) -> None:
+    """Render the artists' HTML journal when labels changed or it was never written."""
+    from orchestration.assets.journal import journal
+
+    paths: DataPaths = defs.resources["paths"]
+    index = paths.journal_dir / "index.html"
+    if not force and index.exists():
+        return
+    dg.materialize(
+        [journal], resources=defs.resources, instance=instance, run_config=QUIET_RUN_CONFIG
+    )
+    on_progress(f"journal: {index}")
 
 
 def shard_runs(registered: Sequence[str], stale: set[str], per_run: int) -> list[tuple[str, str]]:

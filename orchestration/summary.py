@@ -6,6 +6,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.session_journal import has_intent_views
+
 
 def example_queries(artist: str) -> list[tuple[str, str]]:
     """Two queries worth trying first, on an artist that exists in this warehouse."""
@@ -46,6 +48,7 @@ def render_summary(
             "min(started_at) as first_at, max(ended_at) as last_at "
             "from sessions group by artist order by n_generations desc, artist"
         ).fetchall()
+        labelled = has_intent_views(con)
         lines = [
             f"{len(artists)} artists, "
             f"{sum(a[1] for a in artists)} sessions, {sum(a[2] for a in artists)} generations",
@@ -58,16 +61,21 @@ def render_summary(
                 [artist],
             ).fetchone()[0]
             lines.append(f"{artist}: {n_sessions} sessions, {n_gens} generations ({tools})")
+            label = "i.label" if labelled else "null"
             sessions = con.execute(
-                "select session_id, started_at, ended_at, n_generations, n_distinct_prompts "
-                "from sessions where artist = ? order by started_at desc limit ?",
+                "select s.session_id, s.started_at, s.ended_at, s.n_generations, "
+                f"s.n_distinct_prompts, {label} from sessions as s "
+                + ("left join session_intents as i using (session_id) " if labelled else "")
+                + "where s.artist = ? order by s.started_at desc limit ?",
                 [artist, SESSIONS_PER_ARTIST],
             ).fetchall()
-            for session_id, started, ended, n, n_prompts in sessions:
+            for session_id, started, ended, n, n_prompts, text in sessions:
                 lines.append(
                     f"  {session_id}  {_span(started, ended)}  "
                     f"{n} generations, {n_prompts} distinct prompts"
                 )
+                if text:
+                    lines.append(f"      {text}")
             if n_sessions > len(sessions):
                 lines.append(f"  … {n_sessions - len(sessions)} earlier sessions")
         if len(artists) > max_artists:
@@ -80,7 +88,13 @@ def render_summary(
         lines += [f"  {n} × {reason}" for reason, n in quarantined[:8]]
     finally:
         con.close()
-    lines += ["", f"Warehouse: {warehouse_path}", "Try:"]
+    lines += ["", f"Warehouse: {warehouse_path}"]
+    journal = warehouse_path.parent / "journal" / "index.html"
+    if journal.exists():
+        lines.append(f"Journal (open in a browser): {journal}")
+    lines.append("Try:")
+    lines.append("  # The journal in the terminal: labels, arcs and phases")
+    lines.append(f"  {command} sessions --artist {artists[0][0] if artists else 'NAME'}")
     for title, query in example_queries(artists[0][0] if artists else "artist"):
         lines.append(f"  # {title}")
         lines.append(f'  {command} sql "{query}"')

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import dagster as dg
 
 from orchestration.assets.lake import GENERATIONS_KEY
+from orchestration.automation import GPU_POOL, embed_new_partitions, follow_inputs
 from orchestration.embedding.devices import claim_device
 from orchestration.embedding.image_job import ShardStats, embed_shard, stale_shards
 from orchestration.embedding.prompt_job import embed_new_prompts
@@ -42,7 +43,8 @@ def _emitter(context: dg.AssetExecutionContext) -> Callable[[str], None]:
     group_name="embeddings",
     partitions_def=image_shard_partitions,
     backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=IMAGE_SHARDS_PER_RUN),
-    pool="gpu",
+    pool=GPU_POOL,
+    automation_condition=embed_new_partitions(),
     description="L2-normalised image vectors keyed by (content hash, model id), one file per "
     "shard of an archive's images; only images without a vector for the model are embedded.",
 )
@@ -66,6 +68,8 @@ def image_embeddings(
                 key,
                 image_encoder.images_per_shard,
                 emit,
+                thumbnails=paths.thumbnails_dir,
+                num_workers=image_encoder.num_workers,
             )
             total.add(stats)
             per_shard[key] = {
@@ -73,6 +77,7 @@ def image_embeddings(
                 "cached": stats.cached,
                 "failed": stats.failed,
                 "missing": stats.missing,
+                "thumbnails": stats.thumbnails,
             }
             emit(f"{key}: {per_shard[key]}")
     rate = total.embedded / total.seconds if total.embedded else None
@@ -88,6 +93,7 @@ def image_embeddings(
             "images_skipped_cached": total.cached,
             "images_failed": total.failed,
             "images_missing": total.missing,
+            "thumbnails_written": total.thumbnails,
             "failure_reasons": dg.MetadataValue.json(dict(total.failures)),
             "failure_examples": dg.MetadataValue.json(total.examples),
             "images_per_second": None if rate is None else round(rate, 1),
@@ -103,7 +109,8 @@ def image_embeddings(
     key=PROMPT_EMBEDDINGS_KEY,
     deps=[ALL_GENERATIONS],
     group_name="embeddings",
-    pool="gpu",
+    pool=GPU_POOL,
+    automation_condition=follow_inputs(),
     description="Unit-length prompt vectors keyed by (sha256 of the prompt, model id): a prompt "
     "re-run 40 times is embedded once, and only prompts new to the model are embedded.",
 )

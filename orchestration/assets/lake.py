@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.fingerprint import archive_fingerprint
+from orchestration.fingerprint import archive_bytes, archive_fingerprint
 from orchestration.ingest.pipeline import ingest_archive
 from orchestration.partitions import archive_partitions
 from orchestration.resources import DataPaths
@@ -55,6 +55,7 @@ def lake_partition(context: dg.AssetExecutionContext, paths: DataPaths):
         "archive": archive.path,
         "artist": archive.artist,
         "archive_fingerprint": fingerprint,
+        "archive_bytes": archive_bytes(source),
         "files_seen": stats.files_seen,
         "seconds": round(stats.seconds, 3),
     }

@@ -2,7 +2,9 @@
 
 The cache key is (content hash, model id): a shard re-materialized with nothing new reads its
 own previous file and rewrites it without loading an image, and an image already embedded for
-another archive's shard is copied, not recomputed.
+another archive's shard is copied, not recomputed. Thumbnails ride along: the decode workers
+write those of images they embed, and cached images that lack one (a data directory embedded
+before thumbnails existed) are decoded for their thumbnail alone, without loading a model.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from typing import TYPE_CHECKING, TypeVar
 import numpy as np
 
 from embeddings.store import EmbeddingStore
+from embeddings.thumbnails import thumbnail_path
 from orchestration.embedding.progress import Progress
 from orchestration.embedding.shards import (
     IMAGE_EMBEDDINGS_TABLE,
+    ShardImage,
     archive_images,
     lake_archive_keys,
     shard_file,
@@ -45,13 +49,14 @@ class ShardStats:
     cached: int = 0
     failed: int = 0
     missing: int = 0
+    thumbnails: int = 0
     seconds: float = 0.0
     failures: Counter[str] = field(default_factory=Counter)
     examples: list[str] = field(default_factory=list)
 
     def add(self, other: ShardStats) -> None:
         """Fold another shard's counts into these."""
-        for name in ("images", "embedded", "cached", "failed", "missing", "seconds"):
+        for name in ("images", "embedded", "cached", "failed", "missing", "thumbnails", "seconds"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.failures.update(other.failures)
         self.examples = (self.examples + other.examples)[:5]
@@ -77,11 +82,14 @@ def embed_shard(
     key: str,
     images_per_shard: int,
     emit: Callable[[str], None],
+    thumbnails: Path | None = None,
+    num_workers: int | None = None,
 ) -> ShardStats:
     """Embed what shard ``key`` lacks for ``model_id`` and replace its file.
 
     ``load_encoder`` is called only when an image needs embedding, so an all-cached shard never
     loads a model. A shard left with no vector (all images gone or unreadable) has no file.
+    With a ``thumbnails`` folder, every image of the shard that decodes ends up with one.
     """
     images = shard_images(lake_dir, key, images_per_shard)
     store = image_store(lake_dir, model_id)
@@ -96,8 +104,12 @@ def embed_shard(
         located += len(chunk)
         batch = [image for image, _ in chunk]
         result = load_encoder().embed(
-            [ref for _, ref in chunk], [i.content_hash for i in batch], progress.advance
+            [ref for _, ref in chunk],
+            [i.content_hash for i in batch],
+            progress.advance,
+            thumbnails=thumbnails,
         )
+        stats.thumbnails += result.thumbnails
         vectors.update(
             (batch[i].content_hash, v) for i, v in zip(result.indices, result.vectors, strict=True)
         )
@@ -109,12 +121,47 @@ def embed_shard(
                 stats.examples.append(f"{batch[i].source_path}: {error}")
     stats.missing = len(todo) - located
     stats.seconds = progress.seconds
+    if thumbnails is not None:
+        unthumbed = [
+            image
+            for image in images
+            if image.content_hash in vectors
+            and not thumbnail_path(thumbnails, image.content_hash).exists()
+        ]
+        stats.thumbnails += backfill_thumbnails(archive, unthumbed, thumbnails, num_workers, emit)
     keys = [image.content_hash for image in images if image.content_hash in vectors]
     if keys:
         store.write(out, keys, np.stack([vectors[k] for k in keys]))
     else:
         out.unlink(missing_ok=True)
     return stats
+
+
+def backfill_thumbnails(
+    archive: RegisteredArchive,
+    images: list[ShardImage],
+    folder: Path,
+    num_workers: int | None,
+    emit: Callable[[str], None],
+) -> int:
+    """Write thumbnails of embedded images that lack one; returns how many were written.
+
+    An image that no longer reads back as it was ingested gets none, and the count says so.
+    """
+    if not images:
+        return 0
+    from embeddings.images import make_thumbnails  # torch only when there is work
+
+    written = 0
+    for chunk in chunked(iter_image_refs(archive, images), CHUNK_IMAGES):
+        done = make_thumbnails(
+            [ref for _, ref in chunk], [i.content_hash for i, _ in chunk], folder, num_workers
+        )
+        written += done.written
+        if done.errors:
+            example = next(iter(done.errors.values()))
+            emit(f"{len(done.errors)} thumbnails not written, e.g. {example}")
+    return written
 
 
 def stale_shards(lake_dir: Path, model_id: str, images_per_shard: int) -> dict[str, int]:

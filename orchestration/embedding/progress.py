@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
+from orchestration.pause_points import pause_point
+
 
 class Progress:
     """Counts items done and emits ``label: done/total, rate/s, ETA`` every ``every_s`` seconds."""
@@ -33,6 +35,7 @@ class Progress:
 
     def advance(self, n: int) -> None:
         """Count ``n`` more items; emit a line when ``every_s`` has passed."""
+        pause_point("embedding")
         self.done += n
         now = time.monotonic()
         if now - self._last >= self.every_s:

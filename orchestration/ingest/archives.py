@@ -1,12 +1,21 @@
-"""Walk a folder, zip or tar archive entry by entry, streaming, without extracting anything."""
+"""Walk a folder, zip or tar archive entry by entry, streaming, without extracting anything.
+
+Nothing is ever written to disk: members are read into memory (bounded by ``MAX_ENTRY_BYTES``)
+and their names are only labels, sanitised so that no ``..``, absolute path or undecodable byte
+reaches the lake. A damaged archive raises ``UnreadableArchive`` after the entries it could
+read, so the ingest keeps them and quarantines the rest with the reason.
+"""
 
 from __future__ import annotations
 
+import lzma
 import os
 import posixpath
+import re
 import stat
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +27,24 @@ MAX_COMPRESSION_RATIO = 200
 LOG_SUFFIXES = (".csv", ".parquet", ".jsonl")
 ZIP_SUFFIXES = (".zip",)
 TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
+# What a damaged or hostile archive raises while it is walked (not per entry: those are caught
+# around ``ArchiveEntry.read``).
+_ARCHIVE_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    tarfile.TarError,
+    EOFError,
+    zlib.error,
+    lzma.LZMAError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class UnreadableArchive(Exception):
+    """The archive itself (not one member) cannot be read on; the message is the reason."""
 
 
 @dataclass(slots=True)
@@ -55,9 +82,23 @@ def archive_kind(path: Path) -> str:
     )
 
 
+def safe_text(text: str) -> str:
+    r"""``text`` with lone surrogates as U+FFFD, so that it can be stored as UTF-8.
+
+    Parquet strings must be valid UTF-8, but a file name with a Latin-1 byte on a UTF-8 file
+    system arrives from ``os.walk`` or ``tarfile`` as a lone surrogate, and JSON metadata may
+    escape one (``"\ud800"``); either would fail the whole partition's write.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
+
+
 def sanitise_member_path(name: str) -> str:
     """A member name as a safe relative POSIX path (no drive, no leading ``/``, no ``..``)."""
-    name = name.replace("\\", "/")
+    name = safe_text(name).replace("\\", "/")
     parts = [p for p in posixpath.normpath("/" + name).split("/") if p not in ("", ".", "..")]
     if parts and len(parts[0]) == 2 and parts[0][1] == ":":
         parts = parts[1:]
@@ -68,12 +109,19 @@ def iter_entries(path: Path, kind: str) -> Iterator[ArchiveEntry]:
     """Entries of an image archive in the order the source gives them."""
     if kind == "folder":
         yield from _iter_folder(path)
-    elif kind == "zip":
-        yield from _iter_zip(path)
-    elif kind == "tar":
-        yield from _iter_tar(path)
-    else:
+        return
+    if kind not in ("zip", "tar"):
         raise ValueError(f"not an image archive kind: {kind}")
+    count = 0
+    try:
+        for entry in _iter_zip(path) if kind == "zip" else _iter_tar(path):
+            count += 1
+            yield entry
+    except _ARCHIVE_ERRORS as exc:
+        raise UnreadableArchive(
+            f"unreadable {kind} archive: {type(exc).__name__}: {exc} "
+            f"(stopped after {count} entries)"
+        ) from exc
 
 
 def _read_file(path: Path) -> Callable[[], bytes]:
@@ -82,13 +130,24 @@ def _read_file(path: Path) -> Callable[[], bytes]:
 
 def _iter_folder(root: Path) -> Iterator[ArchiveEntry]:
     order = 0
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+    walk_errors: list[OSError] = []  # os.walk skips unreadable folders silently by default
+    for dirpath, dirnames, filenames in os.walk(
+        root, onerror=walk_errors.append, followlinks=False
+    ):
+        while walk_errors:
+            yield _problem_entry(root, walk_errors.pop(), order)
+            order += 1
         linked_dirs = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
         dirnames[:] = sorted(d for d in dirnames if d not in linked_dirs)
         for name in sorted(filenames + linked_dirs):
             full = Path(dirpath) / name
-            rel = full.relative_to(root).as_posix()
-            st = full.lstat()
+            rel = safe_text(full.relative_to(root).as_posix())
+            try:
+                st = full.lstat()
+            except OSError as exc:  # removed or unreadable since the folder was listed
+                yield _problem_entry(root, exc, order, rel)
+                order += 1
+                continue
             problem = None
             if stat.S_ISLNK(st.st_mode):
                 problem = "symbolic link: not followed"
@@ -99,13 +158,36 @@ def _iter_folder(root: Path) -> Iterator[ArchiveEntry]:
             yield ArchiveEntry(
                 path=rel,
                 order=order,
-                modified_at=datetime.fromtimestamp(st.st_mtime, UTC),
+                modified_at=_from_epoch(st.st_mtime),
                 modified_at_source="file mtime",
                 size=st.st_size,
                 read=_read_file(full),
                 problem=problem,
             )
             order += 1
+    for exc in walk_errors:
+        yield _problem_entry(root, exc, order)
+        order += 1
+
+
+def _problem_entry(root: Path, exc: OSError, order: int, rel: str | None = None) -> ArchiveEntry:
+    """An entry that stands for a file or folder the walk could not read."""
+    if rel is None:
+        where = Path(os.fsdecode(exc.filename)) if exc.filename else root
+        rel = safe_text(where.relative_to(root).as_posix() if where.is_relative_to(root) else ".")
+
+    def unreadable() -> bytes:
+        raise exc
+
+    return ArchiveEntry(
+        path=rel,
+        order=order,
+        modified_at=None,
+        modified_at_source=None,
+        size=0,
+        read=unreadable,
+        problem=f"unreadable: {exc.strerror or type(exc).__name__}",
+    )
 
 
 def _iter_zip(path: Path) -> Iterator[ArchiveEntry]:
@@ -164,7 +246,7 @@ def _iter_tar(path: Path) -> Iterator[ArchiveEntry]:
             if problem is None:
                 fh = tf.extractfile(member)
                 data = fh.read() if fh is not None else b""
-            modified = datetime.fromtimestamp(member.mtime, UTC) if member.mtime else None
+            modified = _from_epoch(member.mtime) if member.mtime else None
             yield ArchiveEntry(
                 path=sanitise_member_path(member.name),
                 order=order,
@@ -174,3 +256,11 @@ def _iter_tar(path: Path) -> Iterator[ArchiveEntry]:
                 read=lambda data=data: data,
                 problem=problem,
             )
+
+
+def _from_epoch(seconds: float) -> datetime | None:
+    """A member's time, or None when a hostile header holds an unrepresentable one."""
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None

@@ -11,6 +11,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from orchestration.pause_points import pause_point
+
 GENERATIONS_SCHEMA = pa.schema(
     [
         ("generation_id", pa.string()),
@@ -105,6 +107,7 @@ class AtomicParquetWriter:
             if exc_type is None:
                 with open(self._tmp, "rb") as fh:
                     os.fsync(fh.fileno())
+                pause_point("lake-commit")
                 os.replace(self._tmp, self.path)
         finally:
             self._tmp.unlink(missing_ok=True)

@@ -13,6 +13,8 @@ from typing import Any
 
 import polars as pl
 
+from orchestration.ingest.tools import _coerce as co
+
 # Our column name -> the names logs use for it, first match wins (DiffusionDB's come first).
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "prompt": ("prompt",),
@@ -118,14 +120,16 @@ def _record(values: dict[str, Any], default_artist: str) -> dict[str, Any]:
         "tool": values.get("tool") or "diffusiondb",
         "prompt": values["prompt"],
         "negative_prompt": values.get("negative_prompt"),
-        "seed": to_int(values.get("seed")),
-        "steps": to_int(values.get("steps")),
-        "cfg_scale": to_float(values.get("cfg_scale")),
+        # The same plausibility bounds as image metadata: NaN, negative steps or a cfg of 1e9
+        # become null (the row is kept), and nothing overflows the lake's int32 columns.
+        "seed": co.to_seed(values.get("seed")),
+        "steps": co.to_steps(values.get("steps")),
+        "cfg_scale": co.to_cfg(values.get("cfg_scale")),
         "sampler": values.get("sampler"),
         "scheduler": values.get("scheduler"),
         "model": values.get("model"),
-        "width": to_int(values.get("width")),
-        "height": to_int(values.get("height")),
+        "width": co.to_dimension(values.get("width")),
+        "height": co.to_dimension(values.get("height")),
         "created_at": created_at,
         "created_at_source": "log column",
         "content_hash": None,

@@ -6,11 +6,19 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from orchestration.ingest.archives import ArchiveEntry, archive_kind, iter_entries
+from orchestration.ingest.archives import (
+    TAR_SUFFIXES,
+    ZIP_SUFFIXES,
+    ArchiveEntry,
+    UnreadableArchive,
+    archive_kind,
+    iter_entries,
+)
+from orchestration.ingest.guard import check_record, time_problem
 from orchestration.ingest.image_metadata import read_image_metadata
 from orchestration.ingest.lake import (
     GENERATIONS_SCHEMA,
@@ -26,6 +34,9 @@ from orchestration.ingest.records import FileRejected, GenerationMeta
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+# An archive inside an archive is not opened: each level would multiply the bomb limits, and its
+# files would have no path or time of their own in the registry. The reason says what to do.
+NESTED_ARCHIVE_SUFFIXES = (*ZIP_SUFFIXES, *TAR_SUFFIXES, ".7z", ".rar")
 PROGRESS_EVERY_S = 10.0
 
 
@@ -61,8 +72,13 @@ class _PartitionSink:
         self.gens = gens
         self.quarantine = quarantine
         self.stats = stats
+        self.now = datetime.now(UTC)  # one "now" per run for the future-time check
 
     def accept(self, record: dict[str, Any]) -> None:
+        problem = check_record(record, self.now)
+        if problem is not None:
+            self.reject(record["source_path"], problem, record.get("content_hash"), None)
+            return
         self.stats.generations += 1
         self.stats.tools[record["tool"]] = self.stats.tools.get(record["tool"], 0) + 1
         self.gens.write(record)
@@ -118,44 +134,82 @@ def _ingest_images(source: Path, kind: str, artist: str, sink: _PartitionSink) -
     seen: set[str] = set()
     stats = sink.stats
     last_report = time.monotonic()
-    for entry in iter_entries(source, kind):
-        stats.files_seen += 1
-        if time.monotonic() - last_report > PROGRESS_EVERY_S:
-            last_report = time.monotonic()
-            log.info(
-                "%s: %d files read, %d generations, %d quarantined",
-                sink.archive_key,
-                stats.files_seen,
-                stats.generations,
-                stats.quarantined,
-            )
-        if entry.problem:
-            sink.reject(entry.path, entry.problem, None, entry.size)
+    try:
+        for entry in iter_entries(source, kind):
+            stats.files_seen += 1
+            if time.monotonic() - last_report > PROGRESS_EVERY_S:
+                last_report = time.monotonic()
+                log.info(
+                    "%s: %d files read, %d generations, %d quarantined",
+                    sink.archive_key,
+                    stats.files_seen,
+                    stats.generations,
+                    stats.quarantined,
+                )
+            _ingest_entry(entry, artist, sink, seen)
+    except UnreadableArchive as exc:  # keep what was read; quarantine the rest with the reason
+        sink.reject(source.name, str(exc), None, source.stat().st_size)
+
+
+def _ingest_entry(entry: ArchiveEntry, artist: str, sink: _PartitionSink, seen: set[str]) -> None:
+    """One archive member to a generation, a quarantine row, or a skipped duplicate."""
+    if entry.problem:
+        sink.reject(entry.path, entry.problem, None, entry.size)
+        return
+    name = entry.path.lower()
+    if name.endswith(NESTED_ARCHIVE_SUFFIXES):
+        reason = "nested archive: not opened; extract it and register it with `ingest`"
+        sink.reject(entry.path, reason, None, entry.size)
+        return
+    if not name.endswith(IMAGE_SUFFIXES):
+        suffix = Path(entry.path).suffix or "no extension"
+        sink.reject(entry.path, f"unsupported file type ({suffix})", None, entry.size)
+        return
+    try:
+        data = entry.read()
+    except Exception as exc:  # a corrupt member must not stop the rest of the archive
+        sink.reject(entry.path, f"unreadable archive entry: {exc}", None, entry.size)
+        return
+    digest = content_hash(data)
+    if digest in seen:
+        sink.stats.duplicates_skipped += 1
+        return
+    seen.add(digest)
+    try:
+        meta, container = read_image_metadata(data)
+    except FileRejected as exc:
+        sink.reject(entry.path, str(exc), digest, len(data))
+        return
+    times = [
+        (meta.created_at, "metadata"),
+        (container.exif_datetime_original, "exif DateTimeOriginal"),
+        (entry.modified_at, entry.modified_at_source),
+    ]
+    chosen, rejected = _first_plausible(times, sink.now)
+    if chosen is None:
+        reason = "no plausible creation time" + (f": {'; '.join(rejected)}" if rejected else "")
+        sink.reject(entry.path, reason, digest, len(data))
+        return
+    sink.accept(_image_record(meta, entry, artist, sink.archive_key, digest, chosen))
+
+
+def _first_plausible(
+    times: list[tuple[datetime | None, str | None]], now: datetime
+) -> tuple[tuple[datetime, str] | None, list[str]]:
+    """The most direct time that could be a generation time, and why the ones before failed.
+
+    A reset clock (1970) or a zip's default date in the metadata must not place a generation in
+    a session decades away when the file's own time is plausible.
+    """
+    rejected = []
+    for moment, source in times:
+        if moment is None or source is None:
             continue
-        if not entry.path.lower().endswith(IMAGE_SUFFIXES):
-            suffix = Path(entry.path).suffix or "no extension"
-            sink.reject(entry.path, f"unsupported file type ({suffix})", None, entry.size)
-            continue
-        try:
-            data = entry.read()
-        except Exception as exc:  # a corrupt member must not stop the rest of the archive
-            sink.reject(entry.path, f"unreadable archive entry: {exc}", None, entry.size)
-            continue
-        digest = content_hash(data)
-        if digest in seen:
-            stats.duplicates_skipped += 1
-            continue
-        seen.add(digest)
-        try:
-            meta, container = read_image_metadata(data)
-        except FileRejected as exc:
-            sink.reject(entry.path, str(exc), digest, len(data))
-            continue
-        sink.accept(
-            _image_record(
-                meta, entry, artist, sink.archive_key, digest, container.exif_datetime_original
-            )
-        )
+        problem = time_problem(moment, now)
+        if problem is None:
+            return (moment, source), rejected
+        rejected.append(f"{source} {problem}")
+    return None, rejected
 
 
 def _image_record(
@@ -164,14 +218,9 @@ def _image_record(
     artist: str,
     archive_key: str,
     digest: str,
-    exif_time: datetime | None,
+    created: tuple[datetime, str],
 ) -> dict[str, Any]:
-    if meta.created_at is not None:
-        created_at, created_source = meta.created_at, "metadata"
-    elif exif_time is not None:
-        created_at, created_source = exif_time, "exif DateTimeOriginal"
-    else:
-        created_at, created_source = entry.modified_at, entry.modified_at_source
+    created_at, created_source = created
     return {
         "generation_id": digest[:32],
         "artist": artist,

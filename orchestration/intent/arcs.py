@@ -9,9 +9,9 @@ one strategy throughout keeps that strategy's name; longer arcs are *mixed*.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
-from orchestration.intent.concepts import SAME_CONCEPT_JACCARD
-from orchestration.intent.features import SessionRows, Step, token_jaccard
+from orchestration.intent.features import SAME_SUBJECT, SessionRows, Step, subject, token_jaccard
 
 VERBS = {"exploration": "explore", "refinement": "refine", "optimization": "optimize"}
 _EDGE = 3  # prompts compared on each side of a boundary
@@ -31,21 +31,22 @@ class PhaseView:
 def new_concept(rows: SessionRows, before: list[Step], after: list[Step]) -> bool:
     """Whether ``after`` opens on a concept not among ``before``'s prompts.
 
-    With prompts, no prompt of ``after``'s first units shares enough tokens with ``before``'s;
+    With prompts, no subject of ``after``'s first units shares enough words with ``before``'s;
     without them, the image at the boundary is unlike the one before it.
     """
     left = [rows.prompts[s.first_row] for s in before]
     right = [rows.prompts[s.first_row] for s in after[:_EDGE]]
     left, right = [p for p in left if p], [p for p in right if p]
-    if left and right:
-        return all(token_jaccard(a, b) < SAME_CONCEPT_JACCARD for a in left for b in right)
+    if left and right:  # subjects, not whole prompts: a shared style tail is not a concept
+        heads = {subject(a) for a in left}
+        return all(token_jaccard(h, subject(b)) < SAME_SUBJECT for h in heads for b in right)
     return after[0].bins.get("image") == "low"
 
 
 def pivots(rows: SessionRows, phases: list[PhaseView]) -> list[bool]:
     """Per phase, whether it is a pivot (never the first, never after an exploration)."""
     out = [False]
-    for prev, cur in zip(phases, phases[1:], strict=False):
+    for prev, cur in pairwise(phases):
         out.append(prev.intent != "exploration" and new_concept(rows, prev.steps, cur.steps))
     return out
 
@@ -60,7 +61,7 @@ def arc_text(phases: list[PhaseView], pivot: list[bool]) -> str:
     return " → ".join(words)
 
 
-def session_intent(rows: SessionRows, phases: list[PhaseView], pivot: list[bool]) -> str:
+def session_intent(phases: list[PhaseView]) -> str:
     """One strategy, convergent selection, or mixed."""
     intents = [p.intent for p in phases]
     if len(set(intents)) == 1:

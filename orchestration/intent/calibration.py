@@ -27,8 +27,8 @@ from orchestration.intent.features import BINS, FEATURES, session_rows, steps
 # P(bin | intent) per feature, in BINS order.
 DEFAULT_TABLES: dict[str, dict[str, tuple[float, ...]]] = {
     "prompt": {
-        "exploration": (0.03, 0.07, 0.25, 0.65),
-        "refinement": (0.55, 0.30, 0.12, 0.03),
+        "exploration": (0.03, 0.07, 0.22, 0.68),
+        "refinement": (0.50, 0.28, 0.19, 0.03),
         "optimization": (0.86, 0.09, 0.04, 0.01),
     },
     "seed": {
@@ -132,10 +132,14 @@ class Calibration:
         return out
 
     def log_priors(self) -> dict[str, float]:
-        """Log prior of a phase's intent (uniform until corrections say otherwise)."""
-        total = sum(self.phase_counts.values())
+        """Log prior of a phase's intent against uniform: zero until corrections say otherwise.
+
+        Relative to uniform so that it shifts intents against each other without also taxing
+        every extra phase (the switching penalty alone does that).
+        """
+        k, total = len(PHASE_INTENTS), sum(self.phase_counts.values())
         return {
-            i: math.log((1.0 + self.phase_counts.get(i, 0.0)) / (len(PHASE_INTENTS) + total))
+            i: math.log(k * (1.0 + self.phase_counts.get(i, 0.0)) / (k + total))
             for i in PHASE_INTENTS
         }
 

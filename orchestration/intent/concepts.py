@@ -14,8 +14,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from orchestration.intent.features import token_jaccard
+from orchestration.intent.features import CHUNK, SAME_SUBJECT, subject, token_jaccard
 
 _STOP = frozenset(
     "a an the of in on at to for with and or by from into over under above below near among "
@@ -23,11 +24,9 @@ _STOP = frozenset(
 )
 _PARTICIPLES = frozenset("lit seen made done worn grown".split())
 WHOLE_RUN_BONUS = 1.3
-_CHUNK = re.compile(r"[,;|.\n]|::|\s--\w+(?:\s+[\w:.]+)?")
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
-SUBJECT_BONUS = 1.5
+SUBJECT_BONUS = 2.5  # labels say what was drawn before how
 LENGTH_BONUS = 0.35  # per extra word: "neon rain" says more than "neon"
-SAME_CONCEPT_JACCARD = 0.4  # prompts at least this alike (tokens) are one concept
 
 
 def _runs(words: list[str]) -> list[list[str]]:
@@ -41,27 +40,41 @@ def _runs(words: list[str]) -> list[list[str]]:
     return [r for r in runs if r]
 
 
-def _trailing_verb(word: str) -> bool:
-    """"floating", "seen", "lit": a phrase ending on a participle names no thing."""
+def _participle(word: str) -> bool:
     return word.endswith(("ing", "ed")) or word in _PARTICIPLES
 
 
+def _verbal(first: str, last: str) -> bool:
+    """Whether a phrase reads as a clause rather than a thing.
+
+    Ending on a participle ("caravan crossing") names no thing, starting on one ("crossing red
+    desert") is a clause; "glowing panels" is lost with them, a small price.
+    """
+    return _participle(last) or _participle(first)
+
+
+@lru_cache(maxsize=65536)
 def phrases(prompt: str | None) -> dict[str, float]:
-    """Candidate phrases of one prompt with their weight (subject chunk, whole runs highest)."""
+    """Candidate phrases of one prompt with their weight (subject chunk, whole runs highest).
+
+    Cached: an artist re-runs prompts, and every phase and context asks again. Callers must
+    not mutate the returned dict.
+    """
     out: dict[str, float] = {}
     if not prompt:
         return out
-    for index, chunk in enumerate(_CHUNK.split(prompt.lower())):
+    for index, chunk in enumerate(CHUNK.split(prompt.lower())):
         weight = SUBJECT_BONUS if index == 0 else 1.0
-        for run in _runs(_WORD.findall(chunk)):
+        for position, run in enumerate(_runs(_WORD.findall(chunk))):
+            early = 1.0 + 0.1 * max(0, 2 - position)  # the head noun tends to come first
             for size in (1, 2, 3):
                 for start in range(len(run) - size + 1):
                     gram = run[start : start + size]
-                    if gram[0].isdigit() or (size > 1 and _trailing_verb(gram[-1])):
+                    if gram[0].isdigit() or (size > 1 and _verbal(gram[0], gram[-1])):
                         continue
                     whole = WHOLE_RUN_BONUS if size == len(run) else 1.0
                     phrase = " ".join(gram)
-                    out[phrase] = max(out.get(phrase, 0.0), weight * whole)
+                    out[phrase] = max(out.get(phrase, 0.0), weight * whole * early)
     return out
 
 
@@ -109,10 +122,7 @@ def rank_phrases(prompts: Sequence[str | None], context: ArtistContext) -> list[
             tf[phrase] += 1
             weight[phrase] = max(weight.get(phrase, 0.0), w)
     scores = {
-        p: (tf[p] / len(present))
-        * context.idf(p)
-        * weight[p]
-        * (1 + LENGTH_BONUS * (p.count(" ")))
+        p: (tf[p] / len(present)) * context.idf(p) * weight[p] * (1 + LENGTH_BONUS * (p.count(" ")))
         for p in tf
     }
     ranked = sorted(scores, key=lambda p: (-scores[p], p))
@@ -124,13 +134,18 @@ def rank_phrases(prompts: Sequence[str | None], context: ArtistContext) -> list[
 
 
 def concept_groups(prompts: Sequence[str | None]) -> list[list[int]]:
-    """Indices of prompts grouped by concept, in order of first use (similar tokens join)."""
+    """Indices of prompts grouped by concept, in order of first use.
+
+    Prompts join a group when their subjects share enough words; whole prompts would not do,
+    since a long style tail repeated across different subjects makes them look alike.
+    """
     groups: list[list[int]] = []
     for index, prompt in enumerate(prompts):
         if not prompt:
             continue
+        head = subject(prompt)
         for group in groups:
-            if any(token_jaccard(prompt, prompts[j]) >= SAME_CONCEPT_JACCARD for j in group):
+            if any(token_jaccard(head, subject(prompts[j])) >= SAME_SUBJECT for j in group):
                 group.append(index)
                 break
         else:
@@ -139,11 +154,10 @@ def concept_groups(prompts: Sequence[str | None]) -> list[list[int]]:
 
 
 def name_concepts(prompts: Sequence[str | None], context: ArtistContext) -> list[str]:
-    """One name per distinct concept among the prompts, distinct from each other."""
+    """One name per distinct concept; a group whose best name is taken is the same concept."""
     names: list[str] = []
     for group in concept_groups(prompts):
-        for phrase in rank_phrases([prompts[j] for j in group], context):
-            if phrase not in names:
-                names.append(phrase)
-                break
+        best = key_phrase([prompts[j] for j in group], context)
+        if best and not any(best in n or n in best for n in names):
+            names.append(best)
     return names

@@ -15,7 +15,9 @@ from typing import Literal
 import pyarrow as pa
 
 PhaseIntent = Literal["exploration", "refinement", "optimization"]
-SessionIntent = Literal["exploration", "refinement", "optimization", "convergent_selection", "mixed"]
+SessionIntent = Literal[
+    "exploration", "refinement", "optimization", "convergent_selection", "mixed"
+]
 
 PHASE_INTENTS: tuple[str, ...] = ("exploration", "refinement", "optimization")
 SESSION_INTENTS: tuple[str, ...] = (*PHASE_INTENTS, "convergent_selection", "mixed")

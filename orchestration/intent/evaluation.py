@@ -54,8 +54,7 @@ class EvalReport:
 def _confusion(pairs: pl.DataFrame, labels: tuple[str, ...]) -> pl.DataFrame:
     counts = {(t, p): n for t, p, n in pairs.group_by("truth", "pred").len().iter_rows()}
     return pl.DataFrame(
-        {"true": list(labels)}
-        | {p: [counts.get((t, p), 0) for t in labels] for p in labels}
+        {"true": list(labels)} | {p: [counts.get((t, p), 0) for t in labels] for p in labels}
     )
 
 

@@ -12,6 +12,7 @@ of a grid share a job id and a prompt, so comparing them says nothing about stra
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,6 +37,8 @@ FEATURE_SIGNALS: dict[str, tuple[str, ...]] = {
     "gap": ("time_gap",),
 }
 PARAMETERS: tuple[str, ...] = ("cfg_scale", "steps", "size", "sampler", "scheduler", "model")
+CHUNK = re.compile(r"[,;|.\n]|::|\s--\w+(?:\s+[\w:.]+)?")  # prompt chunk separators
+SAME_SUBJECT = 0.5  # subjects sharing at least this share of words are one concept
 SEED_STEP = 16  # |seed - previous seed| up to this is a seed sweep (base, base + 1, ...)
 # Visual similarity cut points (pixel-signature-v1 and CLIP cosines both land in 0..1).
 IMAGE_HIGH, IMAGE_LOW = 0.93, 0.80
@@ -81,7 +84,7 @@ def session_rows(session: pl.DataFrame) -> SessionRows:
         raise ValueError("infer one session at a time")
     present = [c for c in SIGNAL_COLUMNS if c in session.columns]
     rows = session.select(present).sort("position")
-    cols = {c: rows[c].to_list() for c in present}
+    cols = rows.to_dict(as_series=False)
     n = rows.height
 
     def col(name: str) -> list:
@@ -127,13 +130,14 @@ def steps(rows: SessionRows) -> list[Step]:
         bins, changed = _bins(rows, prev, first, out[-1].changed)
         sim = rows.columns["prompt_similarity"][first]
         out.append(Step(first, last, bins, changed, sim, rows.columns["image_similarity"][first]))
-    # A sweep shows as the same parameter changing step after step, in either direction.
-    for u in range(1, len(out) - 1):
-        cur, nxt = out[u], out[u + 1]
-        if cur.bins.get("params") == "one" and cur.changed == nxt.changed:
+    # A sweep shows as the same parameter changing step after step: a step is part of one when
+    # the next step changes the same setting (so the step that leaves a sweep, going back to
+    # the chosen value, is not), or when it is the session's last and continues the previous.
+    for u in range(1, len(out)):
+        cur = out[u]
+        follow = out[u + 1].changed if u + 1 < len(out) else out[u - 1].changed
+        if cur.bins.get("params") == "one" and cur.changed == follow:
             cur.bins["params"] = "sweep"
-    if len(out) > 1 and out[-1].bins.get("params") == "one" and out[-1].changed == out[-2].changed:
-        out[-1].bins["params"] = "sweep"
     return out
 
 
@@ -166,18 +170,27 @@ def _bins(
 def _prompt_bin(
     prev: str | None, cur: str | None, similarity: float | None, jaccard: float | None
 ) -> str | None:
-    """Kept, lightly edited, same subject reworded, or a different concept."""
+    """Kept, lightly edited, same subject reworded, or a different concept.
+
+    Real prompts carry long style tails ("intricate, elegant, highly detailed, artstation")
+    that keep token overlap high while the subject changes, so overlap of the whole prompt only
+    counts when the subjects overlap too; the embedding similarity, when present, judges the
+    rest.
+    """
     if prev is None or cur is None:
         return None
     if prev == cur:
         return "kept"
     if jaccard is None:
         jaccard = token_jaccard(prev, cur)
-    if (similarity is not None and similarity >= 0.93) or jaccard >= 0.75:
+    same_subject = token_jaccard(subject(prev), subject(cur)) >= SAME_SUBJECT
+    if (similarity is not None and similarity >= 0.93) or (jaccard >= 0.75 and same_subject):
         return "close"
-    if (similarity is not None and similarity >= 0.72) or jaccard >= 0.45:
-        return "related"
-    return "far"
+    if similarity is not None:
+        related = similarity >= 0.72 or (same_subject and jaccard >= 0.45)
+    else:
+        related = jaccard >= 0.45 and same_subject
+    return "related" if related or same_subject else "far"
 
 
 def _changed(rows: SessionRows, cur: int) -> tuple[str, ...] | None:
@@ -199,6 +212,11 @@ def _changed(rows: SessionRows, cur: int) -> tuple[str, ...] | None:
 
 def _nonzero(value: float | None) -> bool | None:
     return None if value is None else abs(value) > 1e-9
+
+
+def subject(prompt: str | None) -> str:
+    """The prompt's first chunk: what is drawn, before the style tail."""
+    return CHUNK.split(prompt.lower(), maxsplit=1)[0] if prompt else ""
 
 
 def tokens(prompt: str | None) -> set[str]:

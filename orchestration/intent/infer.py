@@ -34,7 +34,6 @@ from orchestration.intent.segmentation import (
 )
 
 EFFECTIVE_STEPS = 4  # naive Bayes over-counts correlated steps; confidence trusts this many
-_METADATA_FEATURES = ("prompt", "seed", "params")
 SPARSE_SIGNAL = "sparse_metadata"
 
 
@@ -89,12 +88,14 @@ def build_artist_context(artist_signals: pl.DataFrame) -> ArtistContext:
 
 
 def needs_visual(session: pl.DataFrame) -> bool:
-    """True when the session records no seed and no settings (Midjourney, bare images).
+    """True when the session records no seed and no sampling settings (Midjourney, bare images).
 
     Then prompts alone (or nothing) separate strategies and the labels lean on image
-    similarity, so these are the sessions worth embedding when the budget is tight.
+    similarity, so these are the sessions worth embedding when the budget is tight. A model
+    version or image size alone (Midjourney's ``--v 6.1``, any file's pixels) does not count:
+    it says nothing about how the artist worked within the session.
     """
-    has = [c for c in ("seed", "steps", "cfg_scale", "sampler", "model") if c in session.columns]
+    has = [c for c in ("seed", "steps", "cfg_scale", "sampler") if c in session.columns]
     if not has or session.height == 0:
         return True
     return session.select(pl.all_horizontal(pl.col(has).is_null()).all()).item()
@@ -102,7 +103,7 @@ def needs_visual(session: pl.DataFrame) -> bool:
 
 def _confidence(ll: dict[str, float], intent: str, n_inner: int, coverage: float) -> float:
     if n_inner == 0:
-        return round(1.0 / len(PHASE_INTENTS) * (0.6 + 0.4 * coverage), 3)
+        return round(1.0 / len(ll) * (0.6 + 0.4 * coverage), 3)
     scale = min(n_inner, EFFECTIVE_STEPS) / n_inner
     top = max(ll.values())
     z = sum(math.exp((v - top) * scale) for v in ll.values())
@@ -110,22 +111,22 @@ def _confidence(ll: dict[str, float], intent: str, n_inner: int, coverage: float
 
 
 def _signals(
-    phase_steps: list[Step], loglik: list[dict[str, float]], tables: dict, intent: str
+    phase_steps: list[Step], tables: dict, intent: str, intents: tuple[str, ...], *, sparse: bool
 ) -> list[str]:
-    """Features that spoke for the chosen intent over the runner-up, strongest first."""
+    """Features that spoke for the chosen intent over the other possible ones, strongest first."""
     inner = phase_steps[1:] or phase_steps
     weight: dict[str, float] = {}
     for step in inner:
         for feature, b in step.bins.items():
-            rivals = [tables[feature][i][b] for i in PHASE_INTENTS if i != intent]
-            gain = tables[feature][intent][b] - max(rivals)
+            rivals = [tables[feature][i][b] for i in intents if i != intent]
+            gain = tables[feature][intent][b] - sum(rivals) / len(rivals)
             weight[feature] = weight.get(feature, 0.0) + gain
     ranked = sorted((f for f in weight if weight[f] > 0), key=lambda f: -weight[f])
+    if sparse:  # no seed or settings: what the images show carries the label, and we say so
+        present = {f for s in inner for f in s.bins}
+        ranked = ["image"] * ("image" in present) + [f for f in ranked if f != "image"]
     out = [s for f in ranked for s in FEATURE_SIGNALS[f]]
-    present = {f for s in inner for f in s.bins}
-    if "image" in present and not present & set(_METADATA_FEATURES):
-        out.append(SPARSE_SIGNAL)
-    return out
+    return [*out, SPARSE_SIGNAL] if sparse else out
 
 
 def _coverage(phase_steps: list[Step]) -> float:
@@ -142,11 +143,14 @@ def _phase(
     loglik: list[dict[str, float]],
     tables: dict,
     context: ArtistContext,
+    intents: tuple[str, ...],
+    *,
+    sparse: bool,
 ) -> tuple[PhaseInference, list[Step]]:
     phase_steps = session_steps[seg.first : seg.last + 1]
     first, last = phase_steps[0].first_row, phase_steps[-1].last_row
     facts = LABELLERS[seg.intent](rows, phase_steps, context)
-    ll = segment_loglik(loglik, seg)
+    ll = segment_loglik(loglik, seg, intents)
     phase = PhaseInference(
         phase_no=phase_no,
         intent=seg.intent,
@@ -157,7 +161,7 @@ def _phase(
         ended_at=rows.created_at[last],
         n_generations=last - first + 1,
         confidence=_confidence(ll, seg.intent, seg.last - seg.first, _coverage(phase_steps)),
-        signals=_signals(phase_steps, loglik, tables, seg.intent),
+        signals=_signals(phase_steps, tables, seg.intent, intents, sparse=sparse),
         concepts=facts.concepts,
         parameter=facts.parameter,
         first_value=facts.first_value,
@@ -173,6 +177,7 @@ def infer_session(
     """Segment one session into phases, name each, and name the session's intent and arc."""
     calibration = calibration or Calibration()
     rows = session_rows(session)
+    sparse = needs_visual(session)
     session_steps = steps(rows)
     tables = calibration.log_tables()
     loglik = step_loglik(session_steps, tables)
@@ -180,16 +185,18 @@ def infer_session(
     allowed = PHASE_INTENTS if sweeps else tuple(i for i in PHASE_INTENTS if i != "optimization")
     boundary = boundary_loglik(session_steps, tables, allowed)
     decoded = decode(loglik, boundary, calibration.log_priors(), allowed)
-    segments = finalize(rows, session_steps, decoded)
+    segments = finalize(rows, session_steps, decoded, loglik, allowed)
     phases, views = [], []
     for no, seg in enumerate(segments, 1):
-        phase, phase_steps = _phase(rows, session_steps, seg, no, loglik, tables, context)
+        phase, phase_steps = _phase(
+            rows, session_steps, seg, no, loglik, tables, context, allowed, sparse=sparse
+        )
         phases.append(phase)
         views.append(
             PhaseView(phase.intent, phase_steps, phase.label, phase.concepts, phase.n_generations)
         )
     pivot = pivots(rows, views)
-    intent = session_intent(rows, views, pivot)
+    intent = session_intent(views)
     total = sum(p.n_generations for p in phases)
     signals = list(dict.fromkeys(s for p in phases for s in p.signals))
     return SessionInference(

@@ -45,14 +45,22 @@ def _unit_prompts(rows: SessionRows, phase_steps: list[Step]) -> list[str | None
 
 
 def explored(rows: SessionRows, phase_steps: list[Step], context: ArtistContext) -> PhaseFacts:
-    """``Explored: a, b, c`` from the concepts; without prompts, the visually distinct renders."""
+    """``Explored: a, b, c`` from the concepts; else what can be counted (prompts, images)."""
     concepts = name_concepts(_unit_prompts(rows, phase_steps), context)
     if concepts:
         listed = ", ".join(concepts[:MAX_LISTED])
         more = len(concepts) - MAX_LISTED
-        return PhaseFacts(f"Explored: {listed}" + (f" and {more} more" if more > 0 else ""), concepts)
-    jumps = 1 + sum(1 for s in phase_steps[1:] if s.bins.get("image") in ("low", "mid"))
-    return PhaseFacts(f"Explored: {_plural(jumps, 'visually distinct direction')}", [])
+        return PhaseFacts(
+            f"Explored: {listed}" + (f" and {more} more" if more > 0 else ""), concepts
+        )
+    prompts = {p for p in _unit_prompts(rows, phase_steps) if p}
+    if prompts:  # prompts without words to name (emoji, numbers)
+        return PhaseFacts(f"Explored: {_plural(len(prompts), 'different prompt')}", [])
+    if any("image" in s.bins for s in phase_steps):
+        jumps = 1 + sum(1 for s in phase_steps[1:] if s.bins.get("image") in ("low", "mid"))
+        return PhaseFacts(f"Explored: {_plural(jumps, 'visually distinct direction')}", [])
+    n = phase_steps[-1].last_row - phase_steps[0].first_row + 1
+    return PhaseFacts(f"Explored: {_plural(n, 'render')} without prompts to compare", [])
 
 
 def _variation_counts(rows: SessionRows, phase_steps: list[Step]) -> str:
@@ -62,8 +70,12 @@ def _variation_counts(rows: SessionRows, phase_steps: list[Step]) -> str:
     if any(rows.columns["job_id"][first : last + 1]) and jobs < n:
         text = f"{_plural(n, 'image')} from {_plural(jobs, 'job')}"
     else:
-        seeds = [s for s in rows.seeds[first : last + 1] if s is not None]
-        text = _plural(n, "seed variation" if len(set(seeds)) > 1 else "variation")
+        seeds = {s for s in rows.seeds[first : last + 1] if s is not None}
+        if len(seeds) > 1:
+            text = _plural(len(seeds), "seed variation")
+            text += f" in {n} renders" if len(seeds) < n else ""
+        else:
+            text = _plural(n, "variation")
     edits = sum(1 for s in phase_steps[1:] if s.bins.get("prompt") in ("close", "related"))
     return text + (f", {_plural(edits, 'prompt edit')}" if edits else "")
 
@@ -78,7 +90,8 @@ def candidates(rows: SessionRows, phase_steps: list[Step]) -> int | None:
     first, last = phase_steps[0].first_row, phase_steps[-1].last_row
     all_seeds = Counter(s for s in rows.seeds if s is not None)
     phase_seeds = {s for s in rows.seeds[first : last + 1] if s is not None}
-    reused = sum(1 for s in phase_seeds if all_seeds[s] > 1)
+    # A seed locked for most of the session is a working habit, not a result returned to.
+    reused = sum(1 for s in phase_seeds if 1 < all_seeds[s] <= rows.n // 2)
     if reused:
         return reused
     sims = rows.columns["image_similarity"][first + 1 : last + 1]
@@ -99,11 +112,17 @@ def refined(rows: SessionRows, phase_steps: list[Step], context: ArtistContext) 
     detail = _variation_counts(rows, phase_steps)
     if n_candidates:
         detail += f", converged on {_plural(n_candidates, 'candidate')}"
-    head = f"Refined: {concept}" if concept else "Refined: one image direction"
+    if concept:
+        head = f"Refined: {concept}"
+    elif any("image" in s.bins for s in phase_steps):
+        head = "Refined: one visual direction"  # images alike, nothing else to name it by
+    else:
+        head = "Refined: unnamed renders"  # no prompt words, no images: only the counts
     return PhaseFacts(f"{head} — {detail}", [concept] if concept else [], n_candidates=n_candidates)
 
 
-def _value(rows: SessionRows, parameter: str, row: int) -> str | None:
+def setting_value(rows: SessionRows, parameter: str, row: int) -> str | None:
+    """One row's value of a setting as a label prints it (``7``, ``512×768``, ``euler``)."""
     c = rows.columns
     if parameter == "size":
         w, h = c["width"][row], c["height"][row]
@@ -131,11 +150,14 @@ def optimized(rows: SessionRows, phase_steps: list[Step], context: ArtistContext
             f"Optimized: settings for {concept or 'one'} prompt — {_plural(n, 'render')}",
             [concept] if concept else [],
         )
-    a, b = _value(rows, parameter, first), _value(rows, parameter, last)
-    values = {_value(rows, parameter, r) for r in range(first, last + 1)}
+    a, b = setting_value(rows, parameter, first), setting_value(rows, parameter, last)
+    values = list(dict.fromkeys(setting_value(rows, parameter, r) for r in range(first, last + 1)))
+    path = f"{a}→{b}"
+    if a == b and len(values) > 1:  # went out and came back: show the turning point
+        path = f"{a}→{values[-1] if values[-1] != a else values[1]}→{b}"
     target = f" for {concept} prompt" if concept else ""
     label = (
-        f"Optimized: {PARAMETER_NAMES[parameter]} {a}→{b}{target} — "
+        f"Optimized: {PARAMETER_NAMES[parameter]} {path}{target} — "
         f"{_plural(len(values), 'value')}, {_plural(n, 'render')}"
     )
     return PhaseFacts(

@@ -1,17 +1,19 @@
 """Decoded segments → phases as an artist would name them.
 
-The decoder may cut a phase in two where a stray step made a boundary cheap; two neighbouring
-segments of one intent are one phase unless the second starts a new concept (refine → pivot →
-refine) or, for optimization, sweeps a different setting (CFG, then steps). Two explorations
-side by side are always one phase: exploring is changing concept.
+A decoded optimization that only toggled its setting and went back is a tweak inside another
+strategy and takes its next-best intent. The decoder may cut a phase in two where a stray step
+made a boundary cheap; two neighbouring segments of one intent are one phase unless the second
+starts a new concept (refine → pivot → refine) or, for optimization, sweeps a different setting
+(CFG, then steps). Two explorations side by side are always one phase: exploring is changing
+concept.
 """
 
 from __future__ import annotations
 
 from orchestration.intent.arcs import new_concept
 from orchestration.intent.features import SessionRows, Step
-from orchestration.intent.labels import swept_parameter
-from orchestration.intent.segmentation import Segment
+from orchestration.intent.labels import setting_value, swept_parameter
+from orchestration.intent.segmentation import Segment, segment_loglik
 
 
 def _split_sweeps(session_steps: list[Step], seg: Segment) -> list[Segment]:
@@ -33,20 +35,59 @@ def _split_sweeps(session_steps: list[Step], seg: Segment) -> list[Segment]:
     return out
 
 
-def finalize(rows: SessionRows, session_steps: list[Step], segments: list[Segment]) -> list[Segment]:
-    """Merge same-intent neighbours that continue one concept; split multi-setting sweeps."""
-    merged: list[Segment] = []
+def _is_sweep(rows: SessionRows, session_steps: list[Step], seg: Segment) -> bool:
+    """Whether the phase moved its setting somewhere, rather than there and back.
+
+    Stepping CFG, raising steps, doubling the size or swapping the model all count, even as one
+    change; trying a value and returning to the one before (CFG 7→15→7) is a toggle inside
+    some other strategy.
+    """
+    phase_steps = session_steps[seg.first : seg.last + 1]
+    parameter = swept_parameter(phase_steps)
+    if parameter is None:
+        return False
+    start = max(phase_steps[0].first_row - 1, 0)
+    end = phase_steps[-1].last_row
+    values = [setting_value(rows, parameter, r) for r in range(start, end + 1)]
+    return len(set(values)) >= 3 or values[-1] != values[0]
+
+
+def _relabel_tweaks(
+    rows: SessionRows,
+    session_steps: list[Step],
+    segments: list[Segment],
+    loglik: list[dict[str, float]],
+    intents: tuple[str, ...],
+) -> list[Segment]:
+    """A tweak is not a sweep: such a phase takes its next-best intent."""
+    out = []
     for seg in segments:
+        if seg.intent == "optimization" and not _is_sweep(rows, session_steps, seg):
+            ll = segment_loglik(loglik, seg, intents)
+            others = [i for i in intents if i != "optimization"]
+            seg = Segment(seg.first, seg.last, max(others, key=lambda i: ll[i]))
+        out.append(seg)
+    return out
+
+
+def finalize(
+    rows: SessionRows,
+    session_steps: list[Step],
+    segments: list[Segment],
+    loglik: list[dict[str, float]],
+    intents: tuple[str, ...],
+) -> list[Segment]:
+    """Relabel tweaks, merge neighbours that continue one phase, split multi-setting sweeps."""
+    merged: list[Segment] = []
+    for seg in _relabel_tweaks(rows, session_steps, segments, loglik, intents):
         if merged and merged[-1].intent == seg.intent:
             prev = merged[-1]
             left = session_steps[prev.first : prev.last + 1]
             right = session_steps[seg.first : seg.last + 1]
-            same_sweep = seg.intent != "optimization" or swept_parameter(
-                left
-            ) == swept_parameter(right[1:] or right)
-            if seg.intent == "exploration" or (
-                same_sweep and not new_concept(rows, left, right)
-            ):
+            same_sweep = seg.intent != "optimization" or swept_parameter(left) == swept_parameter(
+                right[1:] or right
+            )
+            if seg.intent == "exploration" or (same_sweep and not new_concept(rows, left, right)):
                 merged[-1] = Segment(prev.first, seg.last, seg.intent)
                 continue
         merged.append(seg)

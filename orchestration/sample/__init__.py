@@ -15,6 +15,8 @@ if TYPE_CHECKING:
         SampleManifest,
         build_sample_archive,
     )
+    from orchestration.sample.evalset import build_eval_archive
+    from orchestration.sample.habits import generate_style_study_artist
     from orchestration.sample.plans import (
         LOG_PROFILES,
         PHASE_INTENTS,
@@ -34,9 +36,15 @@ if TYPE_CHECKING:
         generate_artists,
         generate_log_users,
     )
+    from orchestration.sample.signals import signals_and_truth
+    from orchestration.sample.truth import truth_by_generation
 
 _HOMES = {
     "archive": ("SampleArchiveEntry", "SampleManifest", "build_sample_archive"),
+    "evalset": ("build_eval_archive",),
+    "habits": ("generate_style_study_artist",),
+    "signals": ("signals_and_truth",),
+    "truth": ("truth_by_generation",),
     "plans": (
         "LOG_PROFILES",
         "PHASE_INTENTS",
@@ -73,11 +81,15 @@ __all__ = [
     "SamplePhase",
     "SampleSession",
     "SessionPlan",
+    "build_eval_archive",
     "build_sample_archive",
     "generate_artist",
     "generate_artists",
     "generate_log_users",
+    "generate_style_study_artist",
     "random_profile",
+    "signals_and_truth",
+    "truth_by_generation",
 ]
 
 

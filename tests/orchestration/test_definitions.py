@@ -31,6 +31,13 @@ EXPECTED_ASSET_KEYS = {
     "similarity_series",
     "parameter_trajectories",
     "session_features",
+    "intent_signals",
+    "intents/session_phases",
+    "intents/session_intents",
+    "intents/member_phases",
+    "session_phases",
+    "session_intents",
+    "journal",
 }
 
 
@@ -60,6 +67,10 @@ def test_definitions_load_with_expected_graph(tmp_path: Path) -> None:
     assert groups["sessions"] == "warehouse_marts"
     assert groups["stg_lake__generations"] == "warehouse_staging"
     assert groups["lake/generations"] == "lake"
+    # The journal reads the labelled views, which follow the intent asset.
+    assert groups["journal"] == "journal"
+    journal_inputs = graph.get(dg.AssetKey("journal")).parent_keys
+    assert {dg.AssetKey("session_intents"), dg.AssetKey("session_phases")} <= journal_inputs
 
 
 def test_dbt_tests_are_asset_checks(tmp_path: Path) -> None:

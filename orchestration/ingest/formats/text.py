@@ -30,8 +30,15 @@ def repair_mojibake(text: str) -> str:
 
 
 def decode_legacy(raw: bytes | memoryview) -> str:
-    """Bytes that should be Latin-1/ASCII but are often UTF-8: UTF-8 first, Latin-1 otherwise."""
+    """Bytes that should be Latin-1/ASCII but are often UTF-8: UTF-8 first, Latin-1 otherwise.
+
+    Text chunks cannot hold NULs, so NULs in the first bytes mean a writer put UTF-16 there
+    (some Windows tools do); that is decoded as UTF-16 rather than kept as spaced-out Latin-1.
+    """
     data = bytes(raw)
+    head = data[:4096].rstrip(b"\x00")  # a C string's terminator is not evidence
+    if b"\x00" in head[:64] and head.count(b"\x00") * 4 >= len(head):
+        return strip_nuls(decode_utf16(data))
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

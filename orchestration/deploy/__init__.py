@@ -1,0 +1,1 @@
+"""Where the same definitions run: one machine (multiprocess) or a Kubernetes cluster."""

@@ -1,0 +1,1 @@
+"""The journal an artist reads: static HTML pages built from the warehouse views."""

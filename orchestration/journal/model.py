@@ -1,0 +1,268 @@
+"""What the journal shows, gathered from the warehouse views into plain dataclasses.
+
+The renderer never touches DuckDB and the queries never build HTML: tests render journals from
+dataclasses they write by hand, and the queries name only documented view columns (``sessions``,
+``session_intents``, ``session_phases``, ``session_members``, ``generations``,
+``similarity_series``). Phases are matched to generations by their position range, so the page
+does not depend on how a generation's phase is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from embeddings.thumbnails import thumbnail_path
+
+STRIP_IMAGES = 10  # thumbnails per phase: evenly spaced over the phase, first and last kept
+# A swept parameter's value as text, as parameter_trajectories spells it.
+PARAMETER_SQL = {
+    "seed": "seed::varchar",
+    "steps": "steps::varchar",
+    "cfg_scale": "cfg_scale::varchar",
+    "size": "width::varchar || 'x' || height::varchar",
+    "sampler": "sampler::varchar",
+    "scheduler": "scheduler::varchar",
+    "model": "model::varchar",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Thumbnail:
+    """One picture in a phase's strip: a path relative to the page and what it shows."""
+
+    src: str
+    position: int
+    prompt: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TrajectoryPoint:
+    """The swept parameter's value at one position of an optimization phase."""
+
+    position: int
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarityPoint:
+    """How far generation ``position`` moved from its predecessor (NULL where unmeasured)."""
+
+    position: int
+    prompt: float | None
+    image: float | None
+    is_pivot: bool = False
+
+
+@dataclass(slots=True)
+class Phase:
+    """A run of generations with one strategy, as labelled (after corrections)."""
+
+    phase_no: int
+    intent: str
+    label: str
+    first_position: int
+    last_position: int
+    n_generations: int
+    corrected: bool = False
+    inferred_label: str | None = None
+    parameter: str | None = None
+    first_value: str | None = None
+    last_value: str | None = None
+    thumbnails: list[Thumbnail] = field(default_factory=list)
+    n_images: int = 0  # pictures the phase has thumbnails for; the strip shows a sample
+    trajectory: list[TrajectoryPoint] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Session:
+    """One session with its label and arc (None until the intent asset has labelled it)."""
+
+    session_id: str
+    artist: str
+    started_at: datetime
+    ended_at: datetime
+    n_generations: int
+    tools: str | None = None
+    intent: str | None = None
+    label: str | None = None
+    arc: str | None = None
+    corrected: bool = False
+    inferred_label: str | None = None
+    phases: list[Phase] = field(default_factory=list)
+    similarity: list[SimilarityPoint] = field(default_factory=list)
+    prompt_metric: str = "prompt"  # "prompt words" where prompts have no vectors (token Jaccard)
+
+
+@dataclass(slots=True)
+class ArtistJournal:
+    """One artist's page: sessions newest first."""
+
+    artist: str
+    slug: str
+    sessions: list[Session] = field(default_factory=list)
+
+
+def artist_slugs(artists: list[str]) -> dict[str, str]:
+    """A file-name-safe, unique slug per artist; a hash suffix separates artists that clash."""
+    base = {a: re.sub(r"[^a-z0-9]+", "-", a.lower()).strip("-")[:60] or "artist" for a in artists}
+    clashes = Counter(base.values())
+    clashes["index"] += 1  # index.html is the list of artists
+    return {
+        artist: slug
+        if clashes[slug] == 1
+        else f"{slug}-{hashlib.sha1(artist.encode()).hexdigest()[:8]}"
+        for artist, slug in base.items()
+    }
+
+
+def strip_sample(items: list[Any], size: int = STRIP_IMAGES) -> list[Any]:
+    """At most ``size`` items spread evenly, the first and the last always among them."""
+    if len(items) <= size:
+        return list(items)
+    step = (len(items) - 1) / (size - 1)
+    return [items[round(i * step)] for i in range(size)]
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def load_journals(
+    con: duckdb.DuckDBPyConnection, thumbnails_dir: Path, journal_dir: Path
+) -> list[ArtistJournal]:
+    """Every artist's journal; thumbnail paths are relative to ``journal_dir``, the pages' folder.
+
+    A picture whose thumbnail file is absent (not embedded yet, or unreadable) is left out.
+    """
+    sessions: dict[str, Session] = {}
+    for row in _rows(
+        con,
+        """
+        select s.session_id, s.artist, s.started_at, s.ended_at, s.n_generations, s.tools,
+               i.intent, i.label, i.arc, coalesce(i.corrected, false) as corrected,
+               i.inferred_label
+        from sessions as s
+        left join session_intents as i using (session_id)
+        order by s.artist, s.started_at desc, s.session_id
+        """,
+    ):
+        sessions[row["session_id"]] = Session(**row)
+    phases: dict[tuple[str, int], Phase] = {}
+    for row in _rows(
+        con,
+        """
+        select session_id, phase_no, intent, label, first_position, last_position,
+               n_generations, coalesce(corrected, false) as corrected, inferred_label,
+               parameter, first_value, last_value
+        from session_phases
+        order by session_id, phase_no
+        """,
+    ):
+        session = sessions.get(row.pop("session_id"))
+        if session is not None:
+            phase = Phase(**row)
+            session.phases.append(phase)
+            phases[(session.session_id, phase.phase_no)] = phase
+    _attach_thumbnails(con, phases, thumbnails_dir, journal_dir)
+    _attach_trajectories(con, phases)
+    _attach_similarity(con, sessions)
+    journals: dict[str, ArtistJournal] = {}
+    slugs = artist_slugs(sorted({s.artist for s in sessions.values()}))
+    for session in sessions.values():  # already newest first within each artist
+        journal = journals.setdefault(
+            session.artist, ArtistJournal(session.artist, slugs[session.artist])
+        )
+        journal.sessions.append(session)
+    return sorted(journals.values(), key=lambda j: j.artist.lower())
+
+
+def _attach_thumbnails(
+    con: duckdb.DuckDBPyConnection,
+    phases: dict[tuple[str, int], Phase],
+    thumbnails_dir: Path,
+    journal_dir: Path,
+) -> None:
+    pictures: dict[tuple[str, int], list[Thumbnail]] = defaultdict(list)
+    for row in _rows(
+        con,
+        """
+        select p.session_id, p.phase_no, m.position, g.content_hash, g.prompt
+        from session_phases as p
+        inner join session_members as m
+            on m.session_id = p.session_id
+            and m.position between p.first_position and p.last_position
+        inner join generations as g using (generation_id)
+        where g.content_hash is not null
+        order by p.session_id, p.phase_no, m.position
+        """,
+    ):
+        path = thumbnail_path(thumbnails_dir, row["content_hash"])
+        if path.exists():
+            src = Path(os.path.relpath(path, journal_dir)).as_posix()
+            key = (row["session_id"], row["phase_no"])
+            pictures[key].append(Thumbnail(src, row["position"], row["prompt"]))
+    for key, found in pictures.items():
+        if key in phases:
+            phases[key].thumbnails = strip_sample(found)
+            phases[key].n_images = len(found)
+
+
+def _attach_trajectories(
+    con: duckdb.DuckDBPyConnection, phases: dict[tuple[str, int], Phase]
+) -> None:
+    value = " ".join(f"when '{name}' then {sql}" for name, sql in PARAMETER_SQL.items())
+    for row in _rows(
+        con,
+        f"""
+        select p.session_id, p.phase_no, m.position, case p.parameter {value} end as value
+        from session_phases as p
+        inner join session_members as m
+            on m.session_id = p.session_id
+            and m.position between p.first_position and p.last_position
+        inner join generations as g using (generation_id)
+        where p.intent = 'optimization' and p.parameter is not null
+        order by p.session_id, p.phase_no, m.position
+        """,
+    ):
+        phase = phases.get((row["session_id"], row["phase_no"]))
+        if phase is not None and row["value"] is not None:  # unrecorded values are skipped
+            phase.trajectory.append(TrajectoryPoint(row["position"], row["value"]))
+
+
+def _attach_similarity(con: duckdb.DuckDBPyConnection, sessions: dict[str, Session]) -> None:
+    rows = _rows(
+        con,
+        """
+        select session_id, position, prompt_similarity, prompt_jaccard, image_similarity,
+               is_candidate_pivot
+        from similarity_series
+        order by session_id, position
+        """,
+    )
+    by_session: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_session[row["session_id"]].append(row)
+    for session_id, series in by_session.items():
+        session = sessions.get(session_id)
+        if session is None:
+            continue
+        embedded = any(r["prompt_similarity"] is not None for r in series)
+        column = "prompt_similarity" if embedded else "prompt_jaccard"
+        session.prompt_metric = "prompt" if embedded else "prompt words"
+        session.similarity = [
+            SimilarityPoint(
+                r["position"], r[column], r["image_similarity"], r["is_candidate_pivot"]
+            )
+            for r in series
+        ]

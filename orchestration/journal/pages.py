@@ -1,0 +1,53 @@
+"""Write the journal's pages into one folder, each atomically; drop pages of vanished artists."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestration.journal.model import ArtistJournal
+from orchestration.journal.render import render_artist, render_index
+
+INDEX_PAGE = "index.html"
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenJournal:
+    """What a journal build wrote."""
+
+    index: Path
+    pages: list[Path]
+    sessions: int
+    removed: int
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp"
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_journal(journals: Sequence[ArtistJournal], folder: Path) -> WrittenJournal:
+    """One page per artist (``<slug>.html``) plus ``index.html``; a reader never sees half a page.
+
+    Pages of artists no longer in the warehouse are removed, so the folder mirrors the data.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    pages = []
+    for journal in journals:
+        page = folder / f"{journal.slug}.html"
+        _write_atomic(page, render_artist(journal))
+        pages.append(page)
+    index = folder / INDEX_PAGE
+    _write_atomic(index, render_index(journals))
+    keep = {index, *pages}
+    stale = [p for p in folder.glob("*.html") if p not in keep]
+    for page in stale:
+        page.unlink()
+    return WrittenJournal(index, pages, sum(len(j.sessions) for j in journals), len(stale))

