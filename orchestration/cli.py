@@ -147,6 +147,12 @@ def ingest(
 @click.pass_obj
 def run(data_dir: Path, rebuild_warehouse: bool, budget: str) -> None:
     """Materialize everything stale: new or changed archives, the warehouse, then the labels."""
+    from orchestration.intent.backfill import Budget
+
+    try:
+        Budget.parse(budget)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--budget") from exc
     _run_and_report(data_dir, force_warehouse=rebuild_warehouse, budget=budget)
 
 

@@ -53,9 +53,10 @@ class Progress:
         parts = [f"{self.label} {self.done:g}/{self.total:g} {self.unit}"]
         if self.tty:
             filled = int(BAR_WIDTH * self.done / self.total) if self.total else BAR_WIDTH
-            parts[0] = f"{self.label} [{'#' * filled}{'-' * (BAR_WIDTH - filled)}] " + parts[0][
-                len(self.label) + 1 :
-            ]
+            parts[0] = (
+                f"{self.label} [{'#' * filled}{'-' * (BAR_WIDTH - filled)}] "
+                + parts[0][len(self.label) + 1 :]
+            )
         rate = self.rate()
         if rate:
             parts.append(f"{rate:.3g} {self.unit}/s")

@@ -25,6 +25,7 @@ from orchestration.embedding.prompt_job import new_prompt_count
 from orchestration.embedding.shards import planned_shard_keys
 from orchestration.fingerprint import archive_fingerprint
 from orchestration.ingest.lake import GENERATIONS_TABLE, partition_file
+from orchestration.intent.backfill import Budget
 from orchestration.partitions import (
     IMAGE_SHARDS_PER_RUN,
     archive_partitions,
@@ -133,28 +134,81 @@ def run_stale(
     if not any(paths.lake_dir.glob(f"{GENERATIONS_TABLE}/*/*.parquet")):
         on_progress("warehouse: the lake is empty; register an archive with `ingest PATH` first")
         return report
-    embed_stale(instance, defs, on_progress)
+    image_budget = Budget.parse(budget).max_images is not None
+    # Under an image budget, images wait until the plan says which sessions need them.
+    embed_stale(instance, defs, on_progress, images=not image_budget)
     reason = "forced" if force_warehouse else warehouse_reason(instance, paths)
     if reason is not None:
-        log_path = paths.root / "logs" / "dbt.log"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        on_progress(f"warehouse: dbt build ({reason}); dbt's log: {log_path}")
-        # dagster-dbt echoes every dbt event to stdout; the terminal gets the summary instead.
-        with open(log_path, "a", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-            dg.materialize(
-                assets,
-                selection=[warehouse_models],
-                resources=defs.resources,
-                instance=instance,
-                run_config=QUIET_RUN_CONFIG,
-            )
+        build_warehouse(instance, defs, reason, on_progress)
         report.warehouse_built, report.warehouse_reason = True, reason
     else:
         on_progress("warehouse: up to date")
+    if image_budget and embed_for_plan(instance, defs, budget, on_progress):
+        build_warehouse(instance, defs, "images embedded for the budgeted sessions", on_progress)
+        report.warehouse_built = True
     report.labelling = label_stale(
         instance, defs, budget=budget, force_views=report.warehouse_built, on_progress=on_progress
     )
     return report
+
+
+def build_warehouse(
+    instance: dg.DagsterInstance,
+    defs: dg.Definitions,
+    reason: str,
+    on_progress: Callable[[str], None],
+) -> None:
+    """`dbt build` of the warehouse models, dbt's own chatter going to data/logs/dbt.log."""
+    paths: DataPaths = defs.resources["paths"]
+    log_path = paths.root / "logs" / "dbt.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    on_progress(f"warehouse: dbt build ({reason}); dbt's log: {log_path}")
+    # dagster-dbt echoes every dbt event to stdout; the terminal gets the summary instead.
+    with open(log_path, "a", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        dg.materialize(
+            [lake_partition, warehouse_models],
+            selection=[warehouse_models],
+            resources=defs.resources,
+            instance=instance,
+            run_config=QUIET_RUN_CONFIG,
+        )
+
+
+def embed_for_plan(
+    instance: dg.DagsterInstance, defs: dg.Definitions, budget: str, on_progress: Callable
+) -> int:
+    """Embed only the images of the sessions this budget's plan labels with visual signals.
+
+    When the image budget cannot cover the backlog, the plan keeps images for the sessions with
+    sparse metadata (the ones whose labels lean on them); the rest stay stale for a later run.
+    Returns how many images were asked for.
+    """
+    import duckdb
+
+    from orchestration.assets.intents import plan_for
+
+    paths: DataPaths = defs.resources["paths"]
+    if not paths.warehouse_path.exists():
+        return 0
+    plan = plan_for(paths, Budget.parse(budget))
+    sessions = plan.image_session_ids
+    if not sessions:
+        on_progress("images: none needed within the budget")
+        return 0
+    with duckdb.connect(str(paths.warehouse_path), read_only=True) as con:
+        hashes = con.execute(
+            "select distinct content_hash from intent_signals "
+            "where session_id in (select unnest($ids)) and content_hash is not null "
+            "and not has_image_embedding",
+            {"ids": sessions},
+        ).fetchall()
+    wanted = paths.root / "intents" / "images_for_budget.txt"
+    wanted.parent.mkdir(parents=True, exist_ok=True)
+    wanted.write_text("".join(f"{h}\n" for (h,) in hashes), encoding="utf-8")
+    limited = " (sparse-metadata sessions only)" if plan.images_limited else ""
+    on_progress(f"images: {len(hashes)} images of {len(sessions)} budgeted sessions{limited}")
+    embed_stale(instance, defs, on_progress, prompts=False, only_path=wanted)
+    return len(hashes)
 
 
 def label_stale(
@@ -249,12 +303,33 @@ def shard_runs(registered: Sequence[str], stale: set[str], per_run: int) -> list
 
 
 def embed_stale(
-    instance: dg.DagsterInstance, defs: dg.Definitions, on_progress: Callable[[str], None]
+    instance: dg.DagsterInstance,
+    defs: dg.Definitions,
+    on_progress: Callable[[str], None],
+    *,
+    images: bool = True,
+    prompts: bool = True,
+    only_path: Path | None = None,
 ) -> None:
-    """Embed image shards that lack vectors for the configured model, then new prompts."""
+    """Embed image shards that lack vectors for the configured model, then new prompts.
+
+    ``only_path`` (a file of content hashes) limits which stale images are embedded.
+    """
     if importlib.util.find_spec("torch") is None:
         on_progress("embeddings: skipped; install them with pip install -e '.[embeddings]'")
         return
+    if images:
+        _embed_images(instance, defs, on_progress, only_path)
+    if prompts:
+        _embed_prompts(instance, defs, on_progress)
+
+
+def _embed_images(
+    instance: dg.DagsterInstance,
+    defs: dg.Definitions,
+    on_progress: Callable[[str], None],
+    only_path: Path | None,
+) -> None:
     paths: DataPaths = defs.resources["paths"]
     images = defs.resources["image_encoder"]
     instance.add_dynamic_partitions(
@@ -269,7 +344,14 @@ def embed_stale(
             [image_embeddings],
             resources=defs.resources,
             instance=instance,
-            run_config=QUIET_RUN_CONFIG,
+            run_config={
+                **QUIET_RUN_CONFIG,
+                "ops": {
+                    "lake__image_embeddings": {
+                        "config": {"only_content_hashes_path": str(only_path or "")}
+                    }
+                },
+            },
             tags={
                 "dagster/asset_partition_range_start": first,
                 "dagster/asset_partition_range_end": last,
@@ -277,6 +359,12 @@ def embed_stale(
         )
     if not stale:
         on_progress(f"images: up to date ({model_id})")
+
+
+def _embed_prompts(
+    instance: dg.DagsterInstance, defs: dg.Definitions, on_progress: Callable[[str], None]
+) -> None:
+    paths: DataPaths = defs.resources["paths"]
     text_model = defs.resources["text_encoder"].model_id
     if new := new_prompt_count(paths.lake_dir, text_model):
         on_progress(f"prompts: embedding {new} new distinct prompts with {text_model}")

@@ -125,6 +125,88 @@ def test_budgeted_runs_resume_to_the_unbudgeted_result(labelled) -> None:
         assert resumed[name].equals(table), name
 
 
+def test_cli_journal_preview_and_corrections_round_trip(labelled, tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from orchestration.cli import main
+
+    *_, paths = labelled
+    runner = CliRunner()
+    base = ["--data-dir", str(paths.root)]
+    shown = runner.invoke(main, [*base, "sessions", "--artist", "jonas"])
+    assert shown.exit_code == 0, shown.output
+    assert "Optimized: CFG scale 5→12" in shown.output
+    preview = runner.invoke(main, [*base, "label", "--preview", "--budget", "sessions=5"])
+    assert preview.exit_code == 0, preview.output
+    assert "budget: sessions=5" in preview.output
+    assert "unchanged (skipped): 38 sessions" in preview.output
+    bad = runner.invoke(main, [*base, "label", "--budget", "sessions=-1"])
+    assert bad.exit_code != 0 and "sessions" in bad.output
+
+    session_id = _query(
+        paths,
+        "select session_id from session_phases where artist = 'jonas' and phase_no = 2 "
+        "order by session_id limit 1",
+    )["session_id"][0]
+    ambiguous = runner.invoke(main, [*base, "correct", "", "--intent", "refinement"])
+    assert ambiguous.exit_code != 0 and "matches" in ambiguous.output
+    corrected = runner.invoke(
+        main, [*base, "correct", session_id[:10], "--intent", "refinement", "--phase", "2"]
+    )
+    assert corrected.exit_code == 0, corrected.output
+    assert "1 sessions labelled" in corrected.output or "sessions labelled" in corrected.output
+    phase = _query(
+        paths,
+        "select intent, corrected from session_phases where session_id = $s and phase_no = 2",
+        {"s": session_id},
+    ).row(0)
+    assert phase == ("refinement", True)
+
+    exported = tmp_path / "corrections.json"
+    done = runner.invoke(main, [*base, "corrections", "export", str(exported)])
+    assert done.exit_code == 0 and exported.exists()
+    other = tmp_path / "other"
+    for _ in range(2):  # importing twice adds nothing the second time
+        imported = runner.invoke(
+            main, ["--data-dir", str(other), "corrections", "import", str(exported)]
+        )
+        assert imported.exit_code == 0, imported.output
+    assert "imported 0 corrections" in imported.output
+    assert (
+        CorrectionStore.in_dir(other / "corrections").all()
+        == CorrectionStore.in_dir(paths.corrections_dir).all()
+    )
+
+
+def test_a_tight_image_budget_embeds_only_sessions_that_need_pictures(labelled, tmp_path) -> None:
+    *_, manifest, _ = labelled
+    defs = build_definitions(str(tmp_path / "data"))
+    paths = defs.resources["paths"]
+    for entry in manifest.archives:
+        paths.registry.register(entry.path, entry.artist)
+    instance = dg.DagsterInstance.ephemeral()
+    report = run_stale(instance, defs, budget="images=60,sessions=20")
+    assert report.labelling["sessions_labelled"] == 20
+    assert report.labelling["sessions_remaining"] == 18
+    embedded = _query(
+        paths,
+        "select s.tool, count(distinct s.content_hash) as n from intent_signals s "
+        "where s.has_image_embedding group by all",
+    )
+    # Only the Midjourney sessions (prompt only, no seed or settings) lean on pictures.
+    assert embedded["tool"].to_list() == ["midjourney"]
+    assert 0 < embedded["n"][0] <= 60
+
+    run_stale(instance, defs)
+    left = _query(
+        paths,
+        "select count(*) filter (where content_hash is not null and not has_image_embedding) "
+        "as stale, count(distinct session_id) as sessions from intent_signals",
+    ).row(0)
+    assert left == (0, 38)
+    assert _query(paths, "select count(*) as n from session_intents")["n"][0] == 38
+
+
 def test_a_correction_overrides_and_survives_a_rebuild_from_scratch(labelled) -> None:
     defs, instance, *_, paths = labelled
     target = _query(
@@ -167,4 +249,6 @@ def test_a_correction_overrides_and_survives_a_rebuild_from_scratch(labelled) ->
         {"s": target["session_id"]},
     ).row(0)
     assert rebuilt == ("refinement", "Refined: one storm, many skies", True)
-    assert len(store.all()) == 1
+    assert len(store.all()) == 2  # this one and the CLI's phase correction
+    phases_corrected = _query(paths, "select count(*) as n from session_phases where corrected")
+    assert phases_corrected["n"][0] == 1

@@ -7,6 +7,7 @@ maps to (`orchestration.embedding.devices`), up to 8 shards a run so the model l
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 import dagster as dg
 
@@ -37,6 +38,19 @@ def _emitter(context: dg.AssetExecutionContext) -> Callable[[str], None]:
     return emit
 
 
+class ImageEmbeddingConfig(dg.Config):
+    """Optional limit: a text file of content hashes, one per line (empty: embed all stale)."""
+
+    only_content_hashes_path: str = ""
+
+    def content_hashes(self) -> frozenset[str] | None:
+        """The hashes to embed, or None for every stale image."""
+        if not self.only_content_hashes_path:
+            return None
+        text = Path(self.only_content_hashes_path).read_text(encoding="utf-8")
+        return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
+
 @dg.asset(
     key=IMAGE_EMBEDDINGS_KEY,
     deps=[ALL_GENERATIONS],
@@ -49,10 +63,16 @@ def _emitter(context: dg.AssetExecutionContext) -> Callable[[str], None]:
     "shard of an archive's images; only images without a vector for the model are embedded.",
 )
 def image_embeddings(
-    context: dg.AssetExecutionContext, paths: DataPaths, image_encoder: ImageEncoderResource
+    context: dg.AssetExecutionContext,
+    config: ImageEmbeddingConfig,
+    paths: DataPaths,
+    image_encoder: ImageEncoderResource,
 ) -> dg.MaterializeResult:
     """Embed the run's shards on the device its first partition maps to."""
     keys = context.partition_keys
+    only = config.content_hashes()
+    if only is not None:
+        context.log.info(f"embedding limited to {len(only)} images chosen by the budget")
     choice = image_encoder.choose()
     if choice.kind == "pixel":
         context.log.warning(f"image model {choice.model_id}: {choice.reason}")
@@ -70,6 +90,7 @@ def image_embeddings(
                 emit,
                 thumbnails=paths.thumbnails_dir,
                 num_workers=image_encoder.num_workers,
+                only=only,
             )
             total.add(stats)
             per_shard[key] = {

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from orchestration.automation import WAREHOUSE_POOL, follow_inputs
-from orchestration.intent.backfill import Budget, CostModel
+from orchestration.intent.backfill import Budget, CostModel, LabellingPlan
 from orchestration.intent.contract import INTENT_TABLES
 from orchestration.intent.corrections import CorrectionStore
 from orchestration.intent.labelling import IntentTables, LabellingOutcome, label, prepare_plan
@@ -79,12 +79,17 @@ def write_tables(paths: DataPaths, tables: IntentTables) -> None:
         os.close(directory)
 
 
-def preview(paths: DataPaths, budget: Budget) -> str:
+def plan_for(paths: DataPaths, budget: Budget) -> LabellingPlan:
     """What a run with this budget would label, and what it would leave, without running."""
     store = CorrectionStore.in_dir(paths.corrections_dir)
     cost = CostModel.load(CostModel.path_in(paths.root))
     plan, _, _ = prepare_plan(read_signals(paths), read_previous(paths), store.all(), budget, cost)
-    return plan.describe()
+    return plan
+
+
+def preview(paths: DataPaths, budget: Budget) -> str:
+    """The plan as text a person reads before a backfill."""
+    return plan_for(paths, budget).describe()
 
 
 def run_labelling(paths: DataPaths, budget: Budget) -> LabellingOutcome:

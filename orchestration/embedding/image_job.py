@@ -84,8 +84,12 @@ def embed_shard(
     emit: Callable[[str], None],
     thumbnails: Path | None = None,
     num_workers: int | None = None,
+    only: frozenset[str] | None = None,
 ) -> ShardStats:
     """Embed what shard ``key`` lacks for ``model_id`` and replace its file.
+
+    ``only`` limits new embeddings to those content hashes (a budgeted run embeds the images of
+    the sessions whose labels need them); the others stay stale for a later run.
 
     ``load_encoder`` is called only when an image needs embedding, so an all-cached shard never
     loads a model. A shard left with no vector (all images gone or unreadable) has no file.
@@ -96,7 +100,11 @@ def embed_shard(
     out = shard_file(lake_dir, model_id, key)
     found, found_vectors = store.lookup([i.content_hash for i in images], prefer=out)
     vectors = dict(zip(found, found_vectors if found_vectors is not None else [], strict=True))
-    todo = [image for image in images if image.content_hash not in vectors]
+    todo = [
+        image
+        for image in images
+        if image.content_hash not in vectors and (only is None or image.content_hash in only)
+    ]
     stats = ShardStats(images=len(images), cached=len(vectors))
     progress = Progress(f"image_embeddings {key}", len(todo), emit)
     located = 0

@@ -34,8 +34,14 @@ def test_ingest_runs_the_duplicate_id_check_and_it_catches_duplicates(tmp_path: 
     (evaluation,) = result.get_asset_check_evaluations()
     assert evaluation.passed and evaluation.metadata["partitions"].value == 1
 
-    row = {"generation_id": "g1", "artist": "ada", "tool": "a1111", "source_archive": "dup",
-           "source_path": "row 1", "source_order": 0}
+    row = {
+        "generation_id": "g1",
+        "artist": "ada",
+        "tool": "a1111",
+        "source_archive": "dup",
+        "source_path": "row 1",
+        "source_order": 0,
+    }
     write_generations(paths, "dup", [row, {**row, "source_order": 1}])
     failed = generation_ids_unique(paths=paths)
     assert not failed.passed and failed.metadata["duplicated_ids"].value == 1

@@ -80,3 +80,18 @@ def test_dbt_tests_are_asset_checks(tmp_path: Path) -> None:
     }
     assert ("session_members", "unique_session_members_generation_id") in checks
     assert ("sessions", "unique_sessions_session_id") in checks
+
+
+def test_operations_snapshot(tmp_path: Path) -> None:
+    """Schedules and sensors a deployment runs; a change must be deliberate."""
+    defs = build_definitions(str(tmp_path))
+    repo = defs.get_repository_def()
+    assert {s.name for s in repo.schedule_defs} == {"nightly_ingest", "nightly_embeddings"}
+    assert {s.name for s in repo.sensor_defs} == {
+        "inbox_sensor",
+        "image_shard_sensor",
+        "automation_sensor",
+    }
+    graph = defs.resolve_asset_graph()
+    assert graph.get(dg.AssetKey("sessions")).pools == {"warehouse"}
+    assert graph.get(dg.AssetKey(["lake", "image_embeddings"])).pools == {"gpu"}
