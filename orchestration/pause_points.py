@@ -5,7 +5,9 @@ reaches the point print ``pause point <name> reached`` to stderr and sleep until
 Unset, which it always is outside the tests, a point costs one environment lookup. Points:
 
 - ``lake-commit``: a lake partition file is fully written to its temp name, not yet renamed;
-- ``embedding``: the first batch of images or prompts is embedded, nothing of it written.
+- ``embedding``: the first batch of images or prompts is embedded, nothing of it written;
+- ``intents-commit``: the intent tables are written to temp names, none renamed yet;
+- ``intents-partial``: one intent table (member_phases) renamed into place, the others not.
 """
 
 from __future__ import annotations

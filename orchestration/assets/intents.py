@@ -21,6 +21,7 @@ from orchestration.intent.backfill import Budget, CostModel, LabellingPlan
 from orchestration.intent.contract import INTENT_TABLES
 from orchestration.intent.corrections import CorrectionStore
 from orchestration.intent.labelling import IntentTables, LabellingOutcome, label, prepare_plan
+from orchestration.pause_points import pause_point
 from orchestration.resources import DataPaths
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,8 @@ def write_tables(paths: DataPaths, tables: IntentTables) -> None:
     """Each table to a temp file, fsynced, then renamed into place in `_WRITE_ORDER`."""
     folder = intents_dir(paths)
     folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob(".*.parquet.tmp-*"):  # left by a run that was killed
+        stale.unlink(missing_ok=True)
     staged = []
     for name in _WRITE_ORDER:
         final = folder / f"{name}.parquet"
@@ -70,8 +73,11 @@ def write_tables(paths: DataPaths, tables: IntentTables) -> None:
         with open(temp, "rb") as handle:
             os.fsync(handle.fileno())
         staged.append((temp, final))
-    for temp, final in staged:
+    pause_point("intents-commit")
+    for number, (temp, final) in enumerate(staged):
         os.replace(temp, final)
+        if number == 0:
+            pause_point("intents-partial")
     directory = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(directory)

@@ -13,6 +13,7 @@ import os
 import posixpath
 import re
 import stat
+import struct
 import tarfile
 import zipfile
 import zlib
@@ -39,6 +40,8 @@ _ARCHIVE_ERRORS = (
     OSError,
     ValueError,
     NotImplementedError,
+    struct.error,
+    TypeError,  # tarfile's gzip header parser on a cut FNAME field (found by benchmarks/fuzz.py)
 )
 _SURROGATE = re.compile("[\ud800-\udfff]")
 

@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from orchestration.deploy.graphql import REPOSITORY, add_partitions, launch_backfill, query
 from orchestration.resources import DataPaths
-from tests.browser import chromium_or_skip, screenshot
+from tests.browser import chromium_or_skip, dump_dom, screenshot
 from tests.orchestration.ops_fixtures import write_log
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +29,7 @@ LAUNCH = """mutation($params: ExecutionParams!) { launchRun(executionParams: $pa
   __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message }
   ... on InvalidSubsetError { message }
   ... on RunConfigValidationInvalid { errors { message } } } }"""
+COMMUNITY_POPUP = "Join the Dagster community"
 STATUS = """query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"""
 
 
@@ -55,7 +57,9 @@ def _stop(process: subprocess.Popen) -> None:
 def dagster_dev(tmp_path: Path) -> Iterator[tuple[str, DataPaths]]:
     home = tmp_path / "dagster_home"
     home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    # `nux: enabled: false` is Dagster's setting for the "Join the Dagster community" pop-up that
+    # otherwise covers the UI on 127.0.0.1 until someone dismisses it (as a person would, once).
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\nnux:\n  enabled: false\n")
     paths = DataPaths(data_dir=str(tmp_path / "data"))
     bin_dir = Path(sys.executable).parent
     env = {
@@ -146,6 +150,24 @@ def test_dagster_dev_lineage_run_and_graph(dagster_dev, tmp_path: Path) -> None:
     # What `creative-sessions backfill --submit` sends: accepted as a Dagster backfill.
     assert launch_backfill(url, [["lake", "generations"], ["lake", "quarantine"]], [later.key], "t")
 
+    # The lake group's asset graph as a person sees it: its assets, their neighbours, no pop-up.
+    assert query(url, "{ shouldShowNux }")["shouldShowNux"] is False
     chromium_or_skip()
-    png = screenshot(f"{url}/asset-groups", tmp_path / "asset-graph.png", budget_ms=15000)
-    assert png.stat().st_size > 20_000  # a rendered graph, not a blank page
+    graph = f"{url}/locations/{REPOSITORY['repositoryLocationName']}/asset-groups/lake"
+    dom = dump_dom(graph, budget_ms=15000)
+    assert COMMUNITY_POPUP not in dom
+    # Each name is the whole text of a node: the group's own assets and their linked neighbours.
+    for name in (
+        "generations",
+        "quarantine",
+        "archives",
+        "image_embeddings",
+        "stg_lake__quarantine",
+    ):
+        assert f">{name}<" in dom, f"{name} is not on the asset graph page"
+    png = screenshot(graph, tmp_path / "asset-graph.png", budget_ms=15000)
+    with Image.open(png) as image:
+        assert image.size == (1400, 900)
+        # A drawn page (text, nodes, edges), not one flat colour.
+        assert len(image.convert("RGB").getcolors(maxcolors=1 << 20) or ()) > 50
+    assert png.stat().st_size > 20_000
