@@ -6,7 +6,10 @@ the weights) and pixel-signature-v1 (all decode, no network). For each model and
 same process, interleaved and best of ``--rounds``:
 
 - naive: one process, full-size decode, preprocess, model, batch by batch;
-- pipeline: `ImageEncoder.embed` (decode workers, JPEG draft mode, the same model);
+- pipeline: `ImageEncoder.embed` as production configures it (decode workers, JPEG draft mode,
+  the same model, eager: `cpu_optimize="off"`);
+- pipeline_trace (ViT only): the same with `cpu_optimize="trace"` (frozen TorchScript, oneDNN
+  rewrites; `embeddings.cpu`), its one-off tracing time reported as `trace_setup_s`;
 - decode-only: the pipeline's workers decoding and preprocessing with no model: the physical
   limit of the input side on this machine.
 
@@ -61,13 +64,16 @@ def generate_images(folder: Path, count: int, size: int, fmt: str) -> list[str]:
     return paths
 
 
-def random_vit_b32(batch_size: int, workers: int) -> ImageEncoder:
+def random_vit_b32(batch_size: int, workers: int, cpu_optimize: str = "off") -> ImageEncoder:
     import open_clip
 
+    torch.manual_seed(0)
     model, _, preprocess = open_clip.create_model_and_transforms("ViT-B-32", pretrained=None)
     model.eval()
     choice = ImageModelChoice("open_clip", "vit-b-32-random", "benchmark: random weights")
-    cfg = ImageEncoderConfig(device="cpu", batch_size=batch_size, num_workers=workers)
+    cfg = ImageEncoderConfig(
+        device="cpu", batch_size=batch_size, num_workers=workers, cpu_optimize=cpu_optimize
+    )
     return ImageEncoder(choice, cfg, preprocess, (224, 224), 512, module=model)
 
 
@@ -112,6 +118,10 @@ def best_rates(runs: dict[str, Callable[[], object]], n: int, rounds: int) -> di
 
 
 def image_benchmark(args: argparse.Namespace, out: dict) -> None:
+    started = time.perf_counter()
+    traced = random_vit_b32(args.batch_size, args.workers, cpu_optimize="trace")
+    out["trace_setup_s"] = round(time.perf_counter() - started, 1)
+    out["trace_used"] = traced.cpu_path == "trace"
     encoders = {
         "vit-b-32": random_vit_b32(args.batch_size, args.workers),
         PIXEL_SIGNATURE_ID: load_image_encoder(
@@ -124,18 +134,21 @@ def image_benchmark(args: argparse.Namespace, out: dict) -> None:
             paths = generate_images(Path(tmp), args.images, args.size, fmt)
             mb = sum(os.path.getsize(p) for p in paths) / len(paths) / 1e6
             for name, encoder in encoders.items():
+                runs = {
+                    "naive": lambda e=encoder, p=paths: naive(e, p),
+                    "pipeline": lambda e=encoder, p=paths: e.embed(p),
+                    "decode_only": lambda e=encoder, p=paths: decode_only(e, p),
+                }
+                if name == "vit-b-32":
+                    runs["pipeline_trace"] = lambda p=paths: traced.embed(p)
+                    traced.embed(paths[: args.batch_size])
                 encoder.embed(paths[: args.batch_size])  # warm-up: threads, allocator
-                rates = best_rates(
-                    {
-                        "naive": lambda e=encoder, p=paths: naive(e, p),
-                        "pipeline": lambda e=encoder, p=paths: e.embed(p),
-                        "decode_only": lambda e=encoder, p=paths: decode_only(e, p),
-                    },
-                    len(paths),
-                    args.rounds,
-                )
+                rates = best_rates(runs, len(paths), args.rounds)
                 result = {f"{k}_img_s": round(v, 1) for k, v in rates.items()}
                 result["speedup"] = round(rates["pipeline"] / rates["naive"], 2)
+                if "pipeline_trace" in rates:
+                    result["trace_speedup"] = round(rates["pipeline_trace"] / rates["naive"], 2)
+                result["load_average"] = os.getloadavg()[0]
                 result["mb_per_image"] = round(mb, 2)
                 out.setdefault(name, {})[fmt] = result
             for p in paths:
@@ -189,15 +202,21 @@ def main() -> None:
     print(json.dumps(out, indent=2))
     print(
         f"\n{out['device']}, {out['cpu_cores']} cores, {args.workers} decode workers, "
-        f"{args.images} images of {args.size}², best of {args.rounds}"
+        f"{args.images} images of {args.size}², best of {args.rounds}; ViT-B-32 trace set up in "
+        f"{out['trace_setup_s']} s (used: {out['trace_used']})"
     )
     for model in ("vit-b-32", PIXEL_SIGNATURE_ID):
         for fmt, name in (("png", "PNG"), ("jpg", "JPEG")):
             r = out[model][fmt]
+            traced = (
+                f", traced {r['pipeline_trace_img_s']:6.1f} ({r['trace_speedup']:.2f}×)"
+                if "trace_speedup" in r
+                else ""
+            )
             print(
                 f"{model:>18} {name:>4}: pipeline {r['pipeline_img_s']:6.1f} img/s, naive "
-                f"{r['naive_img_s']:6.1f} ({r['speedup']:.2f}×), decode-only limit "
-                f"{r['decode_only_img_s']:6.1f}"
+                f"{r['naive_img_s']:6.1f} ({r['speedup']:.2f}×){traced}, decode-only limit "
+                f"{r['decode_only_img_s']:6.1f}, load {r['load_average']:.1f}"
             )
     if isinstance(out["prompts"], dict):
         p = out["prompts"]

@@ -21,6 +21,8 @@ class ImageEncoderConfig:
     ``local-dir:<folder>``. A named CLIP model needs weights: ``pretrained`` (a tag found in the
     local cache), ``checkpoint_path`` (a state-dict file) or the local-dir folder. Downloads
     happen only with ``allow_download``, so a run never fetches gigabytes by surprise.
+    ``cpu_optimize`` is ``off`` (eager) or ``trace`` (a frozen TorchScript trace of the image
+    tower on CPU, checked against eager at load; see ``embeddings.cpu``).
     """
 
     model: str = AUTO
@@ -30,6 +32,7 @@ class ImageEncoderConfig:
     batch_size: int = 64
     num_workers: int | None = None
     precision: str = AUTO
+    cpu_optimize: str = "off"
     allow_download: bool = False
     cache_dir: str | None = None
 

@@ -24,6 +24,7 @@ from torch.utils.data import DataLoader
 
 from embeddings import pixel_signature
 from embeddings.config import AUTO, ImageEncoderConfig, resolve_device
+from embeddings.cpu import CPU_OPTIMIZE, trace_encode_image
 from embeddings.decode import ImageDataset, ImageRef, no_features
 from embeddings.thumbnails import THUMBNAIL_PX
 from embeddings.weights import ImageModelChoice, choose_image_model
@@ -82,7 +83,13 @@ class ImageEncoder:
         self.num_workers = default_workers() if cfg.num_workers is None else cfg.num_workers
         if cfg.precision not in PRECISIONS:
             raise ValueError(f"precision {cfg.precision!r} is not one of {', '.join(PRECISIONS)}")
+        if cfg.cpu_optimize not in CPU_OPTIMIZE:
+            raise ValueError(
+                f"cpu_optimize {cfg.cpu_optimize!r} is not one of {', '.join(CPU_OPTIMIZE)}"
+            )
         self.device = "cpu"
+        self._encode: Callable[[torch.Tensor], torch.Tensor] | None = None
+        self.cpu_path = "eager"  # or "trace": what runs the image tower on CPU (metadata, tests)
         self.to(resolve_device(cfg.device))
 
     @property
@@ -95,6 +102,12 @@ class ImageEncoder:
         if self.module is not None:  # the pixel signature is computed in the decode workers
             self.module.to(device)
             self.device = device
+            self._encode = self.module.encode_image  # type: ignore[assignment]
+            self.cpu_path = "eager"
+            if device == "cpu" and self.cfg.cpu_optimize == "trace":
+                traced = trace_encode_image(self.module, self.input_hw)
+                if traced is not None:
+                    self._encode, self.cpu_path = traced, "trace"
         return self
 
     @property
@@ -152,11 +165,11 @@ class ImageEncoder:
         return ImageEmbeddings(np.concatenate(indices), np.concatenate(vectors), errors, written)
 
     def _forward(self, batch: torch.Tensor) -> np.ndarray:
-        if self.module is None:
+        if self._encode is None:
             features = batch
         else:
             with self._autocast():
-                features = self.module.encode_image(batch.to(self.device, non_blocking=True))
+                features = self._encode(batch.to(self.device, non_blocking=True))
         return F.normalize(features.float(), dim=-1).cpu().numpy().astype(np.float32)
 
 

@@ -26,8 +26,9 @@ class ImageEncoderResource(dg.ConfigurableResource):
 
     ``model``: ``auto`` (CLIP ViT-B-32 if its weights are on this machine, else
     ``pixel-signature-v1``, logged loudly), ``pixel-signature-v1``, an open_clip name or
-    ``local-dir:<folder>``. ``images_per_shard`` sizes the ``image_shards`` partitions; changing
-    it re-keys the shards (cached vectors are reused, not recomputed).
+    ``local-dir:<folder>``. ``cpu_optimize``: ``off`` or ``trace`` (TorchScript on CPU, checked
+    against eager; see ``embeddings.cpu``). ``images_per_shard`` sizes the ``image_shards``
+    partitions; changing it re-keys the shards (cached vectors are reused, not recomputed).
     """
 
     model: str = AUTO
@@ -37,6 +38,7 @@ class ImageEncoderResource(dg.ConfigurableResource):
     batch_size: int = 64
     num_workers: int | None = None
     precision: str = AUTO
+    cpu_optimize: str = "off"
     allow_download: bool = False
     cache_dir: str | None = None
     images_per_shard: int = 2000
@@ -62,6 +64,7 @@ class ImageEncoderResource(dg.ConfigurableResource):
             batch_size=self.batch_size,
             num_workers=self.num_workers,
             precision=self.precision,
+            cpu_optimize=self.cpu_optimize,
             allow_download=self.allow_download,
             cache_dir=self.cache_dir,
         )

@@ -63,9 +63,20 @@ def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
         )
 
 
-def dump_dom(url: str, *, budget_ms: int = 5000, timeout: float = 120) -> str:
-    """The page's DOM after its scripts ran for up to `budget_ms` of virtual time."""
-    done = _run([f"--virtual-time-budget={budget_ms}", "--dump-dom", url], timeout)
+def dump_dom(
+    url: str,
+    *,
+    budget_ms: int = 5000,
+    timeout: float = 120,
+    size: tuple[int, int] | None = None,
+) -> str:
+    """The page's DOM after its scripts ran for up to `budget_ms` of virtual time.
+
+    Pass `size` when the page lays itself out by window size (a zoomable graph) and the DOM should
+    match a `screenshot` of the same size.
+    """
+    window = [f"--window-size={size[0]},{size[1]}"] if size else []
+    done = _run([*window, f"--virtual-time-budget={budget_ms}", "--dump-dom", url], timeout)
     if done.returncode != 0:
         raise RuntimeError(f"chromium --dump-dom failed: {done.stderr[-500:]}")
     return done.stdout

@@ -21,6 +21,7 @@ from tests.orchestration.ops_fixtures import write_log
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 300
 RUN_TIMEOUT_S = 300
+WINDOW = (1400, 900)
 
 LOCATION = """{ workspaceOrError { ... on Workspace { locationEntries {
   name loadStatus locationOrLoadError { __typename ... on PythonError { message } } } } } }"""
@@ -154,7 +155,8 @@ def test_dagster_dev_lineage_run_and_graph(dagster_dev, tmp_path: Path) -> None:
     assert query(url, "{ shouldShowNux }")["shouldShowNux"] is False
     chromium_or_skip()
     graph = f"{url}/locations/{REPOSITORY['repositoryLocationName']}/asset-groups/lake"
-    dom = dump_dom(graph, budget_ms=15000)
+    dom = dump_dom(graph, budget_ms=15000, size=WINDOW)
+    (tmp_path / "asset-graph.html").write_text(dom)  # kept for a failure's reader
     assert COMMUNITY_POPUP not in dom
     # Each name is the whole text of a node: the group's own assets and their linked neighbours.
     for name in (
@@ -165,9 +167,10 @@ def test_dagster_dev_lineage_run_and_graph(dagster_dev, tmp_path: Path) -> None:
         "stg_lake__quarantine",
     ):
         assert f">{name}<" in dom, f"{name} is not on the asset graph page"
-    png = screenshot(graph, tmp_path / "asset-graph.png", budget_ms=15000)
+    assert "% filled" in dom, "the run's materialized partition is not shown on the graph"
+    png = screenshot(graph, tmp_path / "asset-graph.png", size=WINDOW, budget_ms=15000)
     with Image.open(png) as image:
-        assert image.size == (1400, 900)
+        assert image.size == WINDOW
         # A drawn page (text, nodes, edges), not one flat colour.
         assert len(image.convert("RGB").getcolors(maxcolors=1 << 20) or ()) > 50
     assert png.stat().st_size > 20_000

@@ -10,7 +10,12 @@ sessionized as (
 
 member_phases as (
 
+    {% if lake_has_files('intents/member_phases.parquet') %}
     select generation_id, session_id, phase_no from {{ source('intents', 'member_phases') }}
+    {% else %}
+    select null::varchar as generation_id, null::varchar as session_id, null::integer as phase_no
+    where false
+    {% endif %}
 
 )
 

@@ -3,7 +3,22 @@ with
 
 phases as (
 
+    {% if lake_has_files('intents/session_phases.parquet') %}
     select * from {{ source('intents', 'session_phases') }}
+    {% else %}
+    -- Before the intent asset first runs (e.g. a plain `dbt build`): no labels yet.
+    select
+        null::varchar as session_id, null::varchar as artist, null::integer as phase_no,
+        null::varchar as intent, null::varchar as label,
+        null::timestamptz as started_at, null::timestamptz as ended_at,
+        null::integer as first_position, null::integer as last_position,
+        null::integer as n_generations, null::double as confidence, null::varchar[] as signals,
+        null::varchar[] as concepts, null::varchar as parameter, null::varchar as first_value,
+        null::varchar as last_value, null::integer as n_candidates,
+        null::varchar as inferred_intent, null::varchar as inferred_label,
+        null::boolean as corrected
+    where false
+    {% endif %}
 
 ),
 
