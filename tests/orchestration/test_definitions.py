@@ -14,6 +14,8 @@ EXPECTED_ASSET_KEYS = {
     "lake/prompt_embeddings",
     "stg_lake__generations",
     "stg_lake__quarantine",
+    "stg_lake__image_embedding_rows",
+    "stg_lake__prompt_embedding_rows",
     "stg_lake__image_embeddings",
     "stg_lake__prompt_embeddings",
     "int_generations_sessionized",

@@ -57,8 +57,8 @@ def test_embedding_assets_are_wired_for_gpu_backfills(tmp_path: Path) -> None:
     assert images.pools == {"gpu"}
     assert dg.AssetKey(["lake", "generations"]) in images.parent_keys
     for model, source in [
-        ("stg_lake__image_embeddings", ["lake", "image_embeddings"]),
-        ("stg_lake__prompt_embeddings", ["lake", "prompt_embeddings"]),
+        ("stg_lake__image_embedding_rows", ["lake", "image_embeddings"]),
+        ("stg_lake__prompt_embedding_rows", ["lake", "prompt_embeddings"]),
     ]:
         assert dg.AssetKey(source) in graph.get(dg.AssetKey(model)).parent_keys
     assert graph.get(dg.AssetKey(["lake", "prompt_embeddings"])).group_name == "embeddings"

@@ -14,7 +14,12 @@ from orchestration.resources import DataPaths
 from tests.orchestration.embedding_lake import build_lake
 from tests.orchestration.test_embedding_assets import PIXELS, materialize_shards
 
-MODELS = ["stg_lake__image_embeddings", "stg_lake__prompt_embeddings"]
+MODELS = [
+    "stg_lake__image_embedding_rows",
+    "stg_lake__prompt_embedding_rows",
+    "stg_lake__image_embeddings",
+    "stg_lake__prompt_embeddings",
+]
 
 
 def dbt_build(paths: DataPaths, tmp_path: Path) -> None:

@@ -130,7 +130,7 @@ def test_dagster_dev_lineage_run_and_graph(dagster_dev, tmp_path: Path) -> None:
     assert "lake/generations" in parents["lake/image_embeddings"]
     assert "lake/generations" in parents["lake/prompt_embeddings"]
     assert "lake/generations" in parents["stg_lake__generations"]
-    assert "lake/image_embeddings" in parents["stg_lake__image_embeddings"]
+    assert "lake/image_embeddings" in parents["stg_lake__image_embedding_rows"]
     assert "int_sessions_aggregated" in parents["sessions"]
 
     night = paths.registry.register(write_log(tmp_path / "inbox" / "night.csv"), "ada")

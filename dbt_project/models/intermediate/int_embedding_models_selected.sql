@@ -1,19 +1,20 @@
 -- The one embedding model per modality that similarities use: two models never meet in one
 -- cosine. `image_model_id` / `prompt_model_id` pin it; otherwise the model with the most
 -- vectors wins (ties by model_id), so a partly embedded second model does not take over.
+-- Counts stored vectors (a key embedded twice counts twice): only model_id is read.
 {% set pinned = {'image': var('image_model_id', none), 'prompt': var('prompt_model_id', none)} %}
 
 with
 
 image_embeddings as (
 
-    select model_id from {{ ref('stg_lake__image_embeddings') }}
+    select model_id from {{ ref('stg_lake__image_embedding_rows') }}
 
 ),
 
 prompt_embeddings as (
 
-    select model_id from {{ ref('stg_lake__prompt_embeddings') }}
+    select model_id from {{ ref('stg_lake__prompt_embedding_rows') }}
 
 ),
 

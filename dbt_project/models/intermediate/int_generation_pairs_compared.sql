@@ -72,45 +72,136 @@ pairs as (
 
 ),
 
--- Only the vectors this run's pairs need: a nightly run reads a few thousand, not all.
+selected_image_keys as (
+
+    select content_hash
+    from {{ ref('stg_lake__image_embedding_rows') }}
+    where model_id = (select model_id from selected_models where modality = 'image')
+
+),
+
+selected_prompt_keys as (
+
+    select prompt_hash
+    from {{ ref('stg_lake__prompt_embedding_rows') }}
+    where model_id = (select model_id from selected_models where modality = 'prompt')
+
+),
+
+-- Whether both sides of the pair have a vector of the selected model (key columns only).
+covered as (
+
+    select
+        pairs.*,
+        pairs.prompt_hash in (select prompt_hash from selected_prompt_keys)
+            and pairs.previous_prompt_hash in (select prompt_hash from selected_prompt_keys)
+            as has_prompt_vectors,
+        pairs.content_hash in (select content_hash from selected_image_keys)
+            and pairs.previous_content_hash in (select content_hash from selected_image_keys)
+            as has_image_vectors
+    from pairs
+
+),
+
+{% if is_incremental() %}
+
+-- A rebuilt session keeps most of its pairs: the same two generations under the same models
+-- have the same cosine, so it is taken from the stored row and only new pairs fetch vectors.
+-- A run therefore reads the vectors of the generations that arrived, not of whole sessions.
+reusable as (
+
+    select
+        covered.*,
+        case when stored.prompt_model_id
+                = (select model_id from selected_models where modality = 'prompt')
+            then stored.prompt_similarity
+        end as stored_prompt_similarity,
+        case when stored.image_model_id
+                = (select model_id from selected_models where modality = 'image')
+            then stored.image_similarity
+        end as stored_image_similarity
+    from covered
+    left join {{ this }} as stored
+        on stored.generation_id = covered.generation_id
+        and stored.previous_generation_id = covered.previous_generation_id
+
+),
+
+{% else %}
+
+reusable as (
+
+    select
+        *,
+        null::float as stored_prompt_similarity,
+        null::float as stored_image_similarity
+    from covered
+
+),
+
+{% endif %}
+
+to_fetch as (
+
+    select
+        prompt_hash,
+        previous_prompt_hash,
+        content_hash,
+        previous_content_hash,
+        has_prompt_vectors and stored_prompt_similarity is null as needs_prompt_vectors,
+        has_image_vectors and stored_image_similarity is null as needs_image_vectors
+    from reusable
+
+),
+
+-- Filter the stored rows first, then keep one per key: the filter reaches the Parquet scan.
 image_vectors as (
 
     select content_hash, embedding
-    from {{ ref('stg_lake__image_embeddings') }}
+    from {{ ref('stg_lake__image_embedding_rows') }}
     where model_id = (select model_id from selected_models where modality = 'image')
         and content_hash in (
-            select content_hash from pairs
+            select content_hash from to_fetch where needs_image_vectors
             union
-            select previous_content_hash from pairs
+            select previous_content_hash from to_fetch where needs_image_vectors
         )
+    qualify row_number() over (partition by content_hash) = 1
 
 ),
 
 prompt_vectors as (
 
     select prompt_hash, embedding
-    from {{ ref('stg_lake__prompt_embeddings') }}
+    from {{ ref('stg_lake__prompt_embedding_rows') }}
     where model_id = (select model_id from selected_models where modality = 'prompt')
         and prompt_hash in (
-            select prompt_hash from pairs
+            select prompt_hash from to_fetch where needs_prompt_vectors
             union
-            select previous_prompt_hash from pairs
+            select previous_prompt_hash from to_fetch where needs_prompt_vectors
         )
+    qualify row_number() over (partition by prompt_hash) = 1
 
 ),
 
 compared as (
 
     select
-        pairs.*,
-        list_cosine_similarity(pv.embedding, previous_pv.embedding) as prompt_similarity,
-        list_cosine_similarity(iv.embedding, previous_iv.embedding) as image_similarity
-    from pairs
-    left join prompt_vectors as pv on pv.prompt_hash = pairs.prompt_hash
-    left join prompt_vectors as previous_pv on previous_pv.prompt_hash = pairs.previous_prompt_hash
-    left join image_vectors as iv on iv.content_hash = pairs.content_hash
+        reusable.*,
+        case when has_prompt_vectors then coalesce(
+            stored_prompt_similarity,
+            list_cosine_similarity(pv.embedding, previous_pv.embedding)
+        ) end as prompt_similarity,
+        case when has_image_vectors then coalesce(
+            stored_image_similarity,
+            list_cosine_similarity(iv.embedding, previous_iv.embedding)
+        ) end as image_similarity
+    from reusable
+    left join prompt_vectors as pv on pv.prompt_hash = reusable.prompt_hash
+    left join prompt_vectors as previous_pv
+        on previous_pv.prompt_hash = reusable.previous_prompt_hash
+    left join image_vectors as iv on iv.content_hash = reusable.content_hash
     left join image_vectors as previous_iv
-        on previous_iv.content_hash = pairs.previous_content_hash
+        on previous_iv.content_hash = reusable.previous_content_hash
 
 )
 

@@ -18,7 +18,7 @@ selected_models as (
 image_keys as (
 
     select content_hash
-    from {{ ref('stg_lake__image_embeddings') }}
+    from {{ ref('stg_lake__image_embedding_rows') }}
     where model_id = (select model_id from selected_models where modality = 'image')
 
 ),
@@ -26,7 +26,7 @@ image_keys as (
 prompt_keys as (
 
     select prompt_hash
-    from {{ ref('stg_lake__prompt_embeddings') }}
+    from {{ ref('stg_lake__prompt_embedding_rows') }}
     where model_id = (select model_id from selected_models where modality = 'prompt')
 
 ),

@@ -25,7 +25,7 @@ sessions as (
 embedded_images as (
 
     select distinct content_hash
-    from {{ ref('stg_lake__image_embeddings') }}
+    from {{ ref('stg_lake__image_embedding_rows') }}
     where model_id = (
         select model_id from {{ ref('int_embedding_models_selected') }} where modality = 'image'
     )

@@ -11,10 +11,23 @@ source as (
 
 ),
 
+-- Almost every id occurs once: those rows pass untouched, and only the few ids found in two
+-- archives are ranked. Ranking every row would sort all columns of the whole lake on each run.
+duplicated_ids as (
+
+    select generation_id
+    from source
+    group by generation_id
+    having count(*) > 1
+
+),
+
 deduplicated as (
 
+    select * from source anti join duplicated_ids using (generation_id)
+    union all
     select *
-    from source
+    from source semi join duplicated_ids using (generation_id)
     qualify row_number() over (
         partition by generation_id
         order by

@@ -1,26 +1,10 @@
 -- One vector per (model, distinct prompt); join a generation with sha256(prompt) = prompt_hash.
 with
 
-source as (
-
-    {% if lake_has_files('prompt_embeddings/*/*.parquet') %}
-    select * from {{ source('lake', 'prompt_embeddings') }}
-    {% else %}
-    select
-        null::varchar as prompt_hash,
-        null::varchar as model_id,
-        null::integer as embedding_dim,
-        null::float[] as embedding,
-        null::varchar as prompt
-    where false
-    {% endif %}
-
-),
-
 deduplicated as (
 
     select *
-    from source
+    from {{ ref('stg_lake__prompt_embedding_rows') }}
     qualify row_number() over (partition by model_id, prompt_hash) = 1
 
 )
