@@ -35,36 +35,45 @@ stored as (
 
 ),
 
--- New generations, and ones whose artist, time or source position changed.
+-- One join on the id finds both what arrived (new, or moved in artist, time or source
+-- position) and what departed (gone, or moved): a moved generation is both.
+changed as (
+
+    select
+        g.generation_id as arrived_generation_id,
+        g.artist as arrived_artist,
+        g.created_at as arrived_created_at,
+        s.session_id as departed_session_id
+    from (
+        select generation_id, artist, created_at, source_archive, source_order
+        from generations
+    ) as g
+    full outer join stored as s on s.generation_id = g.generation_id
+    where g.generation_id is null
+        or s.generation_id is null
+        or s.artist != g.artist
+        or s.created_at != g.created_at
+        or s.source_archive != g.source_archive
+        or s.source_order is distinct from g.source_order
+
+),
+
 arrived as (
 
-    select generation_id, artist, created_at
-    from generations as g
-    where not exists (
-        select 1
-        from stored as s
-        where s.generation_id = g.generation_id
-            and s.artist = g.artist
-            and s.created_at = g.created_at
-            and s.source_archive = g.source_archive
-            and s.source_order is not distinct from g.source_order
-    )
+    select
+        arrived_generation_id as generation_id,
+        arrived_artist as artist,
+        arrived_created_at as created_at
+    from changed
+    where arrived_generation_id is not null
 
 ),
 
 departed as (
 
-    select session_id
-    from stored as s
-    where not exists (
-        select 1
-        from generations as g
-        where g.generation_id = s.generation_id
-            and g.artist = s.artist
-            and g.created_at = s.created_at
-            and g.source_archive = s.source_archive
-            and g.source_order is not distinct from s.source_order
-    )
+    select departed_session_id as session_id
+    from changed
+    where departed_session_id is not null
 
 ),
 
