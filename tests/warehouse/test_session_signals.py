@@ -7,6 +7,7 @@ must merge her two sessions. The incremental warehouse must equal a full refresh
 
 import json
 import math
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -172,6 +173,28 @@ def test_incremental_run_equals_full_refresh(built: dict[str, Path]) -> None:
     assert incremental.keys() == full.keys()
     for name in full:
         assert incremental[name] == full[name], name
+
+
+def test_generations_leaving_the_lake_split_the_merged_session_again(tmp_path: Path) -> None:
+    """Archive b is removed after a+b were built: the incremental run drops b's generations,
+    splits ann's merged session back in two and equals a full refresh of a alone."""
+    lake, incremental, full = tmp_path / "lake", tmp_path / "inc.duckdb", tmp_path / "full.duckdb"
+    write_archive(lake, "a", PART_A)
+    write_archive(lake, "b", PART_B)
+    write_vectors(lake, "image_embeddings", "clip", "a", IMAGE_VECTORS_A)
+    write_vectors(lake, "prompt_embeddings", "minilm", "a", PROMPT_VECTORS_A)
+    dbt(["run"], lake, incremental, tmp_path)
+    for folder in ["generations", "quarantine"]:
+        shutil.rmtree(lake / folder / "archive=b")
+
+    dbt(["run"], lake, incremental, tmp_path)
+    dbt(["run", "--full-refresh"], lake, full, tmp_path)
+
+    after, expected = tables(incremental), tables(full)
+    assert after == expected
+    assert len(after["int_generations_sessionized"]) == len(PART_A)
+    ann = [r for r in after["int_sessions_aggregated"] if r[1] == "ann"]
+    assert len(ann) == 2
 
 
 def test_gap_filler_merges_two_sessions(built: dict[str, Path]) -> None:

@@ -6,13 +6,15 @@
 -- or source), the ones that left, and every member of a stored session within the gap of an
 -- arrival or holding a departure. Sessions are separated by more than the gap, so the
 -- sessions left alone keep their members, ids and positions; a generation filling the gap
--- between two sessions pulls both in and they merge. Departed rows go in the post-hook.
+-- between two sessions pulls both in and they merge. A generation that left the lake is
+-- returned as a marker row holding only its id: delete+insert removes the stored row by that
+-- id, and the post-hook removes the marker (no second pass over the lake).
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='generation_id',
-        post_hook="{% if is_incremental() %}delete from {{ this }} where generation_id not in (select generation_id from {{ ref('stg_lake__generations') }}){% endif %}",
+        post_hook="{% if is_incremental() %}delete from {{ this }} where session_id is null{% endif %}",
     )
 }}
 
@@ -43,7 +45,8 @@ changed as (
         g.generation_id as arrived_generation_id,
         g.artist as arrived_artist,
         g.created_at as arrived_created_at,
-        s.session_id as departed_session_id
+        s.session_id as departed_session_id,
+        case when g.generation_id is null then s.generation_id end as gone_generation_id
     from (
         select generation_id, artist, created_at, source_archive, source_order
         from generations
@@ -74,6 +77,14 @@ departed as (
     select departed_session_id as session_id
     from changed
     where departed_session_id is not null
+
+),
+
+gone as (
+
+    select gone_generation_id as generation_id
+    from changed
+    where gone_generation_id is not null
 
 ),
 
@@ -198,3 +209,7 @@ select
     sha256(in_scope.prompt) as prompt_hash
 from in_scope
 inner join assigned using (generation_id)
+{% if is_incremental() %}
+union all by name
+select generation_id from gone
+{% endif %}
