@@ -17,17 +17,13 @@ selected_models as (
 
 image_keys as (
 
-    select content_hash
-    from {{ ref('stg_lake__image_embedding_rows') }}
-    where model_id = (select model_id from selected_models where modality = 'image')
+    {{ selected_model_keys('image') }}
 
 ),
 
 prompt_keys as (
 
-    select prompt_hash
-    from {{ ref('stg_lake__prompt_embedding_rows') }}
-    where model_id = (select model_id from selected_models where modality = 'prompt')
+    {{ selected_model_keys('prompt') }}
 
 ),
 

@@ -24,11 +24,7 @@ sessions as (
 -- Images that already have a vector for the image model in use (the budget counts the rest).
 embedded_images as (
 
-    select distinct content_hash
-    from {{ ref('stg_lake__image_embedding_rows') }}
-    where model_id = (
-        select model_id from {{ ref('int_embedding_models_selected') }} where modality = 'image'
-    )
+    select distinct content_hash from ({{ selected_model_keys('image') }})
 
 )
 
