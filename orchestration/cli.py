@@ -186,15 +186,10 @@ def sql(data_dir: Path, query: str, max_rows: int) -> None:
 
 
 def _add_intent_commands() -> None:
-    from orchestration.cli_intents import (
-        correct,
-        corrections,
-        eval_command,
-        label_command,
-        sessions,
-    )
+    from orchestration.cli_eval import eval_command, train_command
+    from orchestration.cli_intents import correct, corrections, label_command, sessions
 
-    for command in (sessions, correct, corrections, label_command, eval_command):
+    for command in (sessions, correct, corrections, label_command, eval_command, train_command):
         main.add_command(command)
 
     from orchestration.cli_backfill import backfill

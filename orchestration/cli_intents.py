@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from orchestration.intent.contract import PHASE_INTENTS, SESSION_INTENTS
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from orchestration.intent.corrections import Correction
+    from orchestration.resources import DataPaths
 
 
 def _paths(data_dir: Path):
@@ -96,7 +103,7 @@ def correct(
         f"recorded: {target} {matches[0]} is {intent} "
         f"({len(correction.generation_ids)} generations, by {author})"
     )
-    _relabel(data_dir, budget="")
+    _relabel_and_report(data_dir, paths, corrected={matches[0]})
 
 
 def _relabel(data_dir: Path, *, budget: str) -> dict:
@@ -107,9 +114,64 @@ def _relabel(data_dir: Path, *, budget: str) -> dict:
     return label_stale(local_instance(data_dir), defs, budget=budget, on_progress=click.echo)
 
 
+# One row per labelled session, its phases folded into a list (label_changes.SNAPSHOT_SCHEMA).
+_SNAPSHOT_SQL = """
+    select i.session_id, i.artist, i.intent, i.label, i.arc,
+           coalesce(p.phases, []::varchar[]) as phases
+    from session_intents as i
+    left join (
+        select session_id,
+               list(format('{}. {}: {}', phase_no, intent, label) order by phase_no) as phases
+        from session_phases
+        group by session_id
+    ) as p using (session_id)
+"""
+
+
+def _label_snapshot(paths: DataPaths) -> pl.DataFrame | None:
+    """The labels the journal shows now, or None before the first labelling run."""
+    import duckdb
+
+    from orchestration.session_journal import has_intent_views
+
+    with duckdb.connect(str(paths.warehouse_path), read_only=True) as con:
+        return con.execute(_SNAPSHOT_SQL).pl() if has_intent_views(con) else None
+
+
+def _relabel_and_report(data_dir: Path, paths: DataPaths, *, corrected: set[str]) -> None:
+    """Relabel, then print every session whose shown labels moved, ``corrected`` ones first."""
+    from orchestration.intent.label_changes import label_changes, report_lines
+
+    before = _label_snapshot(paths)
+    _relabel(data_dir, budget="")
+    after = _label_snapshot(paths)
+    if before is None or after is None:
+        click.echo("no earlier labels to compare with")
+        return
+    for line in report_lines(label_changes(before, after), corrected):
+        click.echo(line)
+
+
+def _placed_sessions(paths: DataPaths, chosen: list[Correction]) -> set[str]:
+    """The sessions these corrections sit on in the current segmentation (see ``resolve``)."""
+    import duckdb
+
+    from orchestration.intent.corrections import resolve
+
+    with duckdb.connect(str(paths.warehouse_path), read_only=True) as con:
+        members = con.execute(
+            "select generation_id, session_id, phase_no from session_members "
+            "where generation_id in (select unnest($ids))",
+            {"ids": [g for c in chosen for g in c.generation_ids]},
+        ).pl()
+    resolved = resolve(chosen, members)
+    placed = {p.session_id for p in (*resolved.effective, *resolved.overridden)}
+    return placed | {c.session_id for c in (*resolved.orphaned, *resolved.unplaced)}
+
+
 @click.group()
 def corrections() -> None:
-    """List, export and import corrections."""
+    """List, remove, export and import corrections."""
 
 
 @corrections.command("list")
@@ -125,10 +187,36 @@ def corrections_list(data_dir: Path) -> None:
         where = f"phase {c.phase_no}" if c.phase_no else "session"
         label = f" label {c.label!r}" if c.label else ""
         click.echo(
-            f"{c.created_at:%Y-%m-%d %H:%M} {c.author}: {c.artist} {where} "
+            f"{c.correction_id[:12]} {c.created_at:%Y-%m-%d %H:%M} {c.author}: {c.artist} {where} "
             f"{c.session_id[:12]} → {c.intent}{label} ({len(c.generation_ids)} generations)"
         )
     click.echo(f"{len(stored)} corrections in {store.path}")
+
+
+@corrections.command("remove")
+@click.argument("correction_id")
+@click.option("--author", default=getpass.getuser, show_default="current user")
+@click.pass_obj
+def corrections_remove(data_dir: Path, correction_id: str, author: str) -> None:
+    """Undo one correction (recorded as a removal; nothing is rewritten), then relabel.
+
+    CORRECTION_ID may be the unique prefix shown by `creative-sessions corrections list`.
+    """
+    from orchestration.intent.corrections import CorrectionError, CorrectionStore
+    from orchestration.resources import DataPaths
+
+    paths = DataPaths(data_dir=str(data_dir))
+    try:
+        removed = CorrectionStore.in_dir(paths.corrections_dir).remove(correction_id, author=author)
+    except CorrectionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    where = f"phase {removed.phase_no} of session" if removed.phase_no else "session"
+    click.echo(
+        f"removed: correction {removed.correction_id[:12]} ({removed.artist} {where} "
+        f"{removed.session_id[:12]} → {removed.intent}, by {removed.author})"
+    )
+    if paths.warehouse_path.exists():
+        _relabel_and_report(data_dir, paths, corrected=_placed_sessions(paths, [removed]))
 
 
 @corrections.command("export")
@@ -154,13 +242,18 @@ def corrections_import(data_dir: Path, source: Path) -> None:
 
     paths = DataPaths(data_dir=str(data_dir))
     store = CorrectionStore.in_dir(paths.corrections_dir)
+    known = {c.correction_id for c in store.all()}
     try:
         result = store.import_(source)
     except CorrectionError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"imported {result.added} corrections ({result.already_present} already present)")
+    kept = f", {result.kept_removed} removed here and kept removed" if result.kept_removed else ""
+    click.echo(
+        f"imported {result.added} corrections ({result.already_present} already present{kept})"
+    )
     if result.added and paths.warehouse_path.exists():
-        _relabel(data_dir, budget="")
+        added = [c for c in store.all() if c.correction_id not in known]
+        _relabel_and_report(data_dir, paths, corrected=_placed_sessions(paths, added))
 
 
 @click.command("label")
@@ -187,45 +280,3 @@ def label_command(data_dir: Path, budget: str, preview: bool) -> None:
         click.echo(preview_plan(paths, parsed))
         return
     _relabel(data_dir, budget=budget)
-
-
-@click.command("eval")
-@click.option("--artists", default=12, show_default=True, help="Synthetic artists to draw.")
-@click.option("--sessions", default=10, show_default=True, help="Sessions per artist.")
-@click.option("--seed", default=11, show_default=True)
-@click.option(
-    "--eval-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Data directory for the evaluation (default: <data-dir>/eval; rebuilt each time).",
-)
-@click.pass_obj
-def eval_command(
-    data_dir: Path, artists: int, sessions: int, seed: int, eval_dir: Path | None
-) -> None:
-    """Draw a synthetic archive with ground truth, run the whole pipeline on it, score labels.
-
-    Prints phase-level macro-F1 (per generation) and session-intent accuracy. Inferred labels
-    are scored (corrections are the artist's, not inference's).
-    """
-    import shutil
-
-    from orchestration.definitions import build_definitions
-    from orchestration.intent_eval import score_warehouse
-    from orchestration.runner import local_instance, run_stale
-    from orchestration.sample.evalset import build_eval_archive
-
-    target = (eval_dir or data_dir / "eval").resolve()
-    if target.exists():
-        shutil.rmtree(target)
-    click.echo(f"drawing {artists} artists × {sessions} sessions (seed {seed}) in {target} …")
-    manifest = build_eval_archive(
-        target / "archive", seed=seed, n_artists=artists, sessions_per_artist=sessions
-    )
-    defs = build_definitions(str(target))
-    paths = defs.resources["paths"]
-    for entry in manifest.archives:
-        paths.registry.register(entry.path, entry.artist)
-    run_stale(local_instance(target), defs, on_progress=click.echo)
-    report = score_warehouse(paths.warehouse_path, manifest.ground_truth_path)
-    click.echo("")
-    click.echo(report.summary())

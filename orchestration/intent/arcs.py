@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import pairwise
 
+from orchestration.intent.concepts import distinct, same_subject
 from orchestration.intent.features import SAME_SUBJECT, SessionRows, Step, subject, token_jaccard
+from orchestration.intent.labels import MAX_LABEL, PARAMETER_NAMES, clip, listing, plural
 
 VERBS = {"exploration": "explore", "refinement": "refine", "optimization": "optimize"}
 _EDGE = 3  # prompts compared on each side of a boundary
@@ -74,34 +76,100 @@ def session_intent(phases: list[PhaseView]) -> str:
     return "mixed"
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+@dataclass
+class _Clause:
+    """One run of same-strategy phases as a clause: ``refined 3 subjects (a, b and 1 more)``."""
+
+    intent: str
+    names: list[str]
+    n_generations: int
+    parameters: list[str]
+    again: bool = False  # a second exploration: "explored 4 more"
+    further: bool = False  # same subject as the clause before: "optimized size, refined further"
+
+    def render(self, shown: int, *, alone: bool = False) -> str:
+        names, n = self.names, len(self.names)
+        if self.intent == "optimization":
+            what = ", ".join(self.parameters) or "settings"
+            named = shown and names and not self.further
+            return f"optimized {what}" + (f" for {names[0]}" if named else "")
+        if not names:
+            return f"{VERBS[self.intent]}d {plural(self.n_generations, 'render')}"
+        if self.intent == "exploration":
+            if shown:
+                return f"explored {listing(names, shown)}"
+            return f"explored {n} more" if self.again else f"explored {plural(n, 'subject')}"
+        if self.further:
+            return "refined further"
+        if n == 1:
+            return f"refined {names[0]}" if shown else "refined 1 subject"
+        head = f"refined {n} subjects"
+        if not shown:
+            return head
+        return f"{head}: {listing(names, shown)}" if alone else f"{head} ({listing(names, shown)})"
 
 
-def _short(label: str) -> str:
-    """A phase label without its verb, lower-cased verb kept for the arc summary."""
-    verb, _, rest = label.partition(": ")
-    return f"{verb.lower()} {rest}" if rest else label
+def _parameter(label: str) -> str | None:
+    """The setting an optimization label names (the labeller wrote it, so it reads back)."""
+    return next((p for p in PARAMETER_NAMES.values() if label.startswith(f"Optimized: {p} ")), None)
+
+
+def _clauses(phases: list[PhaseView]) -> list[_Clause]:
+    clauses: list[_Clause] = []
+    for phase in phases:
+        if not clauses or clauses[-1].intent != phase.intent:
+            again = any(c.intent == "exploration" for c in clauses)
+            clauses.append(_Clause(phase.intent, [], 0, [], again=again))
+        clause = clauses[-1]
+        clause.names = distinct([*clause.names, *phase.concepts])
+        clause.n_generations += phase.n_generations
+        parameter = _parameter(phase.label)
+        if parameter and parameter not in clause.parameters:
+            clause.parameters.append(parameter)
+    for prev, cur in pairwise(clauses):
+        working = "exploration" not in (prev.intent, cur.intent) and bool(cur.names)
+        kept = all(any(same_subject(a, b) for b in prev.names) for a in cur.names)
+        cur.further = working and kept
+    return clauses
+
+
+def _fit(prefix: str, clauses: list[_Clause], joiner: str = ", ") -> str:
+    """The clauses with as many names as fit in ``MAX_LABEL``: long lists shrink first."""
+    alone = len(clauses) == 1
+    shown = [len(c.names) for c in clauses]
+
+    def text() -> str:
+        body = joiner.join(c.render(k, alone=alone) for c, k in zip(clauses, shown, strict=True))
+        return prefix + (body if prefix else body[:1].upper() + body[1:])
+
+    # A list loses names one at a time, the longest first; a clause's one subject goes last,
+    # an optimization's (usually the subject just refined) before a refinement's.
+    while len(text()) > MAX_LABEL:
+        lists = [i for i, k in enumerate(shown) if k > 1 or (k == 1 and len(clauses[i].names) > 1)]
+        if lists:  # "a and 4 more" previews nothing: from two names straight to the count
+            i = max(lists, key=lambda i: (shown[i], -i))
+            shown[i] = shown[i] - 1 if shown[i] > 2 else 0
+            continue
+        singles = [i for i, k in enumerate(shown) if k == 1]
+        if not singles:
+            break
+        shown[max(singles, key=lambda i: (clauses[i].intent == "optimization", i))] = 0
+    return clip(text())
 
 
 def session_label(intent: str, phases: list[PhaseView]) -> str:
-    """The session's headline, built from its phases' facts."""
+    """The session's headline in at most ``MAX_LABEL`` characters, built from its phases.
+
+    One phase: its label. Otherwise each run of same-strategy phases becomes a clause, its
+    subjects cut to "and N more" as space requires; the phases keep their full labels.
+    """
     if len(phases) == 1:
         return phases[0].label
-    if intent == "exploration":
-        concepts = list(dict.fromkeys(c for p in phases for c in p.concepts))
-        head = ", ".join(concepts[:5])
-        more = len(concepts) - 5
-        return f"Explored: {head}" + (f" and {more} more" if more > 0 else "")
-    if intent == "convergent_selection":
-        first, kept = phases[0], phases[1]
-        concept = kept.concepts[0] if kept.concepts else "one direction"
-        n_later = sum(p.n_generations for p in phases[1:])
-        how = "refined" if kept.intent == "refinement" else "optimized"
-        started = (
-            f"started with {_plural(len(first.concepts), 'concept')}"
-            if first.concepts
-            else f"started with {_plural(first.n_generations, 'exploration')}"
-        )
-        return f"Selected: {started}, converged on {concept}, {how} through {n_later} variations"
-    return " → ".join([phases[0].label, *(_short(p.label) for p in phases[1:])])
+    clauses = _clauses(phases)
+    if intent == "convergent_selection" and len(clauses) == 2:
+        return _fit("Selected: ", clauses, ", then ")
+    if len(clauses) == 1 and clauses[0].intent == "exploration" and clauses[0].names:
+        names = clauses[0].names
+        fits = (f"Explored: {listing(names, k)}" for k in range(len(names), 0, -1))
+        return next((t for t in fits if len(t) <= MAX_LABEL), clip(f"Explored: {names[0]}"))
+    return _fit("", clauses)

@@ -1,86 +1,379 @@
-"""Name what a phase was about: key phrases that set its prompts apart from the artist's other work.
+"""Name what a phase was about as a reader would: the subject, as the artist wrote it.
 
-A prompt is split into comma-separated chunks (subject first, then modifiers); candidate phrases
-are the chunk's word n-grams (1–3 words) that neither start nor end with a function word. A
-phrase scores by TF-IDF: how many of the phase's prompts use it, against how many of the
-artist's sessions do. Style boilerplate every session repeats ("highly detailed", "8k") sinks on
-its own; the subject chunk gets a small bonus because artists lead with what they draw.
+Ranking phrases by how often they repeat against the artist's own sessions (most real artists
+have one or two) named what repeats: style tails, "by X" artists, fragments ("d toy" from
+"3 d toy"). A name here is the prompt's subject (``prompt_parts``) with the tokeniser's spacing
+undone ("3 d" → "3d", "close - up" → "close-up"), its frame, article and style tail dropped, and
+cut at a clause boundary to a few words, never inside a noun phrase ("table full of artifacts",
+not "table full"). A phase is named by its most representative subject; an exploration lists
+its distinct subjects, and names a fixed frame whose slot changes by its slot values
+(``face icon stylized minimalist {inuyasha, x-men}``).
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from functools import lru_cache
 
-from orchestration.intent.features import CHUNK, SAME_SUBJECT, subject, token_jaccard
-
-_STOP = frozenset(
-    "a an the of in on at to for with and or by from into over under above below near among "
-    "inside is are be as its his her their this that these those very seen".split()
+from orchestration.intent.features import SAME_SUBJECT
+from orchestration.intent.prompt_parts import (
+    BY_TAIL,
+    DEFAULT_LEXICON,
+    FUNCTION_WORDS,
+    STYLE_WORDS,
+    chunks,
+    content_words,
+    jaccard,
+    strip_frame,
 )
-_PARTICIPLES = frozenset("lit seen made done worn grown".split())
-WHOLE_RUN_BONUS = 1.3
-_WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
-SUBJECT_BONUS = 2.5  # labels say what was drawn before how
-LENGTH_BONUS = 0.35  # per extra word: "neon rain" says more than "neon"
+
+MAX_WORDS = 6  # a name is a noun phrase, not the prompt
+SLOT_WORDS = MAX_WORDS  # a template's slot value, shown inside braces
+_SAMPLE = 48  # subjects a representative is compared against, at most
+_SPACED_DIGITS = re.compile(r"(?<=\b\d) (?=\d\b)")  # "1 9 8 8" → "1988", "7 6" → "76"
+_UNIT = re.compile(r"\b(\d+) (s|k|d|th|mm|px)\b")  # "9 0 s" → "90s", "3 d" → "3d"
+_SPACED_HYPHEN = re.compile(r"(?<=\w) - (?=\w)")
+_SYMBOLS = re.compile(r"[()\[\]{}<>\\/*\"!?~^_=+#|:;.,]")
+_STYLE_TAIL = re.compile(
+    r"(?:^|\s)(?:in (?:the )?style of|style of|inspired by|trending on|by)\b.*$"
+    r"|\s(?:art|artwork|painted|drawn|illustrated|photographed|rendered)\s+by\b.*$"
+)
+_DESIGN_FRAME = re.compile(
+    r"^(?:(?:heroic|key|anime|official)\s+)*(?:character design|visual)\s+of\s+(?:(?:a|an|the)\s+)?"
+)
+_ARTICLES = frozenset(("a", "an", "the"))
+_LEADING = _ARTICLES | {"closeup", "close-up", "headshot", "macro"}
+_PARTICLES = frozenset("down up out off away around back".split())
+# A word before which a noun phrase ends: prepositions, relative words, "as" ("x as y").
+_CUT = frozenset(
+    "in on at with near under over from into through while who that which as during behind "
+    "beside inside above below against without for to".split()
+)
+_LINKS = FUNCTION_WORDS | _CUT | _PARTICLES | {"around", "by"}  # what follows a participle
+_ING_NOUNS = frozenset(
+    "building painting king ring wing thing clothing ceiling morning evening pudding wedding "
+    "string spring sibling earring darling".split()
+)
+# Words that end a prompt chunk but never a subject ("cerberus intricate", "luffy behance hd").
+_TAIL_WORDS = frozenset(
+    "intricate detailed hd uhd hdr 4k 8k 16k behance artstation cgsociety deviantart pixiv "
+    "octane masterpiece trending realistic photorealistic hyperrealistic hyperdetailed "
+    "cinematic elegant sharp focus epic ultra dramatic coherent".split()
+)
 
 
-def _runs(words: list[str]) -> list[list[str]]:
-    """Word runs between function words: roughly the noun phrases of a prompt chunk."""
-    runs: list[list[str]] = [[]]
-    for word in words:
-        if word in _STOP:
-            runs.append([])
-        else:
-            runs[-1].append(word)
-    return [r for r in runs if r]
+def clean(text: str | None) -> str:
+    """Lower case, the tokeniser's spacing undone, punctuation (not emoji) dropped."""
+    t = (text or "").lower()
+    t = _UNIT.sub(r"\1\2", _SPACED_DIGITS.sub("", t))
+    t = _SYMBOLS.sub(" ", _SPACED_HYPHEN.sub("-", t))
+    return " ".join(w.strip("'-") for w in t.split() if w.strip("'-"))
 
 
-def _participle(word: str) -> bool:
-    return word.endswith(("ing", "ed")) or word in _PARTICIPLES
+def _verb(word: str, following: str | None = None) -> bool:
+    """A participle that starts a clause ("wearing", "made", "illuminated by"), not a modifier.
 
-
-def _verbal(first: str, last: str) -> bool:
-    """Whether a phrase reads as a clause rather than a thing.
-
-    Ending on a participle ("caravan crossing") names no thing, starting on one ("crossing red
-    desert") is a clause; "glowing panels" is lost with them, a small price.
+    "-ing" words are verbs unless known nouns; "-ed" words only when a function word or nothing
+    follows ("wrapped around", "illuminated by"), since "colored clouds" is a modifier.
     """
-    return _participle(last) or _participle(first)
+    if word.endswith("ing"):
+        return len(word) >= 5 and word not in _ING_NOUNS
+    participle = word.endswith("ed") and len(word) >= 6 and not word.endswith("eed")
+    return participle and (following is None or following in _LINKS)
+
+
+def _trim(ws: list[str]) -> list[str]:
+    """Drop leading articles and trailing function words, style words and dangling verbs."""
+    while ws and ws[0] in _LEADING:
+        ws = ws[1:]
+    while len(ws) > 1 and (
+        ws[-1] in FUNCTION_WORDS or ws[-1] in _TAIL_WORDS or ws[-1] in _PARTICLES or _verb(ws[-1])
+    ):
+        ws = ws[:-1]
+    return [] if ws and ws[-1] in FUNCTION_WORDS else ws
+
+
+def _shorten(ws: list[str], max_words: int) -> list[str]:
+    """At most ``max_words``, cut before a clause (preposition, verb), never inside one.
+
+    A first clause a little over the limit with no article inside is a run of modifiers ending
+    on its head noun ("pink and purple colored explosive smoke clouds"), so its last words are
+    kept; otherwise it holds a verb we cannot see, so its first words are.
+    """
+    if len(ws) <= max_words:
+        return ws
+    clauses: list[list[str]] = [[]]
+    for i, w in enumerate(ws):
+        if i and (w in _CUT or _verb(w, ws[i + 1] if i + 1 < len(ws) else None)):
+            clauses.append([])
+        clauses[-1].append(w)
+    first = clauses[0]
+    if len(first) > max_words:
+        modifiers = len(first) <= max_words + 3 and not _ARTICLES.intersection(first[1:])
+        if not modifiers:
+            return first[:max_words]
+        tail = first[-max_words:]
+        return tail[1:] if tail[0] in FUNCTION_WORDS else tail
+    out = list(first)
+    for clause in clauses[1:]:
+        if len(out) + len(clause) > max_words:
+            break
+        out += clause
+    return out
 
 
 @lru_cache(maxsize=65536)
-def phrases(prompt: str | None) -> dict[str, float]:
-    """Candidate phrases of one prompt with their weight (subject chunk, whole runs highest).
+def name(text: str | None, max_words: int = MAX_WORDS) -> str:
+    """A subject as a reader names it: ``a table full of artifacts`` → ``table full of …``."""
+    t = _STYLE_TAIL.sub("", BY_TAIL.sub("", clean(text)))
+    t = _DESIGN_FRAME.sub("", strip_frame(t)) if t else ""
+    ws = _trim(_shorten(_trim(t.split()), max_words))
+    return " ".join(ws)
 
-    Cached: an artist re-runs prompts, and every phase and context asks again. Callers must
-    not mutate the returned dict.
+
+def subject_name(prompt: str | None) -> str:
+    """The name of one prompt's subject (empty when it has none: no prompt, only style)."""
+    return name(DEFAULT_LEXICON.split(prompt).subject)
+
+
+@lru_cache(maxsize=65536)
+def _words(text: str) -> frozenset[str]:
+    return content_words(clean(text))
+
+
+def same_subject(a: str, b: str) -> bool:
+    """Whether two names are one subject: enough shared words, or the same symbols (emoji)."""
+    wa, wb = _words(a), _words(b)
+    return jaccard(wa, wb) >= SAME_SUBJECT if wa or wb else a == b
+
+
+def distinct(names: Iterable[str]) -> list[str]:
+    """Names in order of first use, near-identical ones ("shells", "sea shells") once."""
+    kept: dict[str, frozenset[str]] = {}
+    for n in names:
+        if n and n not in kept:
+            w = _words(n)
+            if not any(jaccard(w, k) >= SAME_SUBJECT if w or k else False for k in kept.values()):
+                kept[n] = w
+    return list(kept)
+
+
+def representative(prompts: Sequence[str | None]) -> str | None:
+    """The subject sharing most words with the other prompts' subjects (ties: the earliest).
+
+    Scored by summed word overlap (Jaccard) with the others; re-runs of one prompt count with
+    their multiplicity, and a phase of hundreds of subjects is compared against an even sample.
     """
-    out: dict[str, float] = {}
-    if not prompt:
-        return out
-    for index, chunk in enumerate(CHUNK.split(prompt.lower())):
-        weight = SUBJECT_BONUS if index == 0 else 1.0
-        for position, run in enumerate(_runs(_WORD.findall(chunk))):
-            early = 1.0 + 0.1 * max(0, 2 - position)  # the head noun tends to come first
-            for size in (1, 2, 3):
-                for start in range(len(run) - size + 1):
-                    gram = run[start : start + size]
-                    if gram[0].isdigit() or (size > 1 and _verbal(gram[0], gram[-1])):
-                        continue
-                    whole = WHOLE_RUN_BONUS if size == len(run) else 1.0
-                    phrase = " ".join(gram)
-                    out[phrase] = max(out.get(phrase, 0.0), weight * whole * early)
+    counts = Counter(DEFAULT_LEXICON.split(p).subject for p in prompts if p)
+    subjects = [s for s in counts if name(s)]
+    if not subjects:
+        return None
+    sets = {s: _words(s) for s in subjects}
+    step = max(1, len(subjects) // _SAMPLE)
+    sample = subjects[::step]
+
+    def score(s: str) -> float:
+        shared = sum(counts[t] * jaccard(sets[s], sets[t]) for t in sample if t != s)
+        return shared + (counts[s] - 1)  # its own re-runs agree with it fully
+
+    best = max(range(len(subjects)), key=lambda i: (score(subjects[i]), -i))
+    return name(subjects[best])
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A fixed frame whose slot changed: ``prefix {values} suffix``."""
+
+    prefix: str
+    values: tuple[str, ...]
+    suffix: str
+
+    def render(self, shown: int | None = None) -> str:
+        """The frame with its slot values, the first ``shown`` of them when given."""
+        values = list(self.values[:shown])
+        if shown is not None and shown < len(self.values):
+            values.append("…")
+        slot = "{" + ", ".join(values) + "}"
+        return " ".join(p for p in (self.prefix, slot, self.suffix) if p)
+
+
+Item = str | Template  # one entry of an exploration's list
+Seq = tuple[str, ...]  # a subject chunk's words
+
+
+@lru_cache(maxsize=65536)
+def _subject_chunk(prompt: str) -> Seq:
+    """Words of the first chunk that is not style, frame still on, "by …" tail off."""
+    for chunk in chunks(prompt):
+        if not DEFAULT_LEXICON.is_style(chunk):
+            return tuple(_STYLE_TAIL.sub("", BY_TAIL.sub("", clean(chunk))).split())
+    return ()
+
+
+def _meaning(words: Iterable[str]) -> set[str]:
+    """Words that say what is drawn: neither function words nor style ("photo", "4k")."""
+    return {w for w in words if w not in FUNCTION_WORDS and w not in STYLE_WORDS}
+
+
+def _anchor(block: Sequence[str]) -> bool:
+    """A shared run that can be a frame: two words or more, one of them a content word."""
+    return len(block) >= 2 and any(w not in FUNCTION_WORDS for w in block)
+
+
+def _common(seqs: Sequence[Seq]) -> Seq:
+    frame = seqs[0]
+    for seq in seqs[1:]:
+        blocks = SequenceMatcher(None, frame, seq, autojunk=False).get_matching_blocks()
+        kept = [frame[a : a + n] for a, _, n in blocks if _anchor(frame[a : a + n])]
+        frame = tuple(w for block in kept for w in block)
+    return frame
+
+
+def _gaps(frame: Seq, seq: Seq) -> dict[int, str] | None:
+    """What ``seq`` puts between the frame's words, by frame position; None if it lacks one."""
+    out: dict[int, str] = {}
+    for tag, i1, _, j1, j2 in SequenceMatcher(None, frame, seq, autojunk=False).get_opcodes():
+        if tag in ("delete", "replace"):
+            return None
+        if tag == "insert":
+            out[i1] = " ".join(seq[j1:j2])
     return out
+
+
+def _prefix(words: Sequence[str]) -> str:
+    """The frame before the slot, less its own frame ("a cg render of a colorful" → "colorful")."""
+    text = " ".join(words)
+    stripped = strip_frame(f"{text} x")[:-1].strip() if text else ""
+    ws = (stripped or text).split()
+    while ws and ws[0] in _LEADING:
+        ws = ws[1:]
+    while ws and ws[-1] in _ARTICLES:
+        ws = ws[:-1]
+    return " ".join(ws[-SLOT_WORDS:])
+
+
+def _suffix(words: Sequence[str]) -> str:
+    text = _STYLE_TAIL.sub("", BY_TAIL.sub("", " " + " ".join(words))).split()
+    return " ".join(_trim(_shorten(text, SLOT_WORDS))) if text else ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """Where a run's subjects agree: the shared words and the gap they fill (the slot)."""
+
+    words: Seq
+    slot: int
+
+    def value(self, seq: Seq) -> str | None:
+        """What ``seq`` puts in the slot; None unless it fills it."""
+        gaps = _gaps(self.words, seq)
+        return None if gaps is None else self.pick(gaps)
+
+    def pick(self, gaps: dict[int, str]) -> str | None:
+        """The slot's value among ``gaps``; None unless the other edits say less than the frame.
+
+        Two prompts sharing "thomas the tank" around different scenes are two subjects, not
+        one frame: their edits outside the slot carry more meaning than the shared words.
+        """
+        edits = {w for p, v in gaps.items() if p != self.slot for w in v.split()}
+        if not gaps.get(self.slot) or len(_meaning(edits)) > len(_meaning(self.words)):
+            return None
+        return gaps[self.slot]
+
+    def template(self, values: Iterable[str]) -> Template:
+        """The frame rendered around its distinct slot values."""
+        names = distinct(name(v, SLOT_WORDS) for v in values)
+        return Template(
+            _prefix(self.words[: self.slot]), tuple(names), _suffix(self.words[self.slot :])
+        )
+
+
+def _fit(seqs: Sequence[Seq]) -> _Frame | None:
+    """The frame these subjects fill, or None.
+
+    The slot is the gap where the most distinct values appear; other gaps are edits ("close
+    up", "smoking dmt") left out of the name. A slot at the very start only counts when a
+    preposition follows ("{magpie, wagtail} in avila"): "{young, anthropomorphic} yorkie dog"
+    is two subjects, better listed whole.
+    """
+    words = _common(seqs)
+    gaps = [_gaps(words, s) for s in seqs] if words else []
+    if not gaps or any(g is None for g in gaps):
+        return None
+    best: tuple[int, _Frame] | None = None
+    for pos in sorted({p for g in gaps if g for p in g}):
+        frame = _Frame(words, pos)
+        values = [frame.pick(g) for g in gaps if g is not None]
+        if any(v is None for v in values):
+            continue
+        n = len(frame.template(v for v in values if v).values)
+        bare = frame.template(())
+        opener = bare.suffix.split()[:1]
+        framed = bool(bare.prefix) or (bool(opener) and opener[0] in _CUT)
+        if n >= 2 and framed and (best is None or n > best[0]):
+            best = (n, frame)
+    return best[1] if best else None
+
+
+@dataclass
+class _Run:
+    """Consecutive subjects that are one prompt re-rendered or one frame's slot values."""
+
+    name: str
+    seqs: list[Seq]
+    values: list[str] = field(default_factory=list)
+    frame: _Frame | None = None
+
+    def take(self, seq: Seq) -> bool:
+        """Add ``seq`` when it continues the run; the frame is refitted only when it must shrink."""
+        if seq in self.seqs:
+            return True
+        value = self.frame.value(seq) if self.frame else None
+        if value is None:
+            frame = _fit([*self.seqs, seq])
+            if frame is None:
+                return False
+            self.frame, self.values = frame, [v for s in self.seqs if (v := frame.value(s))]
+            value = frame.value(seq) or ""
+        self.seqs.append(seq)
+        self.values.append(value)
+        return True
+
+    def item(self) -> Item:
+        return self.frame.template(self.values) if self.frame else self.name
+
+
+def explored_items(prompts: Sequence[str | None]) -> list[Item]:
+    """Distinct subjects of an exploration in order; runs that fill one frame as a template."""
+    runs: list[_Run] = []
+    for prompt in prompts:
+        seq = _subject_chunk(prompt) if prompt else ()
+        if seq and not (runs and runs[-1].take(seq)):
+            runs.append(_Run(subject_name(prompt), [seq]))
+    items: list[Item] = []
+    seen: list[str] = []
+    for run in runs:
+        item = run.item()
+        if isinstance(item, Template):
+            items.append(item)
+            seen += item.values
+        elif item and not any(same_subject(item, k) for k in seen):
+            items.append(item)
+            seen.append(item)
+    return items
 
 
 @dataclass
 class ArtistContext:
-    """Document frequencies of phrases over one artist's sessions (one document per session)."""
+    """Subject words per session over one artist's work (one document per session).
+
+    Names come from prompt structure, not from these counts; the context stays the labellers'
+    third argument so callers that build it per artist keep working.
+    """
 
     artist: str
     n_sessions: int = 0
@@ -88,76 +381,22 @@ class ArtistContext:
 
     @classmethod
     def from_prompts(cls, artist: str, sessions: Iterable[Iterable[str | None]]) -> ArtistContext:
-        """Count each phrase once per session that uses it."""
+        """Count each subject word once per session that uses it."""
         ctx = cls(artist)
         for prompts in sessions:
             seen: set[str] = set()
             for prompt in prompts:
-                seen.update(phrases(prompt))
+                seen.update(DEFAULT_LEXICON.split(prompt).subject_words)
             ctx.document_frequency.update(seen)
             ctx.n_sessions += 1
         return ctx
 
-    def idf(self, phrase: str) -> float:
-        """Smoothed inverse document frequency; unseen phrases count as rare."""
-        df = self.document_frequency.get(phrase, 0)
-        return math.log((1 + self.n_sessions) / (1 + df)) + 1.0
+
+def key_phrase(prompts: Sequence[str | None], context: ArtistContext | None = None) -> str | None:
+    """The name of what these prompts draw: their most representative subject."""
+    return representative(prompts)
 
 
-def key_phrase(prompts: Sequence[str | None], context: ArtistContext) -> str | None:
-    """The phrase that best names these prompts against the artist's other work."""
-    ranked = rank_phrases(prompts, context)
-    return ranked[0] if ranked else None
-
-
-def rank_phrases(prompts: Sequence[str | None], context: ArtistContext) -> list[str]:
-    """Phrases by TF-IDF score, best first, without phrases contained in a better one."""
-    present = [p for p in prompts if p]
-    if not present:
-        return []
-    tf: Counter[str] = Counter()
-    weight: dict[str, float] = {}
-    for prompt in present:
-        for phrase, w in phrases(prompt).items():
-            tf[phrase] += 1
-            weight[phrase] = max(weight.get(phrase, 0.0), w)
-    scores = {
-        p: (tf[p] / len(present)) * context.idf(p) * weight[p] * (1 + LENGTH_BONUS * (p.count(" ")))
-        for p in tf
-    }
-    ranked = sorted(scores, key=lambda p: (-scores[p], p))
-    kept: list[str] = []
-    for phrase in ranked:
-        if not any(phrase in k or k in phrase for k in kept):
-            kept.append(phrase)
-    return kept
-
-
-def concept_groups(prompts: Sequence[str | None]) -> list[list[int]]:
-    """Indices of prompts grouped by concept, in order of first use.
-
-    Prompts join a group when their subjects share enough words; whole prompts would not do,
-    since a long style tail repeated across different subjects makes them look alike.
-    """
-    groups: list[list[int]] = []
-    for index, prompt in enumerate(prompts):
-        if not prompt:
-            continue
-        head = subject(prompt)
-        for group in groups:
-            if any(token_jaccard(head, subject(prompts[j])) >= SAME_SUBJECT for j in group):
-                group.append(index)
-                break
-        else:
-            groups.append([index])
-    return groups
-
-
-def name_concepts(prompts: Sequence[str | None], context: ArtistContext) -> list[str]:
-    """One name per distinct concept; a group whose best name is taken is the same concept."""
-    names: list[str] = []
-    for group in concept_groups(prompts):
-        best = key_phrase([prompts[j] for j in group], context)
-        if best and not any(best in n or n in best for n in names):
-            names.append(best)
-    return names
+def name_concepts(prompts: Sequence[str | None], context: ArtistContext | None = None) -> list[str]:
+    """One name per distinct subject, in order of first use."""
+    return distinct(subject_name(p) for p in prompts)

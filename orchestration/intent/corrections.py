@@ -4,6 +4,8 @@ They live in an append-only JSON-lines file under ``<data_dir>/corrections/``, o
 the warehouse and the Dagster instance, so a full rebuild never touches them. Each correction
 carries the generation ids it was made on; :func:`resolve` maps it onto whatever sessions and
 phases the current segmentation has, so corrections follow their generations when boundaries move.
+Undoing one appends a :class:`Removal` (a tombstone) rather than rewriting the file, so a crash
+mid-removal can never take other corrections with it.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ EXPORT_FORMAT = "creative-sessions/corrections"
 EXPORT_VERSION = 1
 MAX_LABEL_CHARS = 2000
 _ID = re.compile(r"^[0-9a-f]{32}$")
+_ID_PREFIX = re.compile(r"^[0-9a-f]{1,32}$")
 
 
 class CorrectionError(ValueError):
@@ -138,6 +141,52 @@ class Correction:
         return json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """A tombstone: the correction ``removes`` no longer counts, wherever it sits in the file.
+
+    Stored as its own line (``{"removes": id, ...}``) so removal is one durable append, like
+    ``add``; the removed correction's line stays, which keeps the history readable.
+    """
+
+    removes: str
+    author: str
+    removed_at: datetime = field(default_factory=_utc_now)
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.removes, str) and _ID.match(self.removes)):
+            raise CorrectionError(f"removes must be 32 lowercase hex digits, got {self.removes!r}")
+        if not isinstance(self.author, str) or not self.author.strip():
+            raise CorrectionError(f"removal author must be a non-empty string: {self.author!r}")
+        if not isinstance(self.removed_at, datetime) or self.removed_at.tzinfo is None:
+            raise CorrectionError(f"removed_at must be timezone-aware: {self.removed_at!r}")
+        object.__setattr__(self, "removed_at", self.removed_at.astimezone(UTC))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Removal:
+        """Parse and validate a tombstone line; unknown or missing keys are errors."""
+        known = set(cls.__dataclass_fields__)
+        if set(data) != known:
+            raise CorrectionError(f"a removal has exactly the fields {sorted(known)}")
+        try:
+            removed_at = datetime.fromisoformat(data["removed_at"])
+        except (TypeError, ValueError) as exc:
+            raise CorrectionError(f"bad removed_at {data['removed_at']!r}") from exc
+        return cls(removes=data["removes"], author=data["author"], removed_at=removed_at)
+
+    def canonical(self) -> str:
+        """One line of JSON with sorted keys, as the store writes it."""
+        data = asdict(self) | {"removed_at": self.removed_at.isoformat()}
+        return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _parse_line(line: bytes) -> Correction | Removal:
+    data = json.loads(line)
+    if isinstance(data, dict) and "removes" in data:
+        return Removal.from_dict(data)
+    return Correction.from_dict(data)
+
+
 def correction_for(
     members: pl.DataFrame,
     session_id: str,
@@ -211,11 +260,21 @@ class CorruptLine:
 
 @dataclass(frozen=True, slots=True)
 class StoreContents:
-    """What :meth:`CorrectionStore.read` found: the corrections and any damage, for reporting."""
+    """What :meth:`CorrectionStore.read` found: the corrections and any damage, for reporting.
+
+    ``corrections`` are the live ones; ``removed`` are those a tombstone in ``removals`` undid.
+    """
 
     corrections: list[Correction]
     corrupt: list[CorruptLine]
     torn_tail: bool
+    removed: list[Correction] = field(default_factory=list)
+    removals: list[Removal] = field(default_factory=list)
+
+    @property
+    def removed_ids(self) -> set[str]:
+        """Every id a tombstone names, whether or not its correction's line is readable."""
+        return {r.removes for r in self.removals}
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,10 +283,11 @@ class ImportResult:
 
     added: int
     already_present: int
+    kept_removed: int = 0  # in the document, but removed here: removal wins
 
 
 class CorrectionStore:
-    """Append-only JSON lines; one ``add`` is one durable ``write`` + ``fsync`` of one line.
+    """Append-only JSON lines; one ``add`` or ``remove`` is one durable ``write`` + ``fsync``.
 
     Writers serialise on a lock file beside the store (``flock``), so two CLI calls at once both
     land; readers need no lock because a half-written last line is recognised and skipped.
@@ -255,24 +315,58 @@ class CorrectionStore:
             os.close(fd)
 
     def add(self, correction: Correction) -> bool:
-        """Durably append one correction; False, writing nothing, if its id is already stored."""
+        """Durably append one correction; False, writing nothing, if its id is already stored.
+
+        A removed id counts as stored: ids are never reused, so it stays removed (correcting the
+        session again makes a new correction with a new id).
+        """
         with self._locked():
             if self._contains(correction.correction_id):
                 return False
             self._append([correction])
         return True
 
+    def remove(self, correction_id: str, *, author: str) -> Correction:
+        """Undo the correction with this id (or unique id prefix) by appending a tombstone.
+
+        Nothing is rewritten, so no other correction can be lost, and a crash before the
+        tombstone's ``fsync`` leaves the correction in force. Raises :class:`CorrectionError`
+        for an unknown, ambiguous or already removed id.
+        """
+        if not _ID_PREFIX.match(correction_id):
+            raise CorrectionError(
+                f"{correction_id!r} is not a correction id (hex digits, as `corrections list` "
+                "shows them)"
+            )
+        with self._locked():
+            contents = self.read()
+            live = [c for c in contents.corrections if c.correction_id.startswith(correction_id)]
+            if len(live) > 1:
+                raise CorrectionError(
+                    f"{correction_id!r} matches {len(live)} corrections; give more of the id"
+                )
+            if not live:
+                if any(i.startswith(correction_id) for i in contents.removed_ids):
+                    raise CorrectionError(f"correction {correction_id!r} is already removed")
+                raise CorrectionError(
+                    f"no correction {correction_id!r}; see `creative-sessions corrections list`"
+                )
+            self._append([Removal(removes=live[0].correction_id, author=author)])
+        return live[0]
+
     def _contains(self, correction_id: str) -> bool:
         # Byte search first (lines are canonical JSON), then a parse to confirm: keeps ``add``
         # cheap on a large store without trusting a torn fragment that happens to hold the id.
         if not self.path.exists():
             return False
-        if f'"correction_id":"{correction_id}"'.encode() not in self.path.read_bytes():
+        if correction_id.encode() not in self.path.read_bytes():
             return False
-        return any(c.correction_id == correction_id for c in self.read().corrections)
+        contents = self.read()
+        stored = {c.correction_id for c in (*contents.corrections, *contents.removed)}
+        return correction_id in stored | contents.removed_ids
 
-    def _append(self, corrections: Sequence[Correction]) -> None:
-        payload = "".join(c.canonical() + "\n" for c in corrections).encode()
+    def _append(self, records: Sequence[Correction | Removal]) -> None:
+        payload = "".join(r.canonical() + "\n" for r in records).encode()
         created = not self.path.exists()
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
@@ -290,30 +384,41 @@ class CorrectionStore:
             _fsync_dir(self.path.parent)
 
     def read(self) -> StoreContents:
-        """Every readable correction (first copy of an id wins) plus what was damaged."""
+        """Every readable correction (first copy of an id wins) plus what was damaged.
+
+        A tombstone removes its id wherever either line sits, so order never matters.
+        """
         if not self.path.exists():
             return StoreContents([], [], torn_tail=False)
         raw = self.path.read_bytes()
         lines = raw.split(b"\n")
         torn = lines[-1] != b""
-        corrections: list[Correction] = []
+        corrections: dict[str, Correction] = {}
+        removals: list[Removal] = []
         corrupt: list[CorruptLine] = []
-        seen: set[str] = set()
         for line_no, line in enumerate(lines[:-1], start=1):
             if not line.strip():
                 continue
             try:
-                correction = Correction.from_dict(json.loads(line))
+                record = _parse_line(line)
             except (UnicodeDecodeError, json.JSONDecodeError, CorrectionError) as exc:
                 corrupt.append(CorruptLine(line_no, str(exc)))
                 continue
-            if correction.correction_id not in seen:
-                seen.add(correction.correction_id)
-                corrections.append(correction)
-        return StoreContents(corrections, corrupt, torn_tail=torn)
+            if isinstance(record, Removal):
+                removals.append(record)
+            else:
+                corrections.setdefault(record.correction_id, record)
+        gone = {r.removes for r in removals}
+        return StoreContents(
+            corrections=[c for i, c in corrections.items() if i not in gone],
+            corrupt=corrupt,
+            torn_tail=torn,
+            removed=[c for i, c in corrections.items() if i in gone],
+            removals=removals,
+        )
 
     def all(self) -> list[Correction]:
-        """Every readable correction, in the order added; damage is logged, never fatal."""
+        """Every live correction, in the order added; damage is logged, never fatal."""
         contents = self.read()
         if contents.torn_tail:
             log.warning(
@@ -328,7 +433,11 @@ class CorrectionStore:
         return contents.corrections
 
     def version(self, artist: str | None = None) -> str:
-        """A stable hash of the (artist's) corrections: changes exactly when one is added."""
+        """A stable hash of the (artist's) live corrections: changes when one is added or removed.
+
+        Removing the last correction added returns the version it had before: labels depend on
+        the live corrections only, not on how the store got there.
+        """
         digest = hashlib.sha256(b"corrections-v1\n")
         chosen = [c for c in self.all() if artist is None or c.artist == artist]
         for correction in sorted(chosen, key=lambda c: c.correction_id):
@@ -336,7 +445,11 @@ class CorrectionStore:
         return digest.hexdigest()[:16]
 
     def export(self, path: Path, artist: str | None = None) -> int:
-        """Write the corrections as one JSON document, atomically; returns how many."""
+        """Write the live corrections as one JSON document, atomically; returns how many.
+
+        Removed corrections and tombstones are left out: an export is the state to restore,
+        not the history, and the format stays version 1.
+        """
         chosen = [c for c in self.all() if artist is None or c.artist == artist]
         document = {
             "format": EXPORT_FORMAT,
@@ -351,32 +464,39 @@ class CorrectionStore:
         """Merge an export by correction id: idempotent, and all-or-nothing.
 
         Every entry is validated before anything is written, and the merged file replaces the old
-        one in a single rename, so a bad document or a crash leaves the store as it was.
+        one in a single rename, so a bad document or a crash leaves the store as it was. An entry
+        whose id was removed here stays removed (counted in ``kept_removed``): an old backup must
+        not quietly undo an artist's removal, and re-correcting makes a new id anyway. Exports
+        carry no tombstones, so a removal does not travel to another store.
         """
         incoming = _parse_export(Path(path))
         with self._locked():
-            existing = {c.correction_id: c for c in self.read().corrections}
+            contents = self.read()
+            existing = {c.correction_id: c for c in (*contents.corrections, *contents.removed)}
+            removed = contents.removed_ids
             added: list[Correction] = []
-            already = 0
+            already = kept_removed = 0
             for correction in incoming:
                 known = existing.get(correction.correction_id)
-                if known is None:
-                    existing[correction.correction_id] = correction
-                    added.append(correction)
-                elif known == correction:
-                    already += 1
-                else:
+                if known is not None and known != correction:
                     raise CorrectionError(
                         f"correction {correction.correction_id} differs from the stored one with "
                         "the same id; corrections are immutable, nothing was imported"
                     )
+                if correction.correction_id in removed:
+                    kept_removed += 1
+                elif known is None:
+                    existing[correction.correction_id] = correction
+                    added.append(correction)
+                else:
+                    already += 1
             if added:
                 current = self.path.read_bytes() if self.path.exists() else b""
                 if current and not current.endswith(b"\n"):
                     current += b"\n"
                 lines = "".join(c.canonical() + "\n" for c in added).encode()
                 atomic_write(self.path, current + lines)
-        return ImportResult(added=len(added), already_present=already)
+        return ImportResult(added=len(added), already_present=already, kept_removed=kept_removed)
 
 
 def _last_byte(path: Path, size: int) -> bytes:

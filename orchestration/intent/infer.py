@@ -10,20 +10,22 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 import polars as pl
 
 from orchestration.intent.arcs import (
     PhaseView,
     arc_text,
     pivots,
-    session_intent,
     session_label,
 )
 from orchestration.intent.calibration import Calibration
 from orchestration.intent.concepts import ArtistContext
 from orchestration.intent.contract import PHASE_INTENTS
+from orchestration.intent.evidence import ArtistHabits, unit_features
 from orchestration.intent.features import FEATURE_SIGNALS, SessionRows, Step, session_rows, steps
 from orchestration.intent.labels import LABELLERS
+from orchestration.intent.model import IntentModel, load_model
 from orchestration.intent.phases import finalize
 from orchestration.intent.segmentation import (
     Segment,
@@ -32,7 +34,9 @@ from orchestration.intent.segmentation import (
     segment_loglik,
     step_loglik,
 )
+from orchestration.intent.session_rule import session_intent
 
+LEARNED_PENALTY = 0.0  # nats a phase must earn on top of the boundary model's own odds
 EFFECTIVE_STEPS = 4  # naive Bayes over-counts correlated steps; confidence trusts this many
 SPARSE_SIGNAL = "sparse_metadata"
 
@@ -171,21 +175,80 @@ def _phase(
     return phase, phase_steps
 
 
+_DEFAULT_TABLES = Calibration().log_tables()
+
+
+def learned_scores(
+    rows: SessionRows,
+    session_steps: list[Step],
+    model: IntentModel,
+    calibration: Calibration,
+    habits: ArtistHabits | None,
+) -> tuple[list[dict[str, float]], list[dict[str, float]], list[float]]:
+    """Decoder inputs from the learned model, with the rule tables where it has no evidence.
+
+    ``loglik[u]`` scores unit u inside a phase, ``boundary[u]`` as a phase's first unit. The
+    real labels it was fitted on carry no pictures, so for visual similarity the rule table
+    speaks (the taxonomy's prior: near-identical pictures are refinement, a sudden drop a new
+    direction). Seeds are left to the model: real people lock a seed while exploring as often as
+    while refining. An artist's corrections move their tables away from the defaults; that
+    difference is added for every signal, the per-artist layer on the global model.
+    """
+    habits = habits or ArtistHabits()
+    x = np.asarray(unit_features(rows, session_steps, habits, model.lexicon), dtype=float)
+    emit, start, inside = model.scores(x)
+    tables = calibration.log_tables()
+
+    def prior(feature: str, intent: str, b: str) -> float:
+        own = tables[feature][intent][b]
+        if feature == "image":
+            return own
+        return own - _DEFAULT_TABLES[feature][intent][b]
+
+    layer = [
+        {i: sum(prior(f, i, b) for f, b in step.bins.items() if f in tables) for i in PHASE_INTENTS}
+        for step in session_steps
+    ]
+    loglik = [{i: e[i] + layer[u][i] + inside[u] for i in e} for u, e in enumerate(emit)]
+    boundary = [{i: e[i] + layer[u][i] + start[u] for i in e} for u, e in enumerate(emit)]
+    boundary[0] = {i: emit[0][i] + layer[0][i] for i in emit[0]}
+    return loglik, boundary, [a - b for a, b in zip(start, inside, strict=True)]
+
+
 def infer_session(
-    session: pl.DataFrame, context: ArtistContext, calibration: Calibration | None = None
+    session: pl.DataFrame,
+    context: ArtistContext,
+    calibration: Calibration | None = None,
+    habits: ArtistHabits | None = None,
+    model: IntentModel | bool | None = True,
 ) -> SessionInference:
-    """Segment one session into phases, name each, and name the session's intent and arc."""
+    """Segment one session into phases, name each, and name the session's intent and arc.
+
+    ``model``: True for the shipped model (rule tables alone when none is shipped), an
+    ``IntentModel`` to use that one, or None/False for the rule tables alone.
+    """
     calibration = calibration or Calibration()
+    model = load_model() if model is True else model or None
     rows = session_rows(session)
     sparse = needs_visual(session)
     session_steps = steps(rows)
     tables = calibration.log_tables()
-    loglik = step_loglik(session_steps, tables)
+    rule_loglik = step_loglik(session_steps, tables)
     sweeps = any(s.bins.get("params") in ("one", "sweep", "many") for s in session_steps)
     allowed = PHASE_INTENTS if sweeps else tuple(i for i in PHASE_INTENTS if i != "optimization")
-    boundary = boundary_loglik(session_steps, tables, allowed)
-    decoded = decode(loglik, boundary, calibration.log_priors(), allowed)
-    segments = finalize(rows, session_steps, decoded, loglik, allowed)
+    pivot_odds = None
+    if model is not None:
+        loglik, boundary, pivot_odds = learned_scores(
+            rows, session_steps, model, calibration, habits
+        )
+        decoded = decode(
+            loglik, boundary, calibration.log_priors(), allowed, penalty=LEARNED_PENALTY
+        )
+    else:
+        loglik = rule_loglik
+        boundary = boundary_loglik(session_steps, tables, allowed)
+        decoded = decode(loglik, boundary, calibration.log_priors(), allowed)
+    segments = finalize(rows, session_steps, decoded, loglik, allowed, pivot_odds=pivot_odds)
     phases, views = [], []
     for no, seg in enumerate(segments, 1):
         phase, phase_steps = _phase(

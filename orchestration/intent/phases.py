@@ -15,6 +15,8 @@ from orchestration.intent.features import SessionRows, Step
 from orchestration.intent.labels import setting_value, swept_parameter
 from orchestration.intent.segmentation import Segment, segment_loglik
 
+PIVOT_MIN_ODDS = 0.0  # log-odds of a phase start needed to keep two refinements apart
+
 
 def _split_sweeps(session_steps: list[Step], seg: Segment) -> list[Segment]:
     """Cut an optimization where the swept setting changes for at least two steps running."""
@@ -76,10 +78,24 @@ def finalize(
     segments: list[Segment],
     loglik: list[dict[str, float]],
     intents: tuple[str, ...],
+    *,
+    pivot_odds: list[float] | None = None,
 ) -> list[Segment]:
-    """Relabel tweaks, merge neighbours that continue one phase, split multi-setting sweeps."""
+    """Relabel tweaks, merge neighbours that continue one phase, split multi-setting sweeps.
+
+    With ``pivot_odds`` (a learned boundary model's log-odds that a phase starts at each unit)
+    two refinements side by side stay apart only where the model is sure of a pivot between
+    subjects: a split inside one subject's work would turn a refinement into a mixed session.
+    """
     merged: list[Segment] = []
     for seg in _relabel_tweaks(rows, session_steps, segments, loglik, intents):
+        if merged and merged[-1].intent == seg.intent and seg.intent != "exploration":
+            if pivot_odds is not None:
+                if pivot_odds[seg.first] >= PIVOT_MIN_ODDS:
+                    merged.append(seg)
+                else:
+                    merged[-1] = Segment(merged[-1].first, seg.last, seg.intent)
+                continue
         if merged and merged[-1].intent == seg.intent:
             prev = merged[-1]
             left = session_steps[prev.first : prev.last + 1]

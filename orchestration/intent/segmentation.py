@@ -112,7 +112,7 @@ def decode(
         if a >= 0 and (a == 0 or best_end[a - 1] > neg):
             before = 0.0 if a == 0 else best_end[a - 1] - penalty
             for i in intents:
-                g = before + (boundary[a][i] if a else 0.0) - cum[i][a]
+                g = before + boundary[a][i] - cum[i][a]  # boundary[0]: the first unit's own
                 if g > run_max[i]:
                     run_max[i], run_arg[i] = g, a
         for i in intents:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     )
     from orchestration.sample.evalset import build_eval_archive
     from orchestration.sample.habits import generate_style_study_artist
+    from orchestration.sample.honesty import log_signals, pair_distance
     from orchestration.sample.plans import (
         LOG_PROFILES,
         PHASE_INTENTS,
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
         SessionPlan,
         random_profile,
     )
+    from orchestration.sample.realistic import build_realistic_archive
     from orchestration.sample.scenarios import (
         ArtistScenario,
         SampleGeneration,
@@ -43,6 +45,8 @@ _HOMES = {
     "archive": ("SampleArchiveEntry", "SampleManifest", "build_sample_archive"),
     "evalset": ("build_eval_archive",),
     "habits": ("generate_style_study_artist",),
+    "honesty": ("log_signals", "pair_distance"),
+    "realistic": ("build_realistic_archive",),
     "signals": ("signals_and_truth",),
     "truth": ("truth_by_generation",),
     "plans": (
@@ -82,11 +86,14 @@ __all__ = [
     "SampleSession",
     "SessionPlan",
     "build_eval_archive",
+    "build_realistic_archive",
     "build_sample_archive",
     "generate_artist",
     "generate_artists",
     "generate_log_users",
     "generate_style_study_artist",
+    "log_signals",
+    "pair_distance",
     "random_profile",
     "signals_and_truth",
     "truth_by_generation",

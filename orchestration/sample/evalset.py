@@ -29,6 +29,7 @@ from orchestration.sample.archive import (
 )
 from orchestration.sample.files import SampleFile, encode_artist
 from orchestration.sample.plans import random_profile
+from orchestration.sample.realistic import build_realistic_archive
 from orchestration.sample.scenarios import generate_artist
 
 # Tool sets an evaluation artist works with, in turn; one in six artists posts to the log.
@@ -54,9 +55,20 @@ def _unique_paths(files: list[SampleFile]) -> list[SampleFile]:
 
 
 def build_eval_archive(
-    root: Path, *, seed: int = 11, n_artists: int = 12, sessions_per_artist: int = 10
+    root: Path,
+    *,
+    seed: int = 11,
+    n_artists: int = 12,
+    sessions_per_artist: int = 10,
+    realistic: bool = False,
 ) -> SampleManifest:
-    """Write ``n_artists`` random artists under ``root``: one zip each, log users in one CSV."""
+    """Write ``n_artists`` random artists under ``root``: one zip each, log users in one CSV.
+
+    ``realistic`` draws DiffusionDB-like users instead (``realistic.build_realistic_archive``):
+    people's edits, pivots and session lengths, one log, the same manifest and truth.
+    """
+    if realistic:
+        return build_realistic_archive(root, seed, n_artists, sessions_per_artist)
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []

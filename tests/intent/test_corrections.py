@@ -287,6 +287,174 @@ def test_version_is_stable_and_per_artist(store: CorrectionStore) -> None:
     assert store.version("ben") != store.version("nobody")
 
 
+# --- removal ---------------------------------------------------------------------------------
+
+
+def _id(prefix: str) -> str:
+    return prefix + "0" * (32 - len(prefix))
+
+
+def test_remove_appends_a_tombstone_and_keeps_every_other_correction(
+    store: CorrectionStore,
+) -> None:
+    first, second, third = make(), make("s2", minutes=1), make("s3", minutes=2)
+    for correction in (first, second, third):
+        store.add(correction)
+    before = store.path.read_bytes()
+    assert store.remove(second.correction_id[:8], author="ben") == second
+    assert store.path.read_bytes().startswith(before)  # appended, nothing rewritten
+    tombstone = json.loads(store.path.read_bytes().splitlines()[-1])
+    assert tombstone["removes"] == second.correction_id and tombstone["author"] == "ben"
+    contents = CorrectionStore(store.path).read()
+    assert contents.corrections == [first, third]
+    assert contents.removed == [second]
+    assert contents.removed_ids == {second.correction_id}
+    assert contents.corrupt == [] and not contents.torn_tail
+
+
+def test_remove_never_goes_through_a_rename(
+    store: CorrectionStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept, gone = make(), make("s2", minutes=1)
+    store.add(kept)
+    store.add(gone)
+
+    def no_rename(*_args):
+        raise AssertionError("remove must append, not rewrite")
+
+    monkeypatch.setattr(corrections_module.os, "replace", no_rename)
+    store.remove(gone.correction_id, author="ana")
+    assert store.all() == [kept]
+
+
+def test_removing_twice_is_refused_and_writes_nothing(store: CorrectionStore) -> None:
+    correction = make()
+    store.add(correction)
+    store.remove(correction.correction_id, author="ana")
+    before = store.path.read_bytes()
+    with pytest.raises(CorrectionError, match="already removed"):
+        store.remove(correction.correction_id[:6], author="ana")
+    assert store.path.read_bytes() == before
+    assert store.add(correction) is False  # a removed id stays removed
+    assert store.all() == []
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("abc", "matches 2 corrections; give more of the id"),
+        ("abc0", "no correction 'abc0'"),
+        ("ffff", "no correction 'ffff'"),
+        ("", "is not a correction id"),
+        ("ABC", "is not a correction id"),
+        (_id("abc1") + "0", "is not a correction id"),
+    ],
+)
+def test_unknown_ambiguous_or_malformed_ids_are_refused(
+    store: CorrectionStore, given: str, message: str
+) -> None:
+    store.add(make(correction_id=_id("abc1")))
+    store.add(make("s2", correction_id=_id("abc2"), minutes=1))
+    before = store.path.read_bytes()
+    with pytest.raises(CorrectionError, match=message):
+        store.remove(given, author="ana")
+    assert store.path.read_bytes() == before
+
+
+def test_remove_on_an_empty_store_is_an_unknown_id(store: CorrectionStore) -> None:
+    with pytest.raises(CorrectionError, match="no correction"):
+        store.remove("abc", author="ana")
+    assert not store.path.exists()
+
+
+def test_a_torn_line_after_a_tombstone_keeps_the_removal_and_the_next_one_stays_whole(
+    store: CorrectionStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    first, second = make(), make("s2", minutes=1)
+    store.add(first)
+    store.add(second)
+    store.remove(first.correction_id, author="ana")
+    with open(store.path, "ab") as fh:  # a crash in the middle of removing the second one
+        fh.write(corrections_module.Removal(second.correction_id, "ana").canonical().encode()[:50])
+    with caplog.at_level(logging.WARNING):
+        assert store.all() == [second]  # unacknowledged removal: still in force
+    assert "incomplete last line" in caplog.text
+    store.remove(second.correction_id, author="ana")
+    contents = store.read()
+    assert contents.corrections == [] and contents.removed == [first, second]
+    assert not contents.torn_tail
+    assert [bad.line_no for bad in contents.corrupt] == [4]  # the fragment, kept and reported
+
+
+def test_a_tombstone_counts_wherever_it_sits_and_a_bad_one_is_reported(
+    store: CorrectionStore,
+) -> None:
+    correction, other = make(), make("s2", minutes=1)
+    tombstone = corrections_module.Removal(correction.correction_id, "ana")
+    bad = json.loads(tombstone.canonical()) | {"removes": "nope"}
+    store.path.parent.mkdir(parents=True)
+    lines = [tombstone.canonical(), correction.canonical(), json.dumps(bad), other.canonical()]
+    store.path.write_text("\n".join(lines) + "\n")
+    contents = store.read()
+    assert contents.corrections == [other]
+    assert contents.removed == [correction]
+    assert [bad.line_no for bad in contents.corrupt] == [3]
+    assert "removes" in contents.corrupt[0].reason
+
+
+def test_export_leaves_removed_corrections_out_and_import_keeps_them_removed(
+    store: CorrectionStore, tmp_path: Path
+) -> None:
+    kept, gone = make(), make("s2", minutes=1)
+    store.add(kept)
+    store.add(gone)
+    backup = tmp_path / "backup.json"
+    store.export(backup)  # taken before the removal: it still holds ``gone``
+    store.remove(gone.correction_id, author="ana")
+    exported = tmp_path / "export.json"
+    assert store.export(exported) == 1
+    assert [c["correction_id"] for c in json.loads(exported.read_text())["corrections"]] == [
+        kept.correction_id
+    ]
+
+    before = store.path.read_bytes()
+    result = store.import_(backup)
+    assert (result.added, result.already_present, result.kept_removed) == (0, 1, 1)
+    assert store.path.read_bytes() == before
+    assert store.all() == [kept]
+
+    elsewhere = CorrectionStore(tmp_path / "elsewhere" / "corrections.jsonl")
+    assert elsewhere.import_(backup).added == 2  # removal is local: exports carry no tombstones
+
+
+def test_import_still_refuses_a_changed_correction_under_a_removed_id(
+    store: CorrectionStore, tmp_path: Path
+) -> None:
+    gone = make()
+    store.add(gone)
+    store.remove(gone.correction_id, author="ana")
+    doc = {
+        "format": "creative-sessions/corrections",
+        "version": 1,
+        "corrections": [gone.to_dict() | {"intent": "exploration"}],
+    }
+    (tmp_path / "x.json").write_text(json.dumps(doc))
+    with pytest.raises(CorrectionError, match="immutable"):
+        store.import_(tmp_path / "x.json")
+
+
+def test_version_follows_the_live_corrections(store: CorrectionStore) -> None:
+    kept = make(artist="ana")
+    store.add(kept)
+    ana_before, ben_before = store.version("ana"), store.version("ben")
+    gone = make("s2", artist="ana", minutes=1)
+    store.add(gone)
+    assert store.version("ana") != ana_before
+    store.remove(gone.correction_id, author="ana")
+    assert store.version("ana") == ana_before  # labels depend on the live set only
+    assert store.version("ben") == ben_before
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [

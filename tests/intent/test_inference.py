@@ -54,9 +54,9 @@ def test_refinement_counts_seed_variations_and_candidates():
     refinement = result.phases[0]
     assert refinement.intent == "refinement"
     assert refinement.n_candidates == 2
-    assert refinement.concepts == ["mountain landscape"]
+    assert refinement.concepts == ["mountain landscape at dawn"]
     assert refinement.label == (
-        "Refined: mountain landscape — 9 seed variations in 11 renders, converged on 2 candidates"
+        "Refined: mountain landscape at dawn — 11 renders across 9 seeds, came back to 2 results"
     )
     assert {"prompt_similarity", "seed"} <= set(refinement.signals)
 
@@ -77,8 +77,8 @@ def test_convergent_selection():
     assert _intents(result) == ["exploration"] * 5 + ["refinement"] * 8
     assert result.intent == "convergent_selection"
     assert result.arc == "explore → refine"
-    assert result.label.startswith("Selected: started with 5 concepts, converged on ")
-    assert result.label.endswith("refined through 8 variations")
+    assert result.label.startswith("Selected: explored 5 subjects, then refined ")
+    assert result.label.endswith("abstract wave pattern of flowing ribbons")
 
 
 def test_mixed_session_is_segmented_at_the_strategy_changes():

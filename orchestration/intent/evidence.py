@@ -1,0 +1,289 @@
+"""Per-unit evidence as a person reads a session: subject and style apart, context both ways.
+
+The bins in ``features`` describe one move against the previous unit. Real sessions need more:
+people reword and churn style tails inside one subject (whole-prompt similarity drops while the
+subject stays), fill a fixed frame with a new subject every render (strings stay close while
+the subject changes), and pivot from one refined subject to the next. What separates these is
+*context*: refinement is a subject iterated over two or more renders, exploration one render
+per subject. So each unit gets a vector of numbers about itself against its neighbours on both
+sides, which the learned model (``model``) turns into intent and boundary scores.
+
+Seeds count only where they carry intent: a tool or artist that draws a random seed for every
+render (DiffusionDB, most front ends by default) says nothing by a new seed, so the seed
+features are scaled by how often this artist keeps or steps a seed at all.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+
+import polars as pl
+
+from orchestration.intent.features import SEED_STEP, SessionRows, Step
+from orchestration.intent.prompt_parts import (
+    DEFAULT_LEXICON,
+    PromptParts,
+    StyleLexicon,
+    content_words,
+    jaccard,
+    overlap,
+    words,
+)
+
+WINDOW = 3  # units looked at on each side for a recurring subject
+RECUR = 0.5  # subject word overlap at which two units draw the same subject
+SETTINGS = ("cfg_scale", "steps", "width", "height", "sampler", "scheduler", "model")
+FEATURE_NAMES: tuple[str, ...] = (
+    "cos_prev",
+    "cos_next",
+    "jac_prev",
+    "jac_next",
+    "subj_prev",
+    "subj_next",
+    "subj_jac_prev",
+    "subj_jac_next",
+    "style_jac_prev",
+    "same_prev",
+    "same_next",
+    "recur_max",
+    "recur_share",
+    "back_max",
+    "ahead_max",
+    "back_head",
+    "ahead_head",
+    "back_all",
+    "ahead_all",
+    "distinct_prev",
+    "distinct_next",
+    "distinct_back",
+    "distinct_ahead",
+    "novel_back",
+    "novel_ahead",
+    "slot_prev",
+    "slot_next",
+    "modifier_prev",
+    "modifier_next",
+    "param_prev",
+    "param_next",
+    "param_kept_prompt_prev",
+    "param_kept_prompt_next",
+    "param_run",
+    "seed_kept_prev",
+    "seed_kept_next",
+    "img_prev",
+    "img_next",
+    "has_img",
+    "gap_prev",
+    "gap_next",
+    "is_first",
+    "is_last",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ArtistHabits:
+    """How an artist works, across their sessions: here, whether seeds are chosen at all."""
+
+    seed_share: float = 1.0  # share of consecutive renders with a kept or stepped seed
+
+    @property
+    def seed_weight(self) -> float:
+        """0 for random-seed habits (under 5% kept), rising to 1 when seeds are kept often."""
+        return min(1.0, max(0.0, (self.seed_share - 0.05) / 0.25))
+
+    @classmethod
+    def from_signals(cls, artist_signals: pl.DataFrame) -> ArtistHabits:
+        """Seed habit over every consecutive pair of the artist's sessions."""
+        if artist_signals.height < 2 or "seed" not in artist_signals.columns:
+            return cls()
+        pairs = (
+            artist_signals.sort("session_id", "position")
+            .with_columns(previous=pl.col("seed").shift(1).over("session_id"))
+            .filter(pl.col("seed").is_not_null() & pl.col("previous").is_not_null())
+        )
+        if pairs.height == 0:
+            return cls()
+        kept = pairs.filter(
+            (pl.col("seed").cast(pl.Int64) - pl.col("previous").cast(pl.Int64)).abs() <= SEED_STEP
+        ).height
+        return cls(seed_share=kept / pairs.height)
+
+
+def _edit(a: list[str], b: list[str]) -> tuple[bool, bool]:
+    """(slot substitution, modifier edit) between two prompts' word lists.
+
+    A slot substitution keeps a frame and swaps one span for a disjoint one ("minimalist
+    inuyasha" → "minimalist goldfinger"); a modifier edit only inserts or deletes words.
+    """
+    if a == b or not a or not b:
+        return False, False
+    ops = [o for o in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()]
+    changes = [o for o in ops if o[0] != "equal"]
+    kept = sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal")
+    share = kept / max(len(a), len(b))
+    replaces = [o for o in changes if o[0] == "replace"]
+    slot = (
+        len(replaces) == 1
+        and len(changes) <= 2
+        and share >= 0.5
+        and not set(a[replaces[0][1] : replaces[0][2]]) & set(b[replaces[0][3] : replaces[0][4]])
+    )
+    modifier = not replaces and share >= 0.5
+    return slot, modifier
+
+
+def _setting_tuple(rows: SessionRows, row: int) -> tuple:
+    return tuple(rows.columns.get(s, [None] * rows.n)[row] for s in SETTINGS)
+
+
+def unit_features(
+    rows: SessionRows,
+    session_steps: list[Step],
+    habits: ArtistHabits | None = None,
+    lexicon: StyleLexicon = DEFAULT_LEXICON,
+) -> list[list[float]]:
+    """One vector per unit, in ``FEATURE_NAMES`` order."""
+    habits = habits or ArtistHabits()
+    n = len(session_steps)
+    firsts = [s.first_row for s in session_steps]
+    prompts = [rows.prompts[r] for r in firsts]
+    parts: list[PromptParts] = [lexicon.split(p) for p in prompts]
+    head = [p.subject_words for p in parts]
+    subj = [h | content_words(" ".join(p.details)) for h, p in zip(head, parts, strict=True)]
+    whole = [content_words(p) for p in prompts]
+    word_lists = [words(p) for p in prompts]
+    settings = [_setting_tuple(rows, r) for r in firsts]
+    cos = rows.columns["prompt_similarity"]
+    img = rows.columns["image_similarity"]
+    gaps = rows.columns["seconds_since_previous"]
+    seeds = rows.seeds
+
+    def sim(u: int, v: int) -> float:
+        """Subject sameness of two units: the head chunk, or all non-style words together."""
+        return max(overlap(head[u], head[v]), jaccard(subj[u], subj[v]))
+
+    # Words most of the session repeats are its frame (a shared style tail, a template);
+    # what is left distinguishes one render's subject from another's.
+    df: dict[str, int] = {}
+    for ws in whole:
+        for w in ws:
+            df[w] = df.get(w, 0) + 1
+    norm = math.log(n + 1)
+    weight = {w: math.log((n + 1) / k) / norm if n > 1 else 1.0 for w, k in df.items()}
+
+    def distinct_sim(u: int, v: int) -> float:
+        """Overlap of two units' words, each word weighted by how rare it is in the session."""
+        if prompts[u] is not None and prompts[u] == prompts[v]:
+            return 1.0
+        a, b = whole[u], whole[v]
+        wa, wb = sum(weight[w] for w in a), sum(weight[w] for w in b)
+        if wa <= 1e-9 or wb <= 1e-9:
+            return 1.0 if a == b else 0.0
+        return sum(weight[w] for w in a & b) / min(wa, wb)
+
+    def near(u: int, others: range, measure) -> float:
+        return max((measure(u, v) for v in others), default=0.0)
+
+    def head_sim(u: int, v: int) -> float:
+        return overlap(head[u], head[v])
+
+    def all_sim(u: int, v: int) -> float:
+        return jaccard(subj[u], subj[v])
+
+    def cos_between(u: int) -> float:
+        """Prompt cosine of unit u against u-1 (token Jaccard where no embedding)."""
+        value = cos[firsts[u]]
+        if prompts[u] is not None and prompts[u] == prompts[u - 1]:
+            return 1.0
+        return float(value) if value is not None else jaccard(whole[u], whole[u - 1])
+
+    # Runs of one prompt: settings stepped within a run are an optimization's signature.
+    run_id = [0] * n
+    for u in range(1, n):
+        run_id[u] = run_id[u - 1] + (prompts[u] != prompts[u - 1])
+    distinct: dict[int, set] = {}
+    for u in range(n):
+        distinct.setdefault(run_id[u], set()).add(settings[u])
+
+    out: list[list[float]] = []
+    for u in range(n):
+        has_prev, has_next = u > 0, u + 1 < n
+        back = range(max(0, u - WINDOW), u)
+        ahead = range(u + 1, min(n, u + 1 + WINDOW))
+        back_sims = [sim(u, v) for v in back]
+        ahead_sims = [sim(u, v) for v in ahead]
+        around = back_sims + ahead_sims
+        seen_back = set().union(*(subj[v] for v in back)) if back else set()
+        seen_ahead = set().union(*(subj[v] for v in ahead)) if ahead else set()
+        novel_back = len(subj[u] - seen_back) / len(subj[u]) if subj[u] and back else 1.0
+        novel_ahead = len(subj[u] - seen_ahead) / len(subj[u]) if subj[u] and ahead else 1.0
+        slot_prev, mod_prev = _edit(word_lists[u - 1], word_lists[u]) if has_prev else (0, 0)
+        slot_next, mod_next = _edit(word_lists[u], word_lists[u + 1]) if has_next else (0, 0)
+        same_prev = has_prev and prompts[u] == prompts[u - 1]
+        same_next = has_next and prompts[u] == prompts[u + 1]
+        param_prev = has_prev and settings[u] != settings[u - 1]
+        param_next = has_next and settings[u] != settings[u + 1]
+        seed_prev = has_prev and _seed_kept(seeds[firsts[u]], seeds[session_steps[u - 1].last_row])
+        seed_next = has_next and _seed_kept(seeds[firsts[u + 1]], seeds[session_steps[u].last_row])
+        img_prev = img[firsts[u]] if has_prev else None
+        img_next = img[firsts[u + 1]] if has_next else None
+        gap_prev = gaps[firsts[u]] if has_prev else None
+        gap_next = gaps[firsts[u + 1]] if has_next else None
+        out.append(
+            [
+                cos_between(u) if has_prev else 0.0,
+                cos_between(u + 1) if has_next else 0.0,
+                jaccard(whole[u], whole[u - 1]) if has_prev else 0.0,
+                jaccard(whole[u], whole[u + 1]) if has_next else 0.0,
+                sim(u, u - 1) if has_prev else 0.0,
+                sim(u, u + 1) if has_next else 0.0,
+                jaccard(head[u], head[u - 1]) if has_prev else 0.0,
+                jaccard(head[u], head[u + 1]) if has_next else 0.0,
+                jaccard(parts[u].style_words, parts[u - 1].style_words) if has_prev else 0.0,
+                float(same_prev),
+                float(same_next),
+                max(around, default=0.0),
+                sum(s >= RECUR for s in around) / len(around) if around else 0.0,
+                max(back_sims, default=0.0),
+                max(ahead_sims, default=0.0),
+                near(u, range(max(0, u - 2), u), head_sim),
+                near(u, range(u + 1, min(n, u + 3)), head_sim),
+                near(u, range(max(0, u - 2), u), all_sim),
+                near(u, range(u + 1, min(n, u + 3)), all_sim),
+                distinct_sim(u, u - 1) if has_prev else 0.0,
+                distinct_sim(u, u + 1) if has_next else 0.0,
+                near(u, range(max(0, u - 2), u), distinct_sim),
+                near(u, range(u + 1, min(n, u + 3)), distinct_sim),
+                novel_back,
+                novel_ahead,
+                float(slot_prev),
+                float(slot_next),
+                float(mod_prev),
+                float(mod_next),
+                float(param_prev),
+                float(param_next),
+                float(param_prev and (same_prev or cos_between(u) >= 0.97)),
+                float(param_next and (same_next or cos_between(u + 1) >= 0.97)),
+                float(len(distinct[run_id[u]]) >= 2),
+                float(seed_prev) * habits.seed_weight,
+                float(seed_next) * habits.seed_weight,
+                float(img_prev) if img_prev is not None else 0.0,
+                float(img_next) if img_next is not None else 0.0,
+                float(img_prev is not None or img_next is not None),
+                _log_minutes(gap_prev),
+                _log_minutes(gap_next),
+                float(u == 0),
+                float(u == n - 1),
+            ]
+        )
+    return out
+
+
+def _seed_kept(a: int | None, b: int | None) -> bool:
+    return a is not None and b is not None and abs(int(a) - int(b)) <= SEED_STEP
+
+
+def _log_minutes(seconds: float | None) -> float:
+    return math.log1p(max(float(seconds), 0.0) / 60.0) if seconds is not None else 0.0

@@ -1,0 +1,238 @@
+"""The learned part of inference: two small logistic regressions over ``evidence`` vectors.
+
+One gives each unit's intent (exploration / refinement / optimization), the other whether a
+phase starts at the unit (a pivot between two refined subjects is a start as much as a change
+of strategy). The segment decoder keeps the structure (phases of at least two units, one
+intent each); these models only supply its emission and boundary scores.
+
+Why logistic regression: a few hundred labelled real units and a synthetic set cannot support
+more, the weights can be read (the JSON names every feature), training takes well under a second
+so corrections can be pooled into a refit at labelling time, and inference is a dot product.
+The parameters live in a small versioned JSON file in the repo (``intent_model.json``),
+reproduced by ``creative-sessions train``; its version is part of every label's fingerprint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from orchestration.intent.contract import PHASE_INTENTS
+from orchestration.intent.evidence import FEATURE_NAMES
+from orchestration.intent.prompt_parts import StyleLexicon
+
+MODEL_PATH = Path(__file__).with_name("intent_model.json")
+L2 = 500.0  # ridge strength on standardized features; chosen by leave-one-artist-out CV
+
+
+@dataclass
+class Logistic:
+    """Softmax regression over standardized features; ``classes`` name the output columns."""
+
+    classes: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray  # (n_features, n_classes)
+    bias: np.ndarray  # (n_classes,)
+
+    def log_proba(self, x: np.ndarray) -> np.ndarray:
+        """Log-probabilities, one row per sample."""
+        z = ((x - self.mean) / self.scale) @ self.weights + self.bias
+        z -= z.max(axis=1, keepdims=True)
+        return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able, rounded so the file diff stays readable."""
+        return {
+            "classes": list(self.classes),
+            "mean": _round(self.mean),
+            "scale": _round(self.scale),
+            "weights": [_round(row) for row in self.weights],
+            "bias": _round(self.bias),
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Logistic:
+        """Inverse of ``to_dict``."""
+        return cls(
+            classes=tuple(raw["classes"]),
+            mean=np.asarray(raw["mean"], dtype=float),
+            scale=np.asarray(raw["scale"], dtype=float),
+            weights=np.asarray(raw["weights"], dtype=float),
+            bias=np.asarray(raw["bias"], dtype=float),
+        )
+
+
+def _round(values: np.ndarray) -> list[float]:
+    return [round(float(v), 6) for v in values]
+
+
+def fit_logistic(
+    x: np.ndarray,
+    y: Sequence[str],
+    classes: tuple[str, ...],
+    *,
+    sample_weight: np.ndarray | None = None,
+    l2: float = L2,
+    iterations: int = 600,
+    prior: Logistic | None = None,
+) -> Logistic:
+    """Class-balanced, ridge-penalised softmax regression by full-batch gradient descent (Adam).
+
+    Balanced because macro-F1 is the measure and optimization is rare in real sessions.
+    Deterministic: no random initialisation, a fixed number of steps. With a ``prior`` the
+    ridge pulls toward the prior's weights instead of zero (a Gaussian prior centred on them):
+    where the data say little (optimization in real sessions) the prior decides.
+    """
+    x = np.asarray(x, dtype=float)
+    index = {c: k for k, c in enumerate(classes)}
+    target = np.zeros((len(y), len(classes)))
+    target[np.arange(len(y)), [index[c] for c in y]] = 1.0
+    weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    present = target.sum(axis=0) > 0
+    per_class = (target * weight[:, None]).sum(axis=0)
+    balance = np.where(present, weight.sum() / (present.sum() * np.maximum(per_class, 1e-9)), 0)
+    weight = weight * (target @ balance)
+    weight = weight / weight.sum()
+    if prior is not None:
+        mean, scale = prior.mean, prior.scale
+        w0, b0 = prior.weights.copy(), prior.bias.copy()
+        present[:] = True  # the prior has seen every class
+    else:
+        mean = x.mean(axis=0)
+        scale = x.std(axis=0)
+        scale[scale < 1e-9] = 1.0
+        w0, b0 = np.zeros((x.shape[1], len(classes))), np.zeros(len(classes))
+        b0[~present] = -30.0  # a class never seen in training is never predicted
+    xs = (x - mean) / scale
+    w, b = w0.copy(), b0.copy()
+    m = [np.zeros_like(w), np.zeros_like(b)]
+    v = [np.zeros_like(w), np.zeros_like(b)]
+    rate, beta1, beta2 = 0.05, 0.9, 0.999
+    penalty = l2 / max(len(y), 1)
+    for t in range(1, iterations + 1):
+        z = xs @ w + b
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        err = (p - target) * weight[:, None]
+        grads = [xs.T @ err + penalty * (w - w0), err.sum(axis=0)]
+        grads[1][~present] = 0.0
+        for k, (param, grad) in enumerate(zip((w, b), grads, strict=True)):
+            m[k] = beta1 * m[k] + (1 - beta1) * grad
+            v[k] = beta2 * v[k] + (1 - beta2) * grad * grad
+            step = rate * (m[k] / (1 - beta1**t)) / (np.sqrt(v[k] / (1 - beta2**t)) + 1e-8)
+            param -= step
+    return Logistic(classes, mean, scale, w, b)
+
+
+@dataclass
+class IntentModel:
+    """Intent and boundary regressions plus the style lexicon they were trained with."""
+
+    intent: Logistic
+    boundary: Logistic
+    style_lexicon: list[str] = field(default_factory=list)
+    trained_on: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def lexicon(self) -> StyleLexicon:
+        """The style lexicon the features were computed with."""
+        return _lexicon(tuple(sorted(self.style_lexicon)))
+
+    @property
+    def version(self) -> str:
+        """A hash of the parameters: part of every label's fingerprint."""
+        body = json.dumps(self._params(), sort_keys=True, separators=(",", ":"))
+        return "model-" + hashlib.sha256(body.encode()).hexdigest()[:12]
+
+    def _params(self) -> dict[str, Any]:
+        return {
+            "features": list(FEATURE_NAMES),
+            "intent": self.intent.to_dict(),
+            "boundary": self.boundary.to_dict(),
+            "style_lexicon": sorted(self.style_lexicon),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model file's content."""
+        return {**self._params(), "trained_on": self.trained_on, "version": self.version}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> IntentModel:
+        """Load, refusing a file written for another feature set."""
+        if list(raw.get("features", [])) != list(FEATURE_NAMES):
+            raise ValueError(
+                "intent model was trained on other features; run `creative-sessions train`"
+            )
+        return cls(
+            intent=Logistic.from_dict(raw["intent"]),
+            boundary=Logistic.from_dict(raw["boundary"]),
+            style_lexicon=list(raw.get("style_lexicon", [])),
+            trained_on=dict(raw.get("trained_on", {})),
+        )
+
+    def save(self, path: Path = MODEL_PATH) -> None:
+        """Write the model file (atomically: temp file, then rename)."""
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(self.to_dict(), indent=1, sort_keys=True) + "\n")
+        tmp.replace(path)
+
+    def scores(self, x: np.ndarray) -> tuple[list[dict[str, float]], list[float], list[float]]:
+        """Per unit: log P(intent), log P(phase starts here), log P(it does not)."""
+        intent = self.intent.log_proba(x)
+        boundary = self.boundary.log_proba(x)
+        start = self.boundary.classes.index("start")
+        emit = [{c: float(row[k]) for k, c in enumerate(self.intent.classes)} for row in intent]
+        return emit, boundary[:, start].tolist(), boundary[:, 1 - start].tolist()
+
+
+def fit_model(
+    x: np.ndarray,
+    intents: Sequence[str],
+    starts: Sequence[bool],
+    *,
+    sample_weight: np.ndarray | None = None,
+    style_lexicon: Sequence[str] = (),
+    trained_on: dict[str, Any] | None = None,
+    prior: IntentModel | None = None,
+) -> IntentModel:
+    """Fit both regressions on unit vectors with their true intent and phase starts."""
+    return IntentModel(
+        intent=fit_logistic(
+            x,
+            intents,
+            PHASE_INTENTS,
+            sample_weight=sample_weight,
+            prior=prior.intent if prior else None,
+        ),
+        boundary=fit_logistic(
+            x,
+            ["start" if s else "inside" for s in starts],
+            ("start", "inside"),
+            sample_weight=sample_weight,
+            prior=prior.boundary if prior else None,
+        ),
+        style_lexicon=list(style_lexicon),
+        trained_on=dict(trained_on or {}),
+    )
+
+
+@lru_cache(maxsize=8)
+def _lexicon(chunks: tuple[str, ...]) -> StyleLexicon:
+    return StyleLexicon(chunks)
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = MODEL_PATH) -> IntentModel | None:
+    """The shipped model, or None when no file is there (the rule tables decide alone)."""
+    if not path.exists():
+        return None
+    return IntentModel.from_dict(json.loads(path.read_text()))
