@@ -199,13 +199,11 @@ def unit_features(
             return 1.0
         return float(value) if value is not None else jaccard(whole[u], whole[u - 1])
 
-    # Runs of one prompt: settings stepped within a run are an optimization's signature.
-    run_id = [0] * n
-    for u in range(1, n):
-        run_id[u] = run_id[u - 1] + (prompts[u] != prompts[u - 1])
-    distinct: dict[int, set] = {}
-    for u in range(n):
-        distinct.setdefault(run_id[u], set()).add(settings[u])
+    def settings_moved(u: int) -> bool:
+        """Whether the same prompt ran with other settings within two units of this one."""
+        near = range(max(0, u - 2), min(n, u + 3))
+        same = {settings[v] for v in near if prompts[v] is not None and prompts[v] == prompts[u]}
+        return len(same) >= 2
 
     out: list[list[float]] = []
     for u in range(n):
@@ -266,7 +264,7 @@ def unit_features(
                 float(param_next),
                 float(param_prev and (same_prev or cos_between(u) >= 0.97)),
                 float(param_next and (same_next or cos_between(u + 1) >= 0.97)),
-                float(len(distinct[run_id[u]]) >= 2),
+                float(settings_moved(u)),
                 float(seed_prev) * habits.seed_weight,
                 float(seed_next) * habits.seed_weight,
                 float(img_prev) if img_prev is not None else 0.0,

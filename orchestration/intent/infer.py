@@ -230,6 +230,8 @@ def infer_session(
     calibration = calibration or Calibration()
     model = load_model() if model is True else model or None
     rows = session_rows(session)
+    if not any(rows.prompts):  # no prompt to read: the model knows nothing, the tables lead
+        model = None
     sparse = needs_visual(session)
     session_steps = steps(rows)
     tables = calibration.log_tables()

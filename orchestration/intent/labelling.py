@@ -34,12 +34,15 @@ from orchestration.intent.contract import (
     PHASES_SCHEMA,
 )
 from orchestration.intent.corrections import Correction, ResolvedCorrections, resolve
+from orchestration.intent.evidence import ArtistHabits
 from orchestration.intent.infer import (
     SessionInference,
     build_artist_context,
     infer_session,
     needs_visual,
 )
+from orchestration.intent.model import IntentModel, load_model
+from orchestration.intent.pooling import pooled_model
 
 _NO_CORRECTIONS = "none"
 
@@ -82,6 +85,27 @@ class LabellingOutcome:
     intent_counts: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class InferenceSetup:
+    """What inference uses beyond the signals: per-artist layers and the pooled model."""
+
+    calibrations: dict[str, Calibration]
+    habits: dict[str, ArtistHabits]
+    model: IntentModel | None
+
+    @property
+    def version(self) -> str:
+        """Feature version plus the model's: every label's fingerprint carries it."""
+        return f"{FEATURE_VERSION}+{self.model.version if self.model else 'rules'}"
+
+    def artist_version(self, artist: str) -> str:
+        """The artist's own layer: calibration and seed habit."""
+        calibration = self.calibrations.get(artist)
+        habit = self.habits.get(artist, ArtistHabits())
+        own = calibration.version if calibration else "default"
+        return f"{own}+seed{habit.seed_weight:.2f}"
+
+
 def prepare_plan(
     signals: pl.DataFrame,
     previous: IntentTables,
@@ -90,11 +114,22 @@ def prepare_plan(
     cost: CostModel,
     *,
     now: datetime | None = None,
-) -> tuple[LabellingPlan, dict[str, Calibration], ResolvedCorrections]:
+) -> tuple[LabellingPlan, InferenceSetup, ResolvedCorrections]:
     """Fingerprint every session and choose what this run labels (also the `--preview`)."""
     resolved = resolve(corrections, _members_with_phases(signals, previous))
-    calibrations = _calibrations(signals, resolved)
-    candidates = _candidates(signals, resolved, calibrations)
+    examples = _corrected_examples(signals, resolved)
+    habits = {
+        str(artist): ArtistHabits.from_signals(rows)
+        for (artist,), rows in signals.group_by("artist")
+    }
+    base = load_model()
+    pooled = [e for by_artist in examples.values() for e in by_artist]
+    setup = InferenceSetup(
+        calibrations={a: fit_calibration(e) for a, e in examples.items() if e},
+        habits=habits,
+        model=pooled_model(base, pooled, habits) if base is not None else None,
+    )
+    candidates = _candidates(signals, resolved, setup)
     plan = plan_labelling(
         candidates,
         pl.from_arrow(previous.session_intents.select(["session_id", "fingerprint"])),
@@ -102,7 +137,7 @@ def prepare_plan(
         cost,
         now=now,
     )
-    return plan, calibrations, resolved
+    return plan, setup, resolved
 
 
 def label(
@@ -117,18 +152,17 @@ def label(
     """Label what the plan takes; keep unchanged and not-yet-reached labels; drop vanished ones."""
     started = time.perf_counter()
     now = now or datetime.now(UTC)
-    plan, calibrations, resolved = prepare_plan(
-        signals, previous, corrections, budget, cost, now=now
-    )
+    plan, setup, resolved = prepare_plan(signals, previous, corrections, budget, cost, now=now)
     todo = set(plan.todo["session_id"].to_list())
     fingerprints = dict(plan.todo.select("session_id", "fingerprint").iter_rows())
     inferred: list[tuple[list[str], SessionInference]] = []
     for artist, rows in signals.filter(pl.col("session_id").is_in(todo)).group_by("artist"):
         context = build_artist_context(signals.filter(pl.col("artist") == artist[0]))
-        calibration = calibrations.get(artist[0])
+        calibration = setup.calibrations.get(artist[0])
+        habits = setup.habits.get(artist[0])
         for _, session in rows.group_by("session_id", maintain_order=True):
             ordered = session.sort("position")
-            result = infer_session(ordered, context, calibration)
+            result = infer_session(ordered, context, calibration, habits, setup.model)
             inferred.append((ordered["generation_id"].to_list(), result))
     fresh = _tables(inferred, fingerprints, now)
     # Phase corrections land on the new phases, so resolve again over the new segmentation.
@@ -145,7 +179,7 @@ def label(
         plan=plan,
         seconds=time.perf_counter() - started,
         corrections=final_resolved,
-        calibrated_artists=sorted(calibrations),
+        calibrated_artists=sorted(setup.calibrations),
         intent_counts=dict(counts.iter_rows()),
     )
 
@@ -156,9 +190,11 @@ def _members_with_phases(signals: pl.DataFrame, tables: IntentTables) -> pl.Data
     return members.join(phases, on=["generation_id", "session_id"], how="left")
 
 
-def _calibrations(signals: pl.DataFrame, resolved: ResolvedCorrections) -> dict[str, Calibration]:
-    """Per artist with corrections: a calibration fitted on the sessions they corrected."""
-    out: dict[str, Calibration] = {}
+def _corrected_examples(
+    signals: pl.DataFrame, resolved: ResolvedCorrections
+) -> dict[str, list[CorrectedExample]]:
+    """Per artist with corrections: the sessions they corrected, with the intents they gave."""
+    out: dict[str, list[CorrectedExample]] = {}
     for artist, placements in resolved.by_artist().items():
         examples = []
         sessions = {p.session_id for p in placements}
@@ -180,8 +216,7 @@ def _calibrations(signals: pl.DataFrame, resolved: ResolvedCorrections) -> dict[
                     phase_intents=phase_level,
                 )
             )
-        if examples:
-            out[artist] = fit_calibration(examples)
+        out[artist] = examples
     return out
 
 
@@ -200,7 +235,7 @@ def _phase_intents(session: pl.DataFrame, placements: Sequence[Any]) -> list[str
 def _candidates(
     signals: pl.DataFrame,
     resolved: ResolvedCorrections,
-    calibrations: dict[str, Calibration],
+    setup: InferenceSetup,
 ) -> pl.DataFrame:
     """One row per session: what the planner needs, with the full labelling fingerprint."""
     corrections_of = _corrections_version_by_session(resolved)
@@ -210,7 +245,6 @@ def _candidates(
         artist = first["artist"]
         models = set(session["prompt_model_id"].drop_nulls().to_list())
         models |= set(session["image_model_id"].drop_nulls().to_list())
-        calibration = calibrations.get(artist)
         rows.append(
             {
                 "session_id": session_id,
@@ -218,9 +252,9 @@ def _candidates(
                 "ended_at": session["created_at"].max(),
                 "fingerprint": session_fingerprint(
                     str(first["session_fingerprint"] or ""),
-                    feature_version=FEATURE_VERSION,
+                    feature_version=setup.version,
                     model_ids=models,
-                    calibration_version=calibration.version if calibration else "default",
+                    calibration_version=setup.artist_version(artist),
                     corrections_version=corrections_of.get(session_id, _NO_CORRECTIONS),
                 ),
                 "n_generations": session.height,

@@ -203,6 +203,7 @@ def fit_model(
     style_lexicon: Sequence[str] = (),
     trained_on: dict[str, Any] | None = None,
     prior: IntentModel | None = None,
+    l2: float = L2,
 ) -> IntentModel:
     """Fit both regressions on unit vectors with their true intent and phase starts."""
     return IntentModel(
@@ -212,6 +213,7 @@ def fit_model(
             PHASE_INTENTS,
             sample_weight=sample_weight,
             prior=prior.intent if prior else None,
+            l2=l2,
         ),
         boundary=fit_logistic(
             x,
@@ -219,6 +221,7 @@ def fit_model(
             ("start", "inside"),
             sample_weight=sample_weight,
             prior=prior.boundary if prior else None,
+            l2=l2,
         ),
         style_lexicon=list(style_lexicon),
         trained_on=dict(trained_on or {}),

@@ -84,14 +84,18 @@ def finalize(
     """Relabel tweaks, merge neighbours that continue one phase, split multi-setting sweeps.
 
     With ``pivot_odds`` (a learned boundary model's log-odds that a phase starts at each unit)
-    two refinements side by side stay apart only where the model is sure of a pivot between
-    subjects: a split inside one subject's work would turn a refinement into a mixed session.
+    two refinements side by side stay apart only where the model sees a pivot and the second
+    opens on a subject the first did not draw: a split inside one subject's work (or a return
+    to it after a stray render) would turn a refinement into a mixed session.
     """
     merged: list[Segment] = []
     for seg in _relabel_tweaks(rows, session_steps, segments, loglik, intents):
         if merged and merged[-1].intent == seg.intent and seg.intent != "exploration":
             if pivot_odds is not None:
-                if pivot_odds[seg.first] >= PIVOT_MIN_ODDS:
+                prev = merged[-1]
+                left = session_steps[prev.first : prev.last + 1]
+                right = session_steps[seg.first : seg.last + 1]
+                if pivot_odds[seg.first] >= PIVOT_MIN_ODDS and new_concept(rows, left, right):
                     merged.append(seg)
                 else:
                     merged[-1] = Segment(merged[-1].first, seg.last, seg.intent)

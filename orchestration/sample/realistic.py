@@ -32,6 +32,7 @@ from orchestration.sample.archive import (
 from orchestration.sample.people_drafting import Habit, LogSettings, Render, draft_session
 from orchestration.sample.people_plans import draw_arc, draw_length, guideline_session_intent
 from orchestration.sample.people_vocab import STYLES
+from orchestration.sample.plans import SessionIntent
 from orchestration.sample.scenarios import (
     ArtistScenario,
     SampleGeneration,
@@ -119,7 +120,7 @@ def _gap(rng: random.Random, intent: str) -> timedelta:
 
 
 def _generation(
-    rng: random.Random, r: Render, user: str, key: str, at: datetime, intent: Any
+    rng: random.Random, r: Render, user: str, key: str, at: datetime, intent: SessionIntent
 ) -> SampleGeneration:
     meta = GenerationMeta(
         tool="diffusiondb",

@@ -25,7 +25,7 @@ REAL_COLUMNS = "prompt,seed,step,cfg,sampler,width,height,user_name,timestamp"
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> SampleManifest:
-    return build_realistic_archive(tmp_path_factory.mktemp("real") / "archive", 5, 40, 4)
+    return build_realistic_archive(tmp_path_factory.mktemp("real") / "archive", 5, 60, 5)
 
 
 @pytest.fixture(scope="module")
@@ -54,11 +54,11 @@ def _phases(rows: list[dict]) -> list[list[dict]]:
 
 
 def test_same_seed_same_bytes_other_seed_other_log(built: SampleManifest, tmp_path: Path) -> None:
-    again = build_realistic_archive(tmp_path / "a", 5, 40, 4)
+    again = build_realistic_archive(tmp_path / "a", 5, 60, 5)
     log = again.archives[0].path
     assert log.read_bytes() == built.archives[0].path.read_bytes()
     assert again.ground_truth_path.read_bytes() == built.ground_truth_path.read_bytes()
-    other = build_realistic_archive(tmp_path / "b", 6, 40, 4)
+    other = build_realistic_archive(tmp_path / "b", 6, 60, 5)
     assert other.archives[0].path.read_bytes() != log.read_bytes()
 
 
@@ -130,10 +130,10 @@ def test_guideline_session_intent(phases: list[tuple], expected: str) -> None:
 
 
 def _frame_of(prompt: str) -> tuple[str, str] | None:
-    """The frame a prompt is written in and its slot's filler, if any."""
+    """The frame a prompt is written in and (the start of) its slot's filler, if any."""
     for frame, _ in FRAMES:
         before, after = frame.split("{}")
-        match = re.match(re.escape(before) + r"(.+?)" + re.escape(after) + r"(,|$)", prompt)
+        match = re.match(re.escape(before) + r"(.+?)" + re.escape(after) + r"(,| |$)", prompt)
         if match:
             return frame, match.group(1)
     return None
