@@ -4,7 +4,8 @@ The artist is ``tove`` (``orchestration/sample/habits.py``): her explorations ar
 with a locked seed, which the default rules read as refinement. For each seed, her first
 ``max(K)`` sessions are the pool she may correct (phase intents, as the CLI records them), the
 rest are held out; for k in K the first k corrections fit a calibration and the held-out
-sessions are inferred with it. Signals come from ``orchestration/sample/signals.py`` (metadata
+sessions are inferred with the shipped model plus the corrections (pooled into the global
+model, then her own layer). Signals come from ``orchestration/sample/signals.py`` (metadata
 only, no embeddings), so the run takes seconds.
 
     .venv/bin/python benchmarks/calibration.py
@@ -18,9 +19,12 @@ import time
 
 import polars as pl
 
-from orchestration.intent.calibration import CorrectedExample, fit_calibration
+from orchestration.intent.calibration import CorrectedExample
 from orchestration.intent.evaluation import score
+from orchestration.intent.evidence import ArtistHabits
 from orchestration.intent.infer import build_artist_context, infer_session, predictions_frame
+from orchestration.intent.model import load_model
+from orchestration.intent.pooling import ARTIST_L2, pooled_model
 from orchestration.sample.habits import generate_style_study_artist
 from orchestration.sample.signals import signals_and_truth
 
@@ -42,11 +46,16 @@ def run(seed: int, n_sessions: int, ks: tuple[int, ...] = KS) -> dict[int, tuple
             CorrectedExample(rows, phase["session_intent"][0], phase["phase_intent"].to_list())
         )
     held = signals.filter(pl.col("session_id").is_in(held_out))
+    habits = {artist.name: ArtistHabits.from_signals(signals)}
+    shipped = load_model()
     out = {}
     for k in ks:
-        calibration = fit_calibration(examples[:k]) if k else None
+        # As the intent asset does: corrections pooled into the global model, then the
+        # artist's own layer on top (a refit on her corrections alone).
+        pooled = pooled_model(shipped, examples[:k], habits)
+        model = pooled_model(pooled, examples[:k], habits, l2=ARTIST_L2)
         inferences = [
-            infer_session(session, context, calibration)
+            infer_session(session, context, None, habits[artist.name], model)
             for _, session in held.group_by("session_id", maintain_order=True)
         ]
         report = score(predictions_frame(held, inferences), truth)

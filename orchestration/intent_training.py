@@ -142,6 +142,7 @@ def train(corpus: Corpus) -> TrainingResult:
             "cv_by_share": {str(k): [round(a, 3), round(b, 3)] for k, (a, b) in scores.items()},
         },
     )
+    model.temperature = reports[best].temperature
     return TrainingResult(model, reports[best], scores)
 
 

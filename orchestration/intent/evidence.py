@@ -134,6 +134,38 @@ def _edit(a: list[str], b: list[str]) -> tuple[bool, bool]:
     return slot, modifier
 
 
+EDIT_TYPES = ("rerun", "modifier", "slot", "rewrite", "new_subject")
+
+
+def edit_type(
+    previous: str | None, prompt: str | None, lexicon: StyleLexicon = DEFAULT_LEXICON
+) -> str:
+    """How a prompt was made from the one before, as a person would name the edit.
+
+    ``rerun``: the same prompt. ``modifier``: words or style chunks only added or removed.
+    ``slot``: a fixed frame with one span swapped for a disjoint one ("minimalist inuyasha" →
+    "minimalist goldfinger"): a new subject in a template. ``rewrite``: reworded, the subject
+    kept. ``new_subject``: little of the subject survives.
+    """
+    if previous == prompt:
+        return "rerun"
+    a, b = words(previous), words(prompt)
+    slot, modifier = _edit(a, b)
+    if modifier:
+        return "modifier"
+    if slot:
+        return "slot"
+    before, after = lexicon.split(previous), lexicon.split(prompt)
+    kept = max(
+        overlap(before.subject_words, after.subject_words),
+        jaccard(
+            before.subject_words | content_words(" ".join(before.details)),
+            after.subject_words | content_words(" ".join(after.details)),
+        ),
+    )
+    return "rewrite" if kept >= RECUR else "new_subject"
+
+
 def _setting_tuple(rows: SessionRows, row: int) -> tuple:
     return tuple(rows.columns.get(s, [None] * rows.n)[row] for s in SETTINGS)
 

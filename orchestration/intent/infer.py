@@ -20,11 +20,12 @@ from orchestration.intent.arcs import (
     session_label,
 )
 from orchestration.intent.calibration import Calibration
-from orchestration.intent.concepts import ArtistContext
+from orchestration.intent.concepts import ArtistContext, subject_name
+from orchestration.intent.confidence import phase_confidence
 from orchestration.intent.contract import PHASE_INTENTS
 from orchestration.intent.evidence import ArtistHabits, unit_features
 from orchestration.intent.features import FEATURE_SIGNALS, SessionRows, Step, session_rows, steps
-from orchestration.intent.labels import LABELLERS
+from orchestration.intent.labels import LABELLERS, single_render_label
 from orchestration.intent.model import IntentModel, load_model
 from orchestration.intent.phases import finalize
 from orchestration.intent.segmentation import (
@@ -46,7 +47,7 @@ class PhaseInference:
     """One phase: its intent, label, the facts behind the label, and how sure we are."""
 
     phase_no: int
-    intent: str
+    intent: str | None  # None for a single render
     label: str
     first_position: int
     last_position: int
@@ -68,7 +69,7 @@ class SessionInference:
 
     session_id: str
     artist: str
-    intent: str
+    intent: str | None  # None for a single render
     label: str
     arc: str
     confidence: float
@@ -175,44 +176,38 @@ def _phase(
     return phase, phase_steps
 
 
-_DEFAULT_TABLES = Calibration().log_tables()
-
-
 def learned_scores(
     rows: SessionRows,
     session_steps: list[Step],
     model: IntentModel,
     calibration: Calibration,
     habits: ArtistHabits | None,
-) -> tuple[list[dict[str, float]], list[dict[str, float]], list[float]]:
-    """Decoder inputs from the learned model, with the rule tables where it has no evidence.
+) -> tuple[list[dict[str, float]], list[dict[str, float]], list[float], list[dict[str, float]]]:
+    """Decoder inputs from the learned model, with the rule table where it has no evidence.
 
-    ``loglik[u]`` scores unit u inside a phase, ``boundary[u]`` as a phase's first unit. The
-    real labels it was fitted on carry no pictures, so for visual similarity the rule table
-    speaks (the taxonomy's prior: near-identical pictures are refinement, a sudden drop a new
-    direction). Seeds are left to the model: real people lock a seed while exploring as often as
-    while refining. An artist's corrections move their tables away from the defaults; that
-    difference is added for every signal, the per-artist layer on the global model.
+    ``loglik[u]`` scores unit u inside a phase, ``boundary[u]`` as a phase's first unit; also
+    returned: the log-odds of a start at each unit and the model's own log-probabilities. The
+    real labels it was fitted on carry no pictures, so for visual similarity the (artist's
+    calibrated) rule table speaks: near-identical pictures are refinement, a sudden drop a new
+    direction. Corrections reach the model itself (``pooling``), not these tables.
     """
     habits = habits or ArtistHabits()
     x = np.asarray(unit_features(rows, session_steps, habits, model.lexicon), dtype=float)
     emit, start, inside = model.scores(x)
     tables = calibration.log_tables()
 
-    def prior(feature: str, intent: str, b: str) -> float:
-        own = tables[feature][intent][b]
-        if feature == "image":
-            return own
-        return own - _DEFAULT_TABLES[feature][intent][b]
-
     layer = [
-        {i: sum(prior(f, i, b) for f, b in step.bins.items() if f in tables) for i in PHASE_INTENTS}
+        {
+            i: tables["image"][i][step.bins["image"]] if "image" in step.bins else 0.0
+            for i in emit[0]
+        }
         for step in session_steps
     ]
     loglik = [{i: e[i] + layer[u][i] + inside[u] for i in e} for u, e in enumerate(emit)]
     boundary = [{i: e[i] + layer[u][i] + start[u] for i in e} for u, e in enumerate(emit)]
     boundary[0] = {i: emit[0][i] + layer[0][i] for i in emit[0]}
-    return loglik, boundary, [a - b for a, b in zip(start, inside, strict=True)]
+    odds = [a - b for a, b in zip(start, inside, strict=True)]
+    return loglik, boundary, odds, emit
 
 
 def infer_session(
@@ -234,13 +229,15 @@ def infer_session(
         model = None
     sparse = needs_visual(session)
     session_steps = steps(rows)
+    if len(session_steps) == 1:
+        return _single_render(rows)
     tables = calibration.log_tables()
     rule_loglik = step_loglik(session_steps, tables)
     sweeps = any(s.bins.get("params") in ("one", "sweep", "many") for s in session_steps)
     allowed = PHASE_INTENTS if sweeps else tuple(i for i in PHASE_INTENTS if i != "optimization")
-    pivot_odds = None
+    pivot_odds, emit = None, None
     if model is not None:
-        loglik, boundary, pivot_odds = learned_scores(
+        loglik, boundary, pivot_odds, emit = learned_scores(
             rows, session_steps, model, calibration, habits
         )
         decoded = decode(
@@ -256,6 +253,9 @@ def infer_session(
         phase, phase_steps = _phase(
             rows, session_steps, seg, no, loglik, tables, context, allowed, sparse=sparse
         )
+        if model is not None and emit is not None:
+            units = emit[seg.first : seg.last + 1]
+            phase.confidence = round(phase_confidence(units, seg.intent, model.temperature), 3)
         phases.append(phase)
         views.append(
             PhaseView(phase.intent, phase_steps, phase.label, phase.concepts, phase.n_generations)
@@ -280,6 +280,42 @@ def infer_session(
     )
 
 
+def _single_render(rows: SessionRows) -> SessionInference:
+    """One render (or one Midjourney job) shows no strategy: it says so and gets no intent."""
+    label = single_render_label(rows.prompts[0], rows.n)
+    phase = PhaseInference(
+        phase_no=1,
+        intent=None,
+        label=label,
+        first_position=1,
+        last_position=rows.n,
+        started_at=rows.created_at[0],
+        ended_at=rows.created_at[-1],
+        n_generations=rows.n,
+        confidence=1.0,
+        signals=[],
+        concepts=[c for c in [subject_name(rows.prompts[0])] if c],
+        parameter=None,
+        first_value=None,
+        last_value=None,
+        n_candidates=None,
+    )
+    return SessionInference(
+        session_id=rows.session_id,
+        artist=rows.artist,
+        intent=None,
+        label=label,
+        arc="single render",
+        confidence=1.0,
+        signals=[],
+        phases=[phase],
+        phase_of_position=[1] * rows.n,
+        started_at=rows.created_at[0],
+        ended_at=rows.created_at[-1],
+        n_generations=rows.n,
+    )
+
+
 def infer_all(
     signals: pl.DataFrame, calibrations: dict[str, Calibration] | None = None
 ) -> list[SessionInference]:
@@ -288,8 +324,9 @@ def infer_all(
     out: list[SessionInference] = []
     for (artist,), artist_rows in signals.group_by("artist", maintain_order=True):
         context = build_artist_context(artist_rows)
+        habits = ArtistHabits.from_signals(artist_rows)
         for _, session in artist_rows.group_by("session_id", maintain_order=True):
-            out.append(infer_session(session, context, calibrations.get(str(artist))))
+            out.append(infer_session(session, context, calibrations.get(str(artist)), habits))
     return out
 
 

@@ -42,7 +42,7 @@ from orchestration.intent.infer import (
     needs_visual,
 )
 from orchestration.intent.model import IntentModel, load_model
-from orchestration.intent.pooling import pooled_model
+from orchestration.intent.pooling import ARTIST_L2, pooled_model
 
 _NO_CORRECTIONS = "none"
 
@@ -91,7 +91,12 @@ class InferenceSetup:
 
     calibrations: dict[str, Calibration]
     habits: dict[str, ArtistHabits]
-    model: IntentModel | None
+    model: IntentModel | None  # the shipped model with every artist's corrections pooled in
+    artist_models: dict[str, IntentModel]  # plus an artist's own corrections, where they have some
+
+    def model_for(self, artist: str) -> IntentModel | None:
+        """The model that labels this artist's sessions."""
+        return self.artist_models.get(artist, self.model)
 
     @property
     def version(self) -> str:
@@ -103,7 +108,8 @@ class InferenceSetup:
         calibration = self.calibrations.get(artist)
         habit = self.habits.get(artist, ArtistHabits())
         own = calibration.version if calibration else "default"
-        return f"{own}+seed{habit.seed_weight:.2f}"
+        layer = self.artist_models[artist].version if artist in self.artist_models else "global"
+        return f"{own}+{layer}+seed{habit.seed_weight:.2f}"
 
 
 def prepare_plan(
@@ -124,10 +130,18 @@ def prepare_plan(
     }
     base = load_model()
     pooled = [e for by_artist in examples.values() for e in by_artist]
+    model = pooled_model(base, pooled, habits) if base is not None else None
+    artist_models = {}
+    if model is not None:
+        for artist, own in examples.items():
+            layered = pooled_model(model, own, habits, l2=ARTIST_L2)
+            if layered is not model:
+                artist_models[artist] = layered
     setup = InferenceSetup(
         calibrations={a: fit_calibration(e) for a, e in examples.items() if e},
         habits=habits,
-        model=pooled_model(base, pooled, habits) if base is not None else None,
+        model=model,
+        artist_models=artist_models,
     )
     candidates = _candidates(signals, resolved, setup)
     plan = plan_labelling(
@@ -162,7 +176,8 @@ def label(
         habits = setup.habits.get(artist[0])
         for _, session in rows.group_by("session_id", maintain_order=True):
             ordered = session.sort("position")
-            result = infer_session(ordered, context, calibration, habits, setup.model)
+            model = setup.model_for(artist[0])
+            result = infer_session(ordered, context, calibration, habits, model)
             inferred.append((ordered["generation_id"].to_list(), result))
     fresh = _tables(inferred, fingerprints, now)
     # Phase corrections land on the new phases, so resolve again over the new segmentation.

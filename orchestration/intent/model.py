@@ -89,7 +89,8 @@ def fit_logistic(
     Balanced because macro-F1 is the measure and optimization is rare in real sessions.
     Deterministic: no random initialisation, a fixed number of steps. With a ``prior`` the
     ridge pulls toward the prior's weights instead of zero (a Gaussian prior centred on them):
-    where the data say little (optimization in real sessions) the prior decides.
+    where the data say little the prior decides. A refit penalises the bias as well and does not
+    rebalance classes, so a handful of corrections of one intent cannot tip every prediction.
     """
     x = np.asarray(x, dtype=float)
     index = {c: k for k, c in enumerate(classes)}
@@ -97,9 +98,10 @@ def fit_logistic(
     target[np.arange(len(y)), [index[c] for c in y]] = 1.0
     weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     present = target.sum(axis=0) > 0
-    per_class = (target * weight[:, None]).sum(axis=0)
-    balance = np.where(present, weight.sum() / (present.sum() * np.maximum(per_class, 1e-9)), 0)
-    weight = weight * (target @ balance)
+    if prior is None:  # balanced; a refit keeps the prior's balance and the data's own mix
+        per_class = (target * weight[:, None]).sum(axis=0)
+        balance = np.where(present, weight.sum() / (present.sum() * np.maximum(per_class, 1e-9)), 0)
+        weight = weight * (target @ balance)
     weight = weight / weight.sum()
     if prior is not None:
         mean, scale = prior.mean, prior.scale
@@ -124,6 +126,8 @@ def fit_logistic(
         p /= p.sum(axis=1, keepdims=True)
         err = (p - target) * weight[:, None]
         grads = [xs.T @ err + penalty * (w - w0), err.sum(axis=0)]
+        if prior is not None:  # the bias too: a few corrections of one intent must not tip all
+            grads[1] = grads[1] + penalty * (b - b0)
         grads[1][~present] = 0.0
         for k, (param, grad) in enumerate(zip((w, b), grads, strict=True)):
             m[k] = beta1 * m[k] + (1 - beta1) * grad
@@ -141,6 +145,7 @@ class IntentModel:
     boundary: Logistic
     style_lexicon: list[str] = field(default_factory=list)
     trained_on: dict[str, Any] = field(default_factory=dict)
+    temperature: float = 1.0  # confidence calibration (``confidence``), fitted on held-out data
 
     @property
     def lexicon(self) -> StyleLexicon:
@@ -159,6 +164,7 @@ class IntentModel:
             "intent": self.intent.to_dict(),
             "boundary": self.boundary.to_dict(),
             "style_lexicon": sorted(self.style_lexicon),
+            "temperature": self.temperature,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -177,6 +183,7 @@ class IntentModel:
             boundary=Logistic.from_dict(raw["boundary"]),
             style_lexicon=list(raw.get("style_lexicon", [])),
             trained_on=dict(raw.get("trained_on", {})),
+            temperature=float(raw.get("temperature", 1.0)),
         )
 
     def save(self, path: Path = MODEL_PATH) -> None:

@@ -20,7 +20,11 @@ from orchestration.intent.evidence import ArtistHabits, unit_features
 from orchestration.intent.features import session_rows, steps
 from orchestration.intent.model import IntentModel, fit_model
 
-CORRECTION_L2 = 100.0  # ridge toward the shipped weights when refitting on corrections
+# Ridge toward the model refitted from (the shipped one for the global model, the global one for
+# an artist's layer). Chosen on the real development labels with benchmarks/corrections_real.py:
+# looser pulls let a single odd correction flip other sessions.
+CORRECTION_L2 = 5000.0
+ARTIST_L2 = 2000.0
 CORRECTION_WEIGHT = 3.0  # a corrected unit counts this many times: the artist said so
 
 
@@ -61,13 +65,19 @@ def pooled_model(
     base: IntentModel,
     examples: Sequence[CorrectedExample],
     habits: dict[str, ArtistHabits],
+    *,
+    l2: float = CORRECTION_L2,
 ) -> IntentModel:
-    """The base model refitted on every artist's corrections (the base itself when none)."""
+    """The base model refitted on corrections (the base itself when none).
+
+    Called with every artist's corrections for the global model, then with one artist's own
+    corrections (``ARTIST_L2``, a looser pull) for that artist's layer on top of it.
+    """
     units = correction_units(examples, habits, base)
     if units is None:
         return base
     x, intents, starts = units
-    return fit_model(
+    refit = fit_model(
         x,
         intents,
         starts,
@@ -75,5 +85,7 @@ def pooled_model(
         style_lexicon=base.style_lexicon,
         trained_on={**base.trained_on, "correction_units": len(intents)},
         prior=base,
-        l2=CORRECTION_L2,
+        l2=l2,
     )
+    refit.temperature = base.temperature
+    return refit

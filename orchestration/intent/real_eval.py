@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from orchestration.intent.confidence import HeldOutPhase, fit_temperature
 from orchestration.intent.evaluation import EvalReport, score
 from orchestration.intent.evidence import ArtistHabits, unit_features
 from orchestration.intent.features import session_rows, steps, token_jaccard
@@ -155,13 +156,43 @@ def predictions(sessions: Sequence[LabelledSession], model: IntentModel | None) 
 def cross_validate(
     sessions: Sequence[LabelledSession],
     fit_fold: Callable[[list[LabelledSession]], IntentModel],
-) -> pl.DataFrame:
-    """Leave-one-artist-out predictions: each artist labelled by a model fitted without them."""
-    frames = []
+) -> tuple[pl.DataFrame, list[HeldOutPhase]]:
+    """Leave-one-artist-out: each artist labelled by a model fitted without them.
+
+    Returns the per-generation predictions and, per decoded phase, the held-out model's
+    log-probabilities with the truth (what the confidence temperature is fitted on).
+    """
+    frames, held_out = [], []
     for artist in sorted({s.artist for s in sessions}):
         model = fit_fold([s for s in sessions if s.artist != artist])
-        frames.append(predictions([s for s in sessions if s.artist == artist], model))
-    return pl.concat(frames)
+        mine = [s for s in sessions if s.artist == artist]
+        frames.append(predictions(mine, model))
+        held_out += _held_out_phases(mine, model)
+    return pl.concat(frames), held_out
+
+
+def _held_out_phases(sessions: Sequence[LabelledSession], model: IntentModel) -> list[HeldOutPhase]:
+    out = []
+    for s, inference in zip(sessions, inferences(sessions, model), strict=True):
+        emit, _, _ = model.scores(s.x)
+        rows = session_rows(s.signals)
+        first_rows = [u.first_row for u in steps(rows)]
+        for phase in inference.phases:
+            if phase.intent is None:
+                continue
+            units = [
+                u
+                for u, r in enumerate(first_rows)
+                if phase.first_position - 1 <= r <= phase.last_position - 1
+            ]
+            out.append(
+                HeldOutPhase(
+                    logits=[emit[u] for u in units],
+                    intent=phase.intent,
+                    truth=[s.intents[u] for u in units],
+                )
+            )
+    return out
 
 
 def fit_real_only(sessions: Sequence[LabelledSession]) -> IntentModel:
@@ -231,6 +262,9 @@ class RealReport:
     model: EvalReport
     floor: EvalReport
     n_artists: int
+    temperature: float  # confidence temperature fitted on the held-out predictions
+    ece_uncalibrated: float  # expected calibration error of phase confidences at temperature 1
+    ece: float  # … and at the fitted temperature
 
     def summary(self) -> str:
         """Printable: headline numbers first, then the full tables."""
@@ -242,6 +276,8 @@ class RealReport:
                 f"session accuracy {self.model.session_accuracy:.3f}",
                 f"  floor  phase macro-F1 {self.floor.macro_f1:.3f}   "
                 f"session accuracy {self.floor.session_accuracy:.3f}   (token-Jaccard heuristic)",
+                f"  confidence: expected calibration error {self.ece_uncalibrated:.3f} "
+                f"uncalibrated, {self.ece:.3f} at temperature {self.temperature:g}",
                 "",
                 "model (cross-validated):",
                 self.model.summary(),
@@ -258,10 +294,15 @@ def evaluate_real(
     """Score leave-one-artist-out predictions and the floor on the labelled sessions."""
     sessions = sessions_with_truth(signals, attach(signals, truth), lexicon)
     expected = truth_frame(truth, signals)
+    predicted, held_out = cross_validate(sessions, fit_fold)
+    temperature, ece_before, ece_after = fit_temperature(held_out)
     return RealReport(
-        model=score(cross_validate(sessions, fit_fold), expected),
+        model=score(predicted, expected),
         floor=score(floor_predictions(sessions), expected),
         n_artists=len({s.artist for s in sessions}),
+        temperature=temperature,
+        ece_uncalibrated=ece_before,
+        ece=ece_after,
     )
 
 

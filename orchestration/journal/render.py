@@ -102,7 +102,9 @@ def _corrected(corrected: bool, inferred: str | None) -> str:
     return f'<span class="corrected"{title}>corrected by you</span>'
 
 
-def _intent(intent: str) -> str:
+def _intent(intent: str | None) -> str:
+    if intent is None:  # a single render has no intent
+        return ""
     return f'<span class="intent intent-{escape(intent)}">{escape(intent.replace("_", " "))}</span>'
 
 
@@ -131,7 +133,7 @@ def render_phase(phase: Phase, eager: bool = True) -> str:
         else f"#{phase.first_position}–{phase.last_position}"
     )
     parts = [
-        f'<li class="phase" data-intent="{escape(phase.intent)}">',
+        f'<li class="phase" data-intent="{escape(phase.intent or "none")}">',
         f"<div>{_intent(phase.intent)}"
         f'<span class="phase-label">{escape(phase.label)}</span>'
         f"{_corrected(phase.corrected, phase.inferred_label)}</div>",
@@ -154,7 +156,7 @@ def render_session(session: Session, eager: bool = True) -> str:
     """One session: when, its label and arc, its similarity series, then its phases."""
     if session.label:
         label = (
-            f'<p class="session-label">{_intent(session.intent or "mixed")}{escape(session.label)}'
+            f'<p class="session-label">{_intent(session.intent)}{escape(session.label)}'
             f"{_corrected(session.corrected, session.inferred_label)}</p>"
         )
     else:
