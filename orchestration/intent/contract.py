@@ -23,7 +23,7 @@ PHASE_INTENTS: tuple[str, ...] = ("exploration", "refinement", "optimization")
 SESSION_INTENTS: tuple[str, ...] = (*PHASE_INTENTS, "convergent_selection", "mixed")
 
 # Bump when inference changes in a way that must relabel every session (part of the fingerprint).
-FEATURE_VERSION = "intent-v1"
+FEATURE_VERSION = "intent-v2"
 
 SIGNAL_COLUMNS: tuple[str, ...] = (
     "session_id",
