@@ -69,7 +69,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "param_next",
     "param_kept_prompt_prev",
     "param_kept_prompt_next",
-    "param_run",
+    "settings_moved",
     "seed_kept_prev",
     "seed_kept_next",
     "img_prev",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -28,6 +29,7 @@ from orchestration.intent.contract import PHASE_INTENTS
 from orchestration.intent.evidence import FEATURE_NAMES
 from orchestration.intent.prompt_parts import StyleLexicon
 
+log = logging.getLogger(__name__)
 MODEL_PATH = Path(__file__).with_name("intent_model.json")
 L2 = 500.0  # ridge strength on standardized features; chosen by leave-one-artist-out CV
 
@@ -242,7 +244,15 @@ def _lexicon(chunks: tuple[str, ...]) -> StyleLexicon:
 
 @lru_cache(maxsize=4)
 def load_model(path: Path = MODEL_PATH) -> IntentModel | None:
-    """The shipped model, or None when no file is there (the rule tables decide alone)."""
+    """The shipped model, or None when there is none that fits (the rule tables decide alone).
+
+    A file written for another feature set is reported and ignored rather than failing every
+    run: `creative-sessions train` (which itself runs the pipeline) must be able to replace it.
+    """
     if not path.exists():
         return None
-    return IntentModel.from_dict(json.loads(path.read_text()))
+    try:
+        return IntentModel.from_dict(json.loads(path.read_text()))
+    except ValueError as exc:
+        log.warning("%s: %s; labelling with the rule tables", path, exc)
+        return None

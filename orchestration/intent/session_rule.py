@@ -40,12 +40,17 @@ def _without_interludes(phases: Sequence[PhaseLike]) -> list[PhaseLike]:
     return out
 
 
-def _dominant(phases: Sequence[PhaseLike]) -> str:
+def dominant_intent(phases: Sequence[tuple[str, int]]) -> str:
+    """The intent with the most generations over ``(intent, n_generations)``; ties: earliest."""
     weight: Counter[str] = Counter()
-    for phase in phases:
-        weight[phase.intent] += phase.n_generations
+    for intent, n in phases:
+        weight[intent] += n
     top = max(weight.values())
-    return next(p.intent for p in phases if weight[p.intent] == top)
+    return next(intent for intent, _ in phases if weight[intent] == top)
+
+
+def _dominant(phases: Sequence[PhaseLike]) -> str:
+    return dominant_intent([(p.intent, p.n_generations) for p in phases])
 
 
 def session_intent(phases: Sequence[PhaseLike]) -> str:

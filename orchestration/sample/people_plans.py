@@ -9,11 +9,11 @@ The session intent is derived from the phases exactly as the hand labels are
 from __future__ import annotations
 
 import random
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from orchestration.intent.session_rule import dominant_intent
 from orchestration.sample.plans import PhaseIntent, SessionIntent
 
 # Where a phase's subject comes from: a new one (a pivot), one the exploration just before it
@@ -118,11 +118,7 @@ _EXPLORE: tuple[PhaseIntent, Target] = ("exploration", "new")
 
 
 def _dominant(phases: Sequence[PhaseTruth]) -> SessionIntent:
-    counts: Counter[PhaseIntent] = Counter()
-    for p in phases:
-        counts[p.intent] += p.size
-    top = max(counts.values())
-    return next(p.intent for p in phases if counts[p.intent] == top)
+    return dominant_intent([(p.intent, p.size) for p in phases])  # type: ignore[return-value]
 
 
 def _is_interlude(phases: Sequence[PhaseTruth]) -> bool:
