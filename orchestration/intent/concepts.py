@@ -6,8 +6,7 @@ have one or two) named what repeats: style tails, "by X" artists, fragments ("d 
 undone ("3 d" → "3d", "close - up" → "close-up"), its frame, article and style tail dropped, and
 cut at a clause boundary to a few words, never inside a noun phrase ("table full of artifacts",
 not "table full"). A phase is named by its most representative subject; an exploration lists
-its distinct subjects, and names a fixed frame whose slot changes by its slot values
-(``face icon stylized minimalist {inuyasha, x-men}``).
+its distinct subjects (a fixed frame whose slot changes is named by ``templates``).
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from functools import lru_cache
 
 from orchestration.intent.features import SAME_SUBJECT
@@ -24,8 +22,6 @@ from orchestration.intent.prompt_parts import (
     BY_TAIL,
     DEFAULT_LEXICON,
     FUNCTION_WORDS,
-    STYLE_WORDS,
-    chunks,
     content_words,
     jaccard,
     strip_frame,
@@ -38,22 +34,22 @@ _SPACED_DIGITS = re.compile(r"(?<=\b\d) (?=\d\b)")  # "1 9 8 8" → "1988", "7 6
 _UNIT = re.compile(r"\b(\d+) (s|k|d|th|mm|px)\b")  # "9 0 s" → "90s", "3 d" → "3d"
 _SPACED_HYPHEN = re.compile(r"(?<=\w) - (?=\w)")
 _SYMBOLS = re.compile(r"[()\[\]{}<>\\/*\"!?~^_=+#|:;.,]")
-_STYLE_TAIL = re.compile(
+STYLE_TAIL = re.compile(
     r"(?:^|\s)(?:in (?:the )?style of|style of|inspired by|trending on|by)\b.*$"
     r"|\s(?:art|artwork|painted|drawn|illustrated|photographed|rendered)\s+by\b.*$"
 )
 _DESIGN_FRAME = re.compile(
     r"^(?:(?:heroic|key|anime|official)\s+)*(?:character design|visual)\s+of\s+(?:(?:a|an|the)\s+)?"
 )
-_ARTICLES = frozenset(("a", "an", "the"))
-_LEADING = _ARTICLES | {"closeup", "close-up", "headshot", "macro"}
+ARTICLES = frozenset(("a", "an", "the"))
+LEADING_WORDS = ARTICLES | {"closeup", "close-up", "headshot", "macro"}
 _PARTICLES = frozenset("down up out off away around back".split())
 # A word before which a noun phrase ends: prepositions, relative words, "as" ("x as y").
-_CUT = frozenset(
+CUT_WORDS = frozenset(
     "in on at with near under over from into through while who that which as during behind "
     "beside inside above below against without for to".split()
 )
-_LINKS = FUNCTION_WORDS | _CUT | _PARTICLES | {"around", "by"}  # what follows a participle
+_LINKS = FUNCTION_WORDS | CUT_WORDS | _PARTICLES | {"around", "by"}  # what follows a participle
 _ING_NOUNS = frozenset(
     "building painting king ring wing thing clothing ceiling morning evening pudding wedding "
     "string spring sibling earring darling".split()
@@ -86,9 +82,9 @@ def _verb(word: str, following: str | None = None) -> bool:
     return participle and (following is None or following in _LINKS)
 
 
-def _trim(ws: list[str]) -> list[str]:
+def trim(ws: list[str]) -> list[str]:
     """Drop leading articles and trailing function words, style words and dangling verbs."""
-    while ws and ws[0] in _LEADING:
+    while ws and ws[0] in LEADING_WORDS:
         ws = ws[1:]
     while len(ws) > 1 and (
         ws[-1] in FUNCTION_WORDS or ws[-1] in _TAIL_WORDS or ws[-1] in _PARTICLES or _verb(ws[-1])
@@ -97,7 +93,7 @@ def _trim(ws: list[str]) -> list[str]:
     return [] if ws and ws[-1] in FUNCTION_WORDS else ws
 
 
-def _shorten(ws: list[str], max_words: int) -> list[str]:
+def shorten(ws: list[str], max_words: int) -> list[str]:
     """At most ``max_words``, cut before a clause (preposition, verb), never inside one.
 
     A first clause a little over the limit with no article inside is a run of modifiers ending
@@ -108,12 +104,12 @@ def _shorten(ws: list[str], max_words: int) -> list[str]:
         return ws
     clauses: list[list[str]] = [[]]
     for i, w in enumerate(ws):
-        if i and (w in _CUT or _verb(w, ws[i + 1] if i + 1 < len(ws) else None)):
+        if i and (w in CUT_WORDS or _verb(w, ws[i + 1] if i + 1 < len(ws) else None)):
             clauses.append([])
         clauses[-1].append(w)
     first = clauses[0]
     if len(first) > max_words:
-        modifiers = len(first) <= max_words + 3 and not _ARTICLES.intersection(first[1:])
+        modifiers = len(first) <= max_words + 3 and not ARTICLES.intersection(first[1:])
         if not modifiers:
             return first[:max_words]
         tail = first[-max_words:]
@@ -129,9 +125,9 @@ def _shorten(ws: list[str], max_words: int) -> list[str]:
 @lru_cache(maxsize=65536)
 def name(text: str | None, max_words: int = MAX_WORDS) -> str:
     """A subject as a reader names it: ``a table full of artifacts`` → ``table full of …``."""
-    t = _STYLE_TAIL.sub("", BY_TAIL.sub("", clean(text)))
+    t = STYLE_TAIL.sub("", BY_TAIL.sub("", clean(text)))
     t = _DESIGN_FRAME.sub("", strip_frame(t)) if t else ""
-    ws = _trim(_shorten(_trim(t.split()), max_words))
+    ws = trim(shorten(trim(t.split()), max_words))
     return " ".join(ws)
 
 
@@ -182,189 +178,6 @@ def representative(prompts: Sequence[str | None]) -> str | None:
 
     best = max(range(len(subjects)), key=lambda i: (score(subjects[i]), -i))
     return name(subjects[best])
-
-
-@dataclass(frozen=True, slots=True)
-class Template:
-    """A fixed frame whose slot changed: ``prefix {values} suffix``."""
-
-    prefix: str
-    values: tuple[str, ...]
-    suffix: str
-
-    def render(self, shown: int | None = None) -> str:
-        """The frame with its slot values, the first ``shown`` of them when given."""
-        values = list(self.values[:shown])
-        if shown is not None and shown < len(self.values):
-            values.append("…")
-        slot = "{" + ", ".join(values) + "}"
-        return " ".join(p for p in (self.prefix, slot, self.suffix) if p)
-
-
-Item = str | Template  # one entry of an exploration's list
-Seq = tuple[str, ...]  # a subject chunk's words
-
-
-@lru_cache(maxsize=65536)
-def _subject_chunk(prompt: str) -> Seq:
-    """Words of the first chunk that is not style, frame still on, "by …" tail off."""
-    for chunk in chunks(prompt):
-        if not DEFAULT_LEXICON.is_style(chunk):
-            return tuple(_STYLE_TAIL.sub("", BY_TAIL.sub("", clean(chunk))).split())
-    return ()
-
-
-def _meaning(words: Iterable[str]) -> set[str]:
-    """Words that say what is drawn: neither function words nor style ("photo", "4k")."""
-    return {w for w in words if w not in FUNCTION_WORDS and w not in STYLE_WORDS}
-
-
-def _anchor(block: Sequence[str]) -> bool:
-    """A shared run that can be a frame: two words or more, one of them a content word."""
-    return len(block) >= 2 and any(w not in FUNCTION_WORDS for w in block)
-
-
-def _common(seqs: Sequence[Seq]) -> Seq:
-    frame = seqs[0]
-    for seq in seqs[1:]:
-        blocks = SequenceMatcher(None, frame, seq, autojunk=False).get_matching_blocks()
-        kept = [frame[a : a + n] for a, _, n in blocks if _anchor(frame[a : a + n])]
-        frame = tuple(w for block in kept for w in block)
-    return frame
-
-
-def _gaps(frame: Seq, seq: Seq) -> dict[int, str] | None:
-    """What ``seq`` puts between the frame's words, by frame position; None if it lacks one."""
-    out: dict[int, str] = {}
-    for tag, i1, _, j1, j2 in SequenceMatcher(None, frame, seq, autojunk=False).get_opcodes():
-        if tag in ("delete", "replace"):
-            return None
-        if tag == "insert":
-            out[i1] = " ".join(seq[j1:j2])
-    return out
-
-
-def _prefix(words: Sequence[str]) -> str:
-    """The frame before the slot, less its own frame ("a cg render of a colorful" → "colorful")."""
-    text = " ".join(words)
-    stripped = strip_frame(f"{text} x")[:-1].strip() if text else ""
-    ws = (stripped or text).split()
-    while ws and ws[0] in _LEADING:
-        ws = ws[1:]
-    while ws and ws[-1] in _ARTICLES:
-        ws = ws[:-1]
-    return " ".join(ws[-SLOT_WORDS:])
-
-
-def _suffix(words: Sequence[str]) -> str:
-    text = _STYLE_TAIL.sub("", BY_TAIL.sub("", " " + " ".join(words))).split()
-    return " ".join(_trim(_shorten(text, SLOT_WORDS))) if text else ""
-
-
-@dataclass(frozen=True, slots=True)
-class _Frame:
-    """Where a run's subjects agree: the shared words and the gap they fill (the slot)."""
-
-    words: Seq
-    slot: int
-
-    def value(self, seq: Seq) -> str | None:
-        """What ``seq`` puts in the slot; None unless it fills it."""
-        gaps = _gaps(self.words, seq)
-        return None if gaps is None else self.pick(gaps)
-
-    def pick(self, gaps: dict[int, str]) -> str | None:
-        """The slot's value among ``gaps``; None unless the other edits say less than the frame.
-
-        Two prompts sharing "thomas the tank" around different scenes are two subjects, not
-        one frame: their edits outside the slot carry more meaning than the shared words.
-        """
-        edits = {w for p, v in gaps.items() if p != self.slot for w in v.split()}
-        if not gaps.get(self.slot) or len(_meaning(edits)) > len(_meaning(self.words)):
-            return None
-        return gaps[self.slot]
-
-    def template(self, values: Iterable[str]) -> Template:
-        """The frame rendered around its distinct slot values."""
-        names = distinct(name(v, SLOT_WORDS) for v in values)
-        return Template(
-            _prefix(self.words[: self.slot]), tuple(names), _suffix(self.words[self.slot :])
-        )
-
-
-def _fit(seqs: Sequence[Seq]) -> _Frame | None:
-    """The frame these subjects fill, or None.
-
-    The slot is the gap where the most distinct values appear; other gaps are edits ("close
-    up", "smoking dmt") left out of the name. A slot at the very start only counts when a
-    preposition follows ("{magpie, wagtail} in avila"): "{young, anthropomorphic} yorkie dog"
-    is two subjects, better listed whole.
-    """
-    words = _common(seqs)
-    gaps = [_gaps(words, s) for s in seqs] if words else []
-    if not gaps or any(g is None for g in gaps):
-        return None
-    best: tuple[int, _Frame] | None = None
-    for pos in sorted({p for g in gaps if g for p in g}):
-        frame = _Frame(words, pos)
-        values = [frame.pick(g) for g in gaps if g is not None]
-        if any(v is None for v in values):
-            continue
-        n = len(frame.template(v for v in values if v).values)
-        bare = frame.template(())
-        opener = bare.suffix.split()[:1]
-        framed = bool(bare.prefix) or (bool(opener) and opener[0] in _CUT)
-        if n >= 2 and framed and (best is None or n > best[0]):
-            best = (n, frame)
-    return best[1] if best else None
-
-
-@dataclass
-class _Run:
-    """Consecutive subjects that are one prompt re-rendered or one frame's slot values."""
-
-    name: str
-    seqs: list[Seq]
-    values: list[str] = field(default_factory=list)
-    frame: _Frame | None = None
-
-    def take(self, seq: Seq) -> bool:
-        """Add ``seq`` when it continues the run; the frame is refitted only when it must shrink."""
-        if seq in self.seqs:
-            return True
-        value = self.frame.value(seq) if self.frame else None
-        if value is None:
-            frame = _fit([*self.seqs, seq])
-            if frame is None:
-                return False
-            self.frame, self.values = frame, [v for s in self.seqs if (v := frame.value(s))]
-            value = frame.value(seq) or ""
-        self.seqs.append(seq)
-        self.values.append(value)
-        return True
-
-    def item(self) -> Item:
-        return self.frame.template(self.values) if self.frame else self.name
-
-
-def explored_items(prompts: Sequence[str | None]) -> list[Item]:
-    """Distinct subjects of an exploration in order; runs that fill one frame as a template."""
-    runs: list[_Run] = []
-    for prompt in prompts:
-        seq = _subject_chunk(prompt) if prompt else ()
-        if seq and not (runs and runs[-1].take(seq)):
-            runs.append(_Run(subject_name(prompt), [seq]))
-    items: list[Item] = []
-    seen: list[str] = []
-    for run in runs:
-        item = run.item()
-        if isinstance(item, Template):
-            items.append(item)
-            seen += item.values
-        elif item and not any(same_subject(item, k) for k in seen):
-            items.append(item)
-            seen.append(item)
-    return items
 
 
 @dataclass

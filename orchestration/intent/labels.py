@@ -12,15 +12,9 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import pairwise
 
-from orchestration.intent.concepts import (
-    ArtistContext,
-    Item,
-    Template,
-    explored_items,
-    representative,
-    subject_name,
-)
+from orchestration.intent.concepts import ArtistContext, representative, subject_name
 from orchestration.intent.features import IMAGE_HIGH, SEED_STEP, SessionRows, Step
+from orchestration.intent.templates import Item, Template, explored_items
 
 PARAMETER_NAMES = {
     "cfg_scale": "CFG scale",

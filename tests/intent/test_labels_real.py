@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from orchestration.intent.arcs import PhaseView, session_label
-from orchestration.intent.concepts import ArtistContext, explored_items, subject_name
+from orchestration.intent.concepts import ArtistContext, subject_name
 from orchestration.intent.features import SessionRows, Step, session_rows, steps
 from orchestration.intent.infer import build_artist_context, infer_session
 from orchestration.intent.labels import (
@@ -25,6 +25,7 @@ from orchestration.intent.labels import (
     refined,
     single_render_label,
 )
+from orchestration.intent.templates import explored_items
 from tests.intent.signal_frames import explore, gen, refine, session_frame, sweep_cfg
 
 REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
