@@ -180,7 +180,7 @@ def learned_scores(
     rows: SessionRows,
     session_steps: list[Step],
     model: IntentModel,
-    calibration: Calibration,
+    tables: dict[str, dict[str, dict[str, float]]],
     habits: ArtistHabits | None,
 ) -> tuple[list[dict[str, float]], list[dict[str, float]], list[float], list[dict[str, float]]]:
     """Decoder inputs from the learned model, with the rule table where it has no evidence.
@@ -194,7 +194,6 @@ def learned_scores(
     habits = habits or ArtistHabits()
     x = np.asarray(unit_features(rows, session_steps, habits, model.lexicon), dtype=float)
     emit, start, inside = model.scores(x)
-    tables = calibration.log_tables()
 
     layer = [
         {
@@ -238,7 +237,7 @@ def infer_session(
     pivot_odds, emit = None, None
     if model is not None:
         loglik, boundary, pivot_odds, emit = learned_scores(
-            rows, session_steps, model, calibration, habits
+            rows, session_steps, model, tables, habits
         )
         decoded = decode(
             loglik, boundary, calibration.log_priors(), allowed, penalty=LEARNED_PENALTY

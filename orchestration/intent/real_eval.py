@@ -82,11 +82,6 @@ def attach(signals: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
     return joined
 
 
-def labelled_sessions(signals: pl.DataFrame, truth: pl.DataFrame) -> list[LabelledSession]:
-    """Every inferred session holding labelled generations, with its unit vectors and truth."""
-    return sessions_with_truth(signals, attach(signals, truth))
-
-
 def sessions_with_truth(
     signals: pl.DataFrame, attached: pl.DataFrame, lexicon: StyleLexicon = DEFAULT_LEXICON
 ) -> list[LabelledSession]:

@@ -66,33 +66,6 @@ def synthetic_arrays(
     )
 
 
-def fit_synthetic_prior(sessions: Sequence[LabelledSession]) -> IntentModel:
-    """A model of the taxonomy as the synthetic generator draws it: the prior for real data."""
-    return fit_model(
-        np.vstack([s.x for s in sessions]),
-        [i for s in sessions for i in s.intents],
-        [b for s in sessions for b in s.starts],
-    )
-
-
-def fit_real_with_prior(
-    real: Sequence[LabelledSession],
-    prior: IntentModel | None,
-    *,
-    style_lexicon: Sequence[str] = (),
-    trained_on: dict[str, Any] | None = None,
-) -> IntentModel:
-    """Real units, with the ridge pulling toward the synthetic prior instead of toward zero."""
-    return fit_model(
-        np.vstack([s.x for s in real]),
-        [i for s in real for i in s.intents],
-        [b for s in real for b in s.starts],
-        style_lexicon=style_lexicon,
-        trained_on=trained_on,
-        prior=prior,
-    )
-
-
 def fit_weighted(
     real: Sequence[LabelledSession],
     synthetic: tuple[np.ndarray, list[str], list[bool], np.ndarray] | None,
