@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from orchestration.resources import DATA_DIR_ENV
+from orchestration.data_dir import DATA_DIR_ENV
 
 # Commands that only read; every other command writes and takes the data directory's run lock.
 READ_ONLY_COMMANDS = frozenset({"sql", "sessions"})
