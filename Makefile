@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DATA ?= data
+UI_PORT ?= 3000
 
 .PHONY: install demo test lint ui clean-data
 
@@ -24,8 +26,12 @@ lint: install
 	$(BIN)/ruff check orchestration embeddings tests benchmarks
 	$(BIN)/ruff format --check orchestration embeddings tests benchmarks
 
+# The UI and the daemon on the CLI's instance (<data>/dagster), so every CLI run shows there.
 ui: install
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster dev -h 127.0.0.1 -p 3000
+	VIRTUAL_ENV="$(CURDIR)/$(VENV)" PATH="$(CURDIR)/$(BIN):$$PATH" \
+	CREATIVE_SESSIONS_DATA="$(abspath $(DATA))" \
+	DAGSTER_HOME="$$($(BIN)/python -m orchestration.data_dir $(DATA))" \
+	$(BIN)/dg dev -h 127.0.0.1 -p $(UI_PORT)
 
 clean-data:
-	rm -rf data/lake data/warehouse.duckdb data/dagster
+	rm -rf $(DATA)/lake $(DATA)/warehouse.duckdb $(DATA)/dagster

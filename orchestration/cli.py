@@ -1,7 +1,12 @@
-"""`creative-sessions`: the command line a person runs (demo, ingest, run, sql)."""
+"""`creative-sessions`: the command line a person runs (demo, ingest, run, sql, sessions, …).
+
+Subcommand modules load on first use, so the quick commands (`sql`, `sessions`, `corrections`)
+start without importing Dagster.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
@@ -10,13 +15,46 @@ from pathlib import Path
 
 import click
 
+from orchestration.cli_warehouse import reading_warehouse
 from orchestration.data_dir import DATA_DIR_ENV
+from orchestration.terminal_text import printable, printable_lines, shell_arg
 
 # Commands that only read; every other command writes and takes the data directory's run lock.
-READ_ONLY_COMMANDS = frozenset({"sql", "sessions"})
+READ_ONLY_COMMANDS = frozenset({"sql", "sessions", "corrections list", "corrections export"})
+# Subcommands defined in other modules, imported when a command line names them (or on --help).
+LAZY_COMMANDS = {
+    "backfill": "orchestration.cli_backfill:backfill",
+    "correct": "orchestration.cli_intents:correct",
+    "corrections": "orchestration.cli_intents:corrections",
+    "eval": "orchestration.cli_eval:eval_command",
+    "label": "orchestration.cli_intents:label_command",
+    "sessions": "orchestration.cli_intents:sessions",
+    "train": "orchestration.cli_eval:train_command",
+}
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported by name when first asked for."""
+
+    def __init__(self, *args, lazy: dict[str, str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command, loaded or not, so `--help` lists them all."""
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, importing its module the first time it is asked for."""
+        if cmd_name in self.commands or cmd_name not in self.lazy:
+            return super().get_command(ctx, cmd_name)
+        module, attr = self.lazy[cmd_name].split(":")
+        command = getattr(importlib.import_module(module), attr)
+        self.add_command(command, cmd_name)
+        return command
+
+
+@click.group(cls=LazyGroup, lazy=LAZY_COMMANDS)
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -42,16 +80,37 @@ def main(ctx: click.Context, data_dir: Path) -> None:
     # The UI (`dagster dev`) reads the same variable, so both see one data directory.
     os.environ[DATA_DIR_ENV] = str(data_dir)
     ctx.obj = data_dir
-    if ctx.invoked_subcommand not in READ_ONLY_COMMANDS:
-        _hold_run_lock(ctx, data_dir)
+    guard_writes(ctx)
 
 
-def _hold_run_lock(ctx: click.Context, data_dir: Path) -> None:
+def guard_writes(ctx: click.Context) -> None:
+    """Take the run lock for the subcommand about to run, unless it only reads.
+
+    A group (`corrections`) calls this again from its own callback, where its subcommand is known.
+    """
+    name = ctx.invoked_subcommand
+    if name is None:
+        return
+    parents = []
+    at = ctx
+    while at.parent is not None:  # the groups between the root and this one ("corrections")
+        parents.insert(0, at.info_name or "")
+        at = at.parent
+    full = " ".join([*parents, name])
+    if full in READ_ONLY_COMMANDS:
+        return
+    command = ctx.command.get_command(ctx, name) if isinstance(ctx.command, click.Group) else None
+    if isinstance(command, click.Group):
+        return  # the group decides once its subcommand is known
+    _hold_run_lock(ctx, ctx.obj, full)
+
+
+def _hold_run_lock(ctx: click.Context, data_dir: Path, command: str) -> None:
     """One writing command per data directory; a second one is refused with the holder named."""
     from orchestration.run_lock import RunLocked, run_lock
 
     try:
-        ctx.with_resource(run_lock(data_dir, f"creative-sessions {ctx.invoked_subcommand}"))
+        ctx.with_resource(run_lock(data_dir, f"creative-sessions {command}"))
     except RunLocked as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -68,31 +127,39 @@ def _invocation(data_dir: Path) -> str:
     script = Path(sys.argv[0])
     command = "creative-sessions"
     if script.name == command and script.exists():
-        command = os.path.relpath(script)
+        command = shell_arg(os.path.relpath(script))
     if data_dir != Path("data").resolve():
-        command += f" --data-dir {data_dir}"
+        command += f" --data-dir {shell_arg(str(data_dir))}"
     return command
 
 
 def _run_and_report(data_dir: Path, *, force_warehouse: bool = False, budget: str = "") -> None:
+    from orchestration.cli_warehouse import reading_warehouse
     from orchestration.progress import CounterEcho
-    from orchestration.runner import run_stale
+    from orchestration.runner import RunFailed, run_stale
     from orchestration.summary import render_summary
+    from orchestration.terminal_text import printable
 
     defs, instance = _context(data_dir)
-    report = run_stale(
-        instance,
-        defs,
-        force_warehouse=force_warehouse,
-        budget=budget,
-        on_progress=CounterEcho(click.echo),
-    )
+    try:
+        report = run_stale(
+            instance,
+            defs,
+            force_warehouse=force_warehouse,
+            budget=budget,
+            on_progress=CounterEcho(lambda line: click.echo(printable(line))),
+        )
+    except RunFailed as exc:
+        raise click.ClickException(printable(str(exc))) from exc
     for archive in report.missing:
-        click.echo(f"warning: {archive.path} is registered but missing; its rows stay in the lake")
-    warehouse = defs.resources["paths"].warehouse_path
-    if warehouse.exists():
+        click.echo(
+            f"warning: {printable(archive.path)} is registered but missing; "
+            "its rows stay in the lake"
+        )
+    if defs.resources["paths"].warehouse_path.exists():
         click.echo("")
-        click.echo(render_summary(warehouse, command=_invocation(data_dir)))
+        with reading_warehouse(data_dir, "run (summary)") as data:
+            click.echo(render_summary(data.warehouse_path, command=_invocation(data_dir)))
 
 
 @main.command()
@@ -132,7 +199,11 @@ def ingest(
             entry = registry.register(source, artist)
         except (ValueError, FileNotFoundError) as exc:
             raise click.ClickException(str(exc)) from exc
-        click.echo(f"registered {entry.kind} {entry.path} as {entry.key} (artist {entry.artist})")
+        click.echo(
+            printable(
+                f"registered {entry.kind} {entry.path} as {entry.key} (artist {entry.artist})"
+            )
+        )
     if not register_only:
         _run_and_report(data_dir)
 
@@ -162,42 +233,27 @@ def run(data_dir: Path, rebuild_warehouse: bool, budget: str) -> None:
 @click.pass_obj
 def sql(data_dir: Path, query: str, max_rows: int) -> None:
     """Run one SQL query against the warehouse (read-only) and print the result."""
+    import contextlib
+    import io
+
     import duckdb
 
-    from orchestration.resources import DataPaths
+    with (
+        reading_warehouse(data_dir, "sql") as data,
+        duckdb.connect(str(data.warehouse_path), read_only=True) as con,
+    ):
+        try:
+            relation = con.sql(query)
+            if relation is None:
+                click.echo("ok")
+                return
+            table = io.StringIO()
+            with contextlib.redirect_stdout(table):  # DuckDB prints the table; we escape it
+                relation.show(max_rows=max_rows, max_width=200)
+        except duckdb.Error as exc:
+            raise click.ClickException(f"query failed: {printable(exc)}") from exc
+    click.echo(printable_lines(table.getvalue()))
 
-    warehouse = DataPaths(data_dir=str(data_dir)).warehouse_path
-    if not warehouse.exists():
-        raise click.ClickException(
-            f"no warehouse at {warehouse}; run `creative-sessions demo` "
-            "or `creative-sessions ingest PATH` first"
-        )
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        relation = con.sql(query)
-        if relation is None:
-            click.echo("ok")
-            return
-        relation.show(max_rows=max_rows, max_width=200)
-    except duckdb.Error as exc:
-        raise click.ClickException(f"query failed: {exc}") from exc
-    finally:
-        con.close()
-
-
-def _add_intent_commands() -> None:
-    from orchestration.cli_eval import eval_command, train_command
-    from orchestration.cli_intents import correct, corrections, label_command, sessions
-
-    for command in (sessions, correct, corrections, label_command, eval_command, train_command):
-        main.add_command(command)
-
-    from orchestration.cli_backfill import backfill
-
-    main.add_command(backfill)
-
-
-_add_intent_commands()
 
 if __name__ == "__main__":
     sys.exit(main())

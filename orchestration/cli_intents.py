@@ -8,25 +8,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from orchestration.intent.contract import PHASE_INTENTS, SESSION_INTENTS
+from orchestration.cli_warehouse import reading_warehouse
+from orchestration.data_dir import DataDir
+from orchestration.intent.vocabulary import PHASE_INTENTS, SESSION_INTENTS
+from orchestration.terminal_text import printable, printable_lines
 
 if TYPE_CHECKING:
     import polars as pl
 
     from orchestration.intent.corrections import Correction
-    from orchestration.resources import DataPaths
-
-
-def _paths(data_dir: Path):
-    from orchestration.resources import DataPaths
-
-    paths = DataPaths(data_dir=str(data_dir))
-    if not paths.warehouse_path.exists():
-        raise click.ClickException(
-            f"no warehouse at {paths.warehouse_path}; run `creative-sessions demo` "
-            "or `creative-sessions ingest PATH` first"
-        )
-    return paths
 
 
 @click.command()
@@ -38,12 +28,13 @@ def sessions(data_dir: Path, artist: str | None, limit: int | None) -> None:
     from orchestration.session_journal import load_journal, render_journal
 
     try:
-        journal = load_journal(_paths(data_dir).warehouse_path, artist=artist, limit=limit)
+        with reading_warehouse(data_dir, "sessions") as data:
+            journal = load_journal(data.warehouse_path, artist=artist, limit=limit)
     except LookupError as exc:
         raise click.ClickException(str(exc)) from exc
     if not journal:
         raise click.ClickException(
-            f"no sessions for artist {artist!r}" if artist else "no sessions yet"
+            f"no sessions for artist {printable(repr(artist))}" if artist else "no sessions yet"
         )
     click.echo(render_journal(journal))
 
@@ -76,8 +67,10 @@ def correct(
 
     from orchestration.intent.corrections import CorrectionError, CorrectionStore, correction_for
 
-    paths = _paths(data_dir)
-    with duckdb.connect(str(paths.warehouse_path), read_only=True) as con:
+    with (
+        reading_warehouse(data_dir, "correct") as data,
+        duckdb.connect(str(data.warehouse_path), read_only=True) as con,
+    ):
         members = con.execute(
             "select m.generation_id, m.session_id, m.phase_no, s.artist "
             "from session_members as m join sessions as s using (session_id) "
@@ -86,27 +79,40 @@ def correct(
         ).pl()
     matches = members["session_id"].unique().to_list()
     if not matches:
-        raise click.ClickException(f"no session {session_id!r}; see `creative-sessions sessions`")
+        raise click.ClickException(
+            f"no session {printable(repr(session_id))}; see `creative-sessions sessions`"
+        )
     if len(matches) > 1:
         raise click.ClickException(
-            f"{session_id!r} matches {len(matches)} sessions; give more of the id"
+            f"{printable(repr(session_id))} matches {len(matches)} sessions; give more of the id"
         )
     try:
         correction = correction_for(
             members, matches[0], intent, author=author, phase_no=phase_no, label=label
         )
     except CorrectionError as exc:
-        raise click.ClickException(str(exc)) from exc
-    CorrectionStore.in_dir(paths.corrections_dir).add(correction)
+        raise click.ClickException(printable(exc)) from exc
+    CorrectionStore.in_dir(data.corrections_dir).add(correction)
     target = f"phase {phase_no} of session" if phase_no else "session"
     click.echo(
         f"recorded: {target} {matches[0]} is {intent} "
-        f"({len(correction.generation_ids)} generations, by {author})"
+        f"({len(correction.generation_ids)} generations, by {printable(author)})"
     )
-    _relabel_and_report(data_dir, paths, corrected={matches[0]})
+    _relabel_and_report(data, corrected={matches[0]})
 
 
-def _relabel(data_dir: Path, *, budget: str) -> dict:
+def _relabel(data_dir: Path) -> None:
+    """Relabel in place when the intent views exist (no dbt, no run); else run the labels job."""
+    from orchestration.relabel import relabel_in_place
+
+    # Not recorded in the Dagster instance: importing Dagster and opening the instance (~2 s)
+    # would double the command's time; the next run finds the labels current by fingerprint.
+    if relabel_in_place(DataDir.at(data_dir), on_progress=click.echo) is None:
+        _run_labels(data_dir, budget="")
+
+
+def _run_labels(data_dir: Path, *, budget: str) -> dict:
+    """The labels run: the labelling, then the intent views (dbt) and the journal."""
     from orchestration.definitions import build_definitions
     from orchestration.runner import label_stale, local_instance
 
@@ -128,23 +134,26 @@ _SNAPSHOT_SQL = """
 """
 
 
-def _label_snapshot(paths: DataPaths) -> pl.DataFrame | None:
+def _label_snapshot(data: DataDir) -> pl.DataFrame | None:
     """The labels the journal shows now, or None before the first labelling run."""
     import duckdb
 
     from orchestration.session_journal import has_intent_views
 
-    with duckdb.connect(str(paths.warehouse_path), read_only=True) as con:
+    with (
+        reading_warehouse(data.root, "label report"),
+        duckdb.connect(str(data.warehouse_path), read_only=True) as con,
+    ):
         return con.execute(_SNAPSHOT_SQL).pl() if has_intent_views(con) else None
 
 
-def _relabel_and_report(data_dir: Path, paths: DataPaths, *, corrected: set[str]) -> None:
+def _relabel_and_report(data: DataDir, *, corrected: set[str]) -> None:
     """Relabel, then print every session whose shown labels moved, ``corrected`` ones first."""
     from orchestration.intent.label_changes import label_changes, report_lines
 
-    before = _label_snapshot(paths)
-    _relabel(data_dir, budget="")
-    after = _label_snapshot(paths)
+    before = _label_snapshot(data)
+    _relabel(data.root)
+    after = _label_snapshot(data)
     if before is None or after is None:
         click.echo("no earlier labels to compare with")
         return
@@ -152,13 +161,16 @@ def _relabel_and_report(data_dir: Path, paths: DataPaths, *, corrected: set[str]
         click.echo(line)
 
 
-def _placed_sessions(paths: DataPaths, chosen: list[Correction]) -> set[str]:
+def _placed_sessions(data: DataDir, chosen: list[Correction]) -> set[str]:
     """The sessions these corrections sit on in the current segmentation (see ``resolve``)."""
     import duckdb
 
     from orchestration.intent.corrections import resolve
 
-    with duckdb.connect(str(paths.warehouse_path), read_only=True) as con:
+    with (
+        reading_warehouse(data.root, "corrections"),
+        duckdb.connect(str(data.warehouse_path), read_only=True) as con,
+    ):
         members = con.execute(
             "select generation_id, session_id, phase_no from session_members "
             "where generation_id in (select unnest($ids))",
@@ -170,8 +182,12 @@ def _placed_sessions(paths: DataPaths, chosen: list[Correction]) -> set[str]:
 
 
 @click.group()
-def corrections() -> None:
+@click.pass_context
+def corrections(ctx: click.Context) -> None:
     """List, remove, export and import corrections."""
+    from orchestration.cli import guard_writes
+
+    guard_writes(ctx)  # list and export only read; remove and import relabel
 
 
 @corrections.command("list")
@@ -179,18 +195,18 @@ def corrections() -> None:
 def corrections_list(data_dir: Path) -> None:
     """Every stored correction, oldest first."""
     from orchestration.intent.corrections import CorrectionStore
-    from orchestration.resources import DataPaths
 
-    store = CorrectionStore.in_dir(DataPaths(data_dir=str(data_dir)).corrections_dir)
+    store = CorrectionStore.in_dir(DataDir.at(data_dir).corrections_dir)
     stored = store.all()
     for c in stored:
         where = f"phase {c.phase_no}" if c.phase_no else "session"
-        label = f" label {c.label!r}" if c.label else ""
+        label = f' label "{printable(c.label)}"' if c.label else ""
         click.echo(
-            f"{c.correction_id[:12]} {c.created_at:%Y-%m-%d %H:%M} {c.author}: {c.artist} {where} "
-            f"{c.session_id[:12]} → {c.intent}{label} ({len(c.generation_ids)} generations)"
+            f"{c.correction_id[:12]} {c.created_at:%Y-%m-%d %H:%M} {printable(c.author)}: "
+            f"{printable(c.artist)} {where} {c.session_id[:12]} → {printable(c.intent)}{label} "
+            f"({len(c.generation_ids)} generations)"
         )
-    click.echo(f"{len(stored)} corrections in {store.path}")
+    click.echo(f"{len(stored)} corrections in {printable(store.path)}")
 
 
 @corrections.command("remove")
@@ -203,20 +219,21 @@ def corrections_remove(data_dir: Path, correction_id: str, author: str) -> None:
     CORRECTION_ID may be the unique prefix shown by `creative-sessions corrections list`.
     """
     from orchestration.intent.corrections import CorrectionError, CorrectionStore
-    from orchestration.resources import DataPaths
 
-    paths = DataPaths(data_dir=str(data_dir))
+    data = DataDir.at(data_dir)
     try:
-        removed = CorrectionStore.in_dir(paths.corrections_dir).remove(correction_id, author=author)
+        removed = CorrectionStore.in_dir(data.corrections_dir).remove(correction_id, author=author)
     except CorrectionError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(printable(exc)) from exc
     where = f"phase {removed.phase_no} of session" if removed.phase_no else "session"
     click.echo(
-        f"removed: correction {removed.correction_id[:12]} ({removed.artist} {where} "
-        f"{removed.session_id[:12]} → {removed.intent}, by {removed.author})"
+        printable(
+            f"removed: correction {removed.correction_id[:12]} ({removed.artist} {where} "
+            f"{removed.session_id[:12]} → {removed.intent}, by {removed.author})"
+        )
     )
-    if paths.warehouse_path.exists():
-        _relabel_and_report(data_dir, paths, corrected=_placed_sessions(paths, [removed]))
+    if data.warehouse_path.exists():
+        _relabel_and_report(data, corrected=_placed_sessions(data, [removed]))
 
 
 @corrections.command("export")
@@ -226,10 +243,10 @@ def corrections_remove(data_dir: Path, correction_id: str, author: str) -> None:
 def corrections_export(data_dir: Path, target: Path, artist: str | None) -> None:
     """Write corrections to a JSON file (atomic), e.g. for a backup or another machine."""
     from orchestration.intent.corrections import CorrectionStore
-    from orchestration.resources import DataPaths
 
-    store = CorrectionStore.in_dir(DataPaths(data_dir=str(data_dir)).corrections_dir)
-    click.echo(f"exported {store.export(target, artist=artist)} corrections to {target}")
+    store = CorrectionStore.in_dir(DataDir.at(data_dir).corrections_dir)
+    exported = store.export(target, artist=artist)
+    click.echo(f"exported {exported} corrections to {printable(target)}")
 
 
 @corrections.command("import")
@@ -238,22 +255,21 @@ def corrections_export(data_dir: Path, target: Path, artist: str | None) -> None
 def corrections_import(data_dir: Path, source: Path) -> None:
     """Merge corrections from an exported file (idempotent; all or nothing), then relabel."""
     from orchestration.intent.corrections import CorrectionError, CorrectionStore
-    from orchestration.resources import DataPaths
 
-    paths = DataPaths(data_dir=str(data_dir))
-    store = CorrectionStore.in_dir(paths.corrections_dir)
+    data = DataDir.at(data_dir)
+    store = CorrectionStore.in_dir(data.corrections_dir)
     known = {c.correction_id for c in store.all()}
     try:
         result = store.import_(source)
     except CorrectionError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(printable(exc)) from exc
     kept = f", {result.kept_removed} removed here and kept removed" if result.kept_removed else ""
     click.echo(
         f"imported {result.added} corrections ({result.already_present} already present{kept})"
     )
-    if result.added and paths.warehouse_path.exists():
+    if result.added and data.warehouse_path.exists():
         added = [c for c in store.all() if c.correction_id not in known]
-        _relabel_and_report(data_dir, paths, corrected=_placed_sessions(paths, added))
+        _relabel_and_report(data, corrected=_placed_sessions(data, added))
 
 
 @click.command("label")
@@ -268,15 +284,15 @@ def corrections_import(data_dir: Path, source: Path) -> None:
 @click.pass_obj
 def label_command(data_dir: Path, budget: str, preview: bool) -> None:
     """Label sessions whose inputs changed, most valuable first, within a budget."""
-    from orchestration.assets.intents import preview as preview_plan
     from orchestration.intent.backfill import Budget
+    from orchestration.labels_store import preview as preview_plan
 
-    paths = _paths(data_dir)
     try:
         parsed = Budget.parse(budget)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--budget") from exc
-    if preview:
-        click.echo(preview_plan(paths, parsed))
-        return
-    _relabel(data_dir, budget=budget)
+    with reading_warehouse(data_dir, "label") as data:
+        if preview:
+            click.echo(printable_lines(preview_plan(data, parsed)))
+            return
+    _run_labels(data_dir, budget=budget)

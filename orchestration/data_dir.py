@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DATA_DIR_ENV = "CREATIVE_SESSIONS_DATA"
+DAGSTER_YAML = "telemetry:\n  enabled: false\nnux:\n  enabled: false\n"
+"""A new instance's settings: no telemetry (nothing outside is reachable) and no pop-up."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,15 @@ class DataDir:
     def dagster_home(self) -> Path:
         """The Dagster instance the CLI, `make ui` and the daemon share (``DAGSTER_HOME``)."""
         return self.root / "dagster"
+
+    def ensure_dagster_home(self) -> Path:
+        """The instance folder, created with `DAGSTER_YAML` when new; a person's edits stay."""
+        home = self.dagster_home
+        home.mkdir(parents=True, exist_ok=True)
+        config = home / "dagster.yaml"
+        if not config.exists():
+            config.write_text(DAGSTER_YAML, encoding="utf-8")
+        return home
 
     @property
     def locks_dir(self) -> Path:
@@ -76,3 +87,10 @@ class DataDir:
     def sample_dir(self) -> Path:
         """Where the demo writes the generated sample archive."""
         return self.root / "sample"
+
+
+if __name__ == "__main__":  # `make ui`: print the instance folder of a data directory
+    import sys
+
+    home = DataDir.at(sys.argv[1] if len(sys.argv) > 1 else "data").ensure_dagster_home()
+    sys.stdout.write(f"{home}\n")

@@ -21,6 +21,7 @@ from orchestration.automation import automation_sensor
 from orchestration.checks import quality_checks
 from orchestration.deploy.executors import executor_from_env
 from orchestration.embedding_resources import ImageEncoderResource, TextEncoderResource
+from orchestration.jobs import named_jobs
 from orchestration.resources import DATA_DIR_ENV, DataPaths, SessionRules
 from orchestration.schedules import (
     DEFAULT_NIGHTLY_CRON,
@@ -38,7 +39,7 @@ def build_definitions(
     timezone: str = DEFAULT_TIMEZONE,
     executor: dg.ExecutorDefinition | None = None,
 ) -> dg.Definitions:
-    """Assets, checks, schedule, sensors and resources over one data directory."""
+    """Assets, checks, named jobs, schedules, sensors and resources over one data directory."""
     return dg.Definitions(
         assets=[
             archives,
@@ -58,6 +59,7 @@ def build_definitions(
             "text_encoder": TextEncoderResource(),
         },
         asset_checks=quality_checks,
+        jobs=named_jobs,
         schedules=build_nightly_schedules(nightly_cron, timezone),
         sensors=[inbox_sensor, image_shard_sensor, automation_sensor],
         executor=executor,

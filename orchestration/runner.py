@@ -1,11 +1,19 @@
-"""Materialize what is stale, in-process on the local Dagster instance (the nightly work)."""
+"""Launch the named jobs for whatever is stale, in the data directory's Dagster instance.
+
+The CLI's `run` is a sequence of runs of the jobs in `orchestration.jobs` (the same ones the UI
+launches), each narrowed to what Dagster's records say is stale: archives whose fingerprint moved
+since their last `ingest` materialization, shards without vectors, a warehouse whose models were
+last materialized before the lake moved, with other code, or that does not pass the health check
+(`orchestration.warehouse_health`). Every run lands in ``<data-dir>/dagster``, which `make ui`
+reads too.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import importlib.util
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,17 +23,23 @@ import dagster as dg
 from orchestration.assets.embeddings import (
     IMAGE_EMBEDDINGS_KEY,
     PROMPT_EMBEDDINGS_KEY,
-    image_embeddings,
-    prompt_embeddings,
 )
-from orchestration.assets.lake import GENERATIONS_KEY, lake_partition
-from orchestration.assets.warehouse import warehouse_models
+from orchestration.assets.lake import GENERATIONS_KEY
+from orchestration.assets.warehouse import warehouse_models, warehouse_relations
+from orchestration.data_dir import DataDir
 from orchestration.embedding.image_job import stale_shards
 from orchestration.embedding.prompt_job import new_prompt_count
 from orchestration.embedding.shards import planned_shard_keys
 from orchestration.fingerprint import archive_fingerprint
 from orchestration.ingest.lake import GENERATIONS_TABLE, partition_file
 from orchestration.intent.backfill import Budget
+from orchestration.jobs import (
+    EMBED_IMAGES_JOB,
+    INGEST_JOB,
+    LABELS_JOB,
+    NIGHTLY_JOB,
+    QUIET_RUN_CONFIG,
+)
 from orchestration.partitions import (
     IMAGE_SHARDS_PER_RUN,
     archive_partitions,
@@ -33,9 +47,14 @@ from orchestration.partitions import (
 )
 from orchestration.registry import RegisteredArchive
 from orchestration.resources import DataPaths
+from orchestration.warehouse_health import WarehouseInUse, warehouse_problem
+from orchestration.warehouse_lock import warehouse_access
 
-QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-WAREHOUSE_MARKER_KEY = dg.AssetKey(["generations"])
+__all__ = ["QUIET_RUN_CONFIG", "RunFailed", "RunReport", "launch", "run_stale"]
+
+
+class RunFailed(Exception):
+    """A launched run did not succeed; the message names the job, the run and the first error."""
 
 
 @dataclass
@@ -50,14 +69,55 @@ class RunReport:
 
 
 def local_instance(data_dir: Path) -> dg.DagsterInstance:
-    """The Dagster instance under the data directory, so the UI shows the CLI's runs."""
-    home = data_dir / "dagster"
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
-    os.environ["DAGSTER_HOME"] = str(home)
+    """The Dagster instance under the data directory, the one `make ui` and the daemon use."""
+    os.environ["DAGSTER_HOME"] = str(DataDir.at(data_dir).ensure_dagster_home())
     return dg.DagsterInstance.get()
+
+
+def launch(
+    instance: dg.DagsterInstance,
+    defs: dg.Definitions,
+    job_name: str,
+    *,
+    assets: Iterable[dg.AssetKey] | None = None,
+    checks: Iterable[dg.AssetCheckKey] = (),
+    partition_key: str | None = None,
+    tags: dict[str, str] | None = None,
+    run_config: dict[str, Any] | None = None,
+) -> dg.ExecuteInProcessResult:
+    """Run a named job (narrowed to ``assets`` and their checks, plus ``checks``) in `instance`.
+
+    Raises:
+        RunFailed: the run failed; a failed blocking check is such a failure.
+    """
+    job = defs.resolve_job_def(job_name)
+    if assets is not None:
+        selected = set(assets)
+        graph = job.asset_layer.asset_graph
+        wanted = {c for c in graph.asset_check_keys if c.asset_key in selected} | set(checks)
+        job = job.get_subset(asset_selection=selected, asset_check_selection=wanted)
+    result = job.execute_in_process(
+        run_config={**QUIET_RUN_CONFIG, **(run_config or {})},
+        instance=instance,
+        partition_key=partition_key,
+        tags=tags,
+        raise_on_error=False,
+    )
+    if not result.success:
+        raise RunFailed(_failure_message(job_name, result))
+    return result
+
+
+def _failure_message(job_name: str, result: dg.ExecuteInProcessResult) -> str:
+    failures = [e for e in result.all_events if e.is_step_failure]
+    first = failures[0] if failures else None
+    error = first.step_failure_data.error if first and first.step_failure_data else None
+    detail = error.message.strip().splitlines()[0] if error and error.message else "no detail"
+    where = f" at {first.step_key}" if first else ""
+    return (
+        f"run {result.run_id[:8]} of job {job_name} failed{where}: {detail} "
+        "(the whole log is in the Dagster UI: make ui)"
+    )
 
 
 def ingest_reason(
@@ -78,16 +138,46 @@ def ingest_reason(
     return None
 
 
-def warehouse_reason(instance: dg.DagsterInstance, paths: DataPaths) -> str | None:
-    """Why the warehouse must be rebuilt, or None when it reflects the current lake."""
+def warehouse_reason(
+    instance: dg.DagsterInstance,
+    paths: DataPaths,
+    on_wait: Callable[[str], None] | None = None,
+) -> str | None:
+    """Why the warehouse must be (re)built, or None when it is whole and newer than the lake.
+
+    Whole: the file opens and every model reads (a build killed half-way fails this). Newer:
+    every model's latest materialization comes after the lake's, with the model code in use.
+    """
     if not paths.warehouse_path.exists():
         return "warehouse file missing"
-    built = _latest_storage_id(instance, WAREHOUSE_MARKER_KEY)
-    if built is None:
+    try:
+        with warehouse_access(
+            paths.root, write=False, holder="creative-sessions (health check)", on_wait=on_wait
+        ):
+            problem = warehouse_problem(paths.warehouse_path, warehouse_relations())
+    except WarehouseInUse as exc:
+        raise RunFailed(f"another program holds the warehouse open for writing: {exc}") from exc
+    if problem is not None:
+        return problem
+    records = {
+        r.asset_entry.asset_key: r.asset_entry.last_materialization_record
+        for r in instance.get_asset_records(list(warehouse_models.keys))
+    }
+    built = [records.get(key) for key in warehouse_models.keys]
+    if any(record is None for record in built):
         return "never built"
+    code = warehouse_models.code_versions_by_key
+    for key, record in zip(warehouse_models.keys, built, strict=True):
+        materialization = record.asset_materialization if record else None
+        recorded = (
+            (materialization.tags or {}).get("dagster/code_version") if materialization else None
+        )
+        if code.get(key) is not None and recorded != code[key]:
+            return f"model {key.to_user_string()} changed since the last build"
+    oldest = min(record.storage_id for record in built if record is not None)
     for key in (GENERATIONS_KEY, IMAGE_EMBEDDINGS_KEY, PROMPT_EMBEDDINGS_KEY):
         lake = _latest_storage_id(instance, key)
-        if lake is not None and lake > built:
+        if lake is not None and lake > oldest:
             return "lake changed since the last build"
     return None
 
@@ -106,12 +196,11 @@ def run_stale(
     budget: str = "",
     on_progress: Callable[[str], None] = lambda _msg: None,
 ) -> RunReport:
-    """Ingest every new or changed archive, then rebuild the warehouse when anything moved."""
+    """Ingest new or changed archives, embed, rebuild the warehouse when stale, then label."""
     paths: DataPaths = defs.resources["paths"]
     report = RunReport()
     archives = paths.registry.all()
     instance.add_dynamic_partitions(archive_partitions.name, [a.key for a in archives])
-    assets = [lake_partition, warehouse_models]
     for number, archive in enumerate(archives, start=1):
         if not Path(archive.path).exists():
             report.missing.append(archive)
@@ -122,24 +211,20 @@ def run_stale(
             on_progress(f"[{number}/{len(archives)}] {archive.key}: up to date")
             continue
         on_progress(f"[{number}/{len(archives)}] {archive.key}: ingesting ({reason})")
-        dg.materialize(
-            assets,
-            selection=[lake_partition],
-            partition_key=archive.key,
-            resources=defs.resources,
-            instance=instance,
-            run_config=QUIET_RUN_CONFIG,
-        )
+        launch(instance, defs, INGEST_JOB, partition_key=archive.key)
         report.ingested.append((archive, reason))
     if not any(paths.lake_dir.glob(f"{GENERATIONS_TABLE}/*/*.parquet")):
         on_progress("warehouse: the lake is empty; register an archive with `ingest PATH` first")
         return report
     image_budget = Budget.parse(budget).max_images is not None
     # Under an image budget, images wait until the plan says which sessions need them.
-    embed_stale(instance, defs, on_progress, images=not image_budget)
-    reason = "forced" if force_warehouse else warehouse_reason(instance, paths)
+    embed_stale(instance, defs, on_progress, images=not image_budget, prompts=False)
+    prompts = _new_prompts(defs, on_progress)
+    reason = "forced" if force_warehouse else warehouse_reason(instance, paths, on_progress)
+    if reason is None and prompts:
+        reason = "new prompt vectors"
     if reason is not None:
-        build_warehouse(instance, defs, reason, on_progress)
+        build_warehouse(instance, defs, reason, on_progress, with_prompts=bool(prompts))
         report.warehouse_built, report.warehouse_reason = True, reason
     else:
         on_progress("warehouse: up to date")
@@ -152,26 +237,52 @@ def run_stale(
     return report
 
 
+@contextlib.contextmanager
+def _dbt_chatter_to_log(paths: DataPaths) -> Iterator[Path]:
+    """dagster-dbt echoes every dbt event to stdout; the terminal gets our summary instead."""
+    log_path = paths.root / "logs" / "dbt.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "a", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        yield log_path
+
+
 def build_warehouse(
     instance: dg.DagsterInstance,
     defs: dg.Definitions,
     reason: str,
     on_progress: Callable[[str], None],
+    *,
+    with_prompts: bool = False,
 ) -> None:
-    """`dbt build` of the warehouse models, dbt's own chatter going to data/logs/dbt.log."""
+    """A `nightly` run of the dbt models, after the blocking id check (and new prompt vectors)."""
+    from orchestration.checks import generation_ids_unique
+
     paths: DataPaths = defs.resources["paths"]
+    assets = set(warehouse_models.keys) | ({PROMPT_EMBEDDINGS_KEY} if with_prompts else set())
     log_path = paths.root / "logs" / "dbt.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
     on_progress(f"warehouse: dbt build ({reason}); dbt's log: {log_path}")
-    # dagster-dbt echoes every dbt event to stdout; the terminal gets the summary instead.
-    with open(log_path, "a", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        dg.materialize(
-            [lake_partition, warehouse_models],
-            selection=[warehouse_models],
-            resources=defs.resources,
-            instance=instance,
-            run_config=QUIET_RUN_CONFIG,
+    with _dbt_chatter_to_log(paths):
+        launch(
+            instance,
+            defs,
+            NIGHTLY_JOB,
+            assets=assets,
+            checks=generation_ids_unique.check_keys,
         )
+
+
+def _new_prompts(defs: dg.Definitions, on_progress: Callable[[str], None]) -> int:
+    """How many distinct prompts lack a vector for the text model (0 without the extra)."""
+    if importlib.util.find_spec("torch") is None:
+        return 0
+    paths: DataPaths = defs.resources["paths"]
+    text_model = defs.resources["text_encoder"].model_id
+    new = new_prompt_count(paths.lake_dir, text_model)
+    if new:
+        on_progress(f"prompts: embedding {new} new distinct prompts with {text_model}")
+    else:
+        on_progress(f"prompts: up to date ({text_model})")
+    return new
 
 
 def embed_for_plan(
@@ -195,7 +306,10 @@ def embed_for_plan(
     if not sessions:
         on_progress("images: none needed within the budget")
         return 0
-    with duckdb.connect(str(paths.warehouse_path), read_only=True) as con:
+    with (
+        warehouse_access(paths.root, write=False, holder="creative-sessions (image plan)"),
+        duckdb.connect(str(paths.warehouse_path), read_only=True) as con,
+    ):
         hashes = con.execute(
             "select distinct content_hash from intent_signals "
             "where session_id in (select unnest($ids)) and content_hash is not null "
@@ -219,23 +333,36 @@ def label_stale(
     force_views: bool = False,
     on_progress: Callable[[str], None] = lambda _msg: None,
 ) -> dict[str, Any]:
-    """Label sessions whose inputs changed (within `budget`), then refresh the intent views."""
-    from orchestration.assets.intents import INTENT_KEYS, session_labels
+    """A `labels` run: label sessions whose inputs changed (within `budget`), then refresh.
+
+    The intent views read the labels' Parquet, so they are rebuilt only when missing or when the
+    warehouse was; the journal is rewritten when labels moved or it was never written.
+    """
+    from orchestration.assets.intents import INTENT_KEYS
+    from orchestration.assets.journal import JOURNAL_KEY
     from orchestration.assets.warehouse import intent_views
-    from orchestration.session_journal import has_intent_views
+    from orchestration.labels_store import views_read_lake
 
     paths: DataPaths = defs.resources["paths"]
     if not paths.warehouse_path.exists():
         return {}
-    result = dg.materialize(
-        [session_labels],
-        resources=defs.resources,
-        instance=instance,
-        run_config={
-            **QUIET_RUN_CONFIG,
-            "ops": {"session_labels": {"config": {"budget": budget}}},
-        },
-    )
+    with (
+        warehouse_access(paths.root, write=False, holder="creative-sessions (views check)"),
+        _read_only(paths) as con,
+    ):
+        views_current = views_read_lake(con, paths)
+    refresh_views = force_views or not views_current
+    assets = set(INTENT_KEYS.values()) | (set(intent_views.keys) if refresh_views else set())
+    journal_index = paths.journal_dir / "index.html"
+    with _dbt_chatter_to_log(paths):
+        result = launch(
+            instance,
+            defs,
+            LABELS_JOB,
+            assets=assets
+            | ({JOURNAL_KEY} if refresh_views or not journal_index.exists() else set()),
+            run_config={"ops": {"session_labels": {"config": {"budget": budget}}}},
+        )
     metadata = {
         key: getattr(value, "value", value)
         for m in result.asset_materializations_for_node("session_labels")
@@ -248,24 +375,25 @@ def label_stale(
         f"{metadata.get('sessions_skipped_unchanged', 0)} unchanged, "
         f"{metadata.get('sessions_remaining', 0)} remaining (budget {metadata.get('budget')})"
     )
+    if refresh_views:
+        on_progress("intents: views session_intents, session_phases, session_members refreshed")
+    journal_written = refresh_views or not journal_index.exists()
+    if not journal_written and (labelled or metadata.get("sessions_dropped")):
+        write_journal_pages(instance, defs, force=True, on_progress=on_progress)
+    elif journal_written:
+        on_progress(f"journal: {journal_index}")
+    return metadata
+
+
+@contextlib.contextmanager
+def _read_only(paths: DataPaths) -> Iterator[Any]:
     import duckdb
 
-    with duckdb.connect(str(paths.warehouse_path), read_only=True) as con:
-        views_exist = has_intent_views(con)
-    changed = force_views or labelled or metadata.get("sessions_dropped") or not views_exist
-    if changed:
-        log_path = paths.root / "logs" / "dbt.log"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(log_path, "a", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-            dg.materialize(
-                [intent_views],
-                resources=defs.resources,
-                instance=instance,
-                run_config=QUIET_RUN_CONFIG,
-            )
-        on_progress("intents: views session_intents, session_phases, session_members refreshed")
-    write_journal_pages(instance, defs, force=bool(changed), on_progress=on_progress)
-    return metadata
+    con = duckdb.connect(str(paths.warehouse_path), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 def write_journal_pages(
@@ -275,16 +403,14 @@ def write_journal_pages(
     force: bool = False,
     on_progress: Callable[[str], None] = lambda _msg: None,
 ) -> None:
-    """Render the artists' HTML journal when labels changed or it was never written."""
-    from orchestration.assets.journal import journal
+    """A `labels` run of the journal alone, when labels changed or it was never written."""
+    from orchestration.assets.journal import JOURNAL_KEY
 
     paths: DataPaths = defs.resources["paths"]
     index = paths.journal_dir / "index.html"
     if not force and index.exists():
         return
-    dg.materialize(
-        [journal], resources=defs.resources, instance=instance, run_config=QUIET_RUN_CONFIG
-    )
+    launch(instance, defs, LABELS_JOB, assets={JOURNAL_KEY})
     on_progress(f"journal: {index}")
 
 
@@ -340,17 +466,16 @@ def _embed_images(
     registered = instance.get_dynamic_partitions(image_shard_partitions.name)
     for first, last in shard_runs(registered, set(stale), IMAGE_SHARDS_PER_RUN):
         on_progress(f"images: embedding {first} … {last} with {model_id}")
-        dg.materialize(
-            [image_embeddings],
-            resources=defs.resources,
-            instance=instance,
+        launch(
+            instance,
+            defs,
+            EMBED_IMAGES_JOB,
             run_config={
-                **QUIET_RUN_CONFIG,
                 "ops": {
                     "lake__image_embeddings": {
                         "config": {"only_content_hashes_path": str(only_path or "")}
                     }
-                },
+                }
             },
             tags={
                 "dagster/asset_partition_range_start": first,
@@ -364,15 +489,5 @@ def _embed_images(
 def _embed_prompts(
     instance: dg.DagsterInstance, defs: dg.Definitions, on_progress: Callable[[str], None]
 ) -> None:
-    paths: DataPaths = defs.resources["paths"]
-    text_model = defs.resources["text_encoder"].model_id
-    if new := new_prompt_count(paths.lake_dir, text_model):
-        on_progress(f"prompts: embedding {new} new distinct prompts with {text_model}")
-        dg.materialize(
-            [prompt_embeddings],
-            resources=defs.resources,
-            instance=instance,
-            run_config=QUIET_RUN_CONFIG,
-        )
-    else:
-        on_progress(f"prompts: up to date ({text_model})")
+    if _new_prompts(defs, on_progress):
+        launch(instance, defs, NIGHTLY_JOB, assets={PROMPT_EMBEDDINGS_KEY})

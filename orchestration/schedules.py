@@ -13,11 +13,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.assets.embeddings import IMAGE_EMBEDDINGS_KEY
-from orchestration.assets.lake import GENERATIONS_KEY, QUARANTINE_KEY
 from orchestration.embedding.image_job import stale_shards
 from orchestration.embedding.shards import planned_shard_keys
 from orchestration.embedding_resources import ImageEncoderResource
+from orchestration.jobs import embed_images_job, ingest_job
 from orchestration.partitions import (
     IMAGE_SHARDS_PER_RUN,
     archive_partitions,
@@ -30,8 +29,6 @@ NIGHTLY_CRON_ENV = "CREATIVE_SESSIONS_NIGHTLY_CRON"
 TIMEZONE_ENV = "CREATIVE_SESSIONS_TIMEZONE"
 DEFAULT_NIGHTLY_CRON = "0 3 * * *"
 DEFAULT_TIMEZONE = "UTC"
-
-INGEST_KEYS = (GENERATIONS_KEY, QUARANTINE_KEY)
 
 
 @dataclass
@@ -83,7 +80,6 @@ def ingest_run_requests(plan: NightlyPlan) -> list[dg.RunRequest]:
         dg.RunRequest(
             run_key=f"ingest:{key}",  # scoped to the tick: tomorrow may request it again
             partition_key=key,
-            asset_selection=list(INGEST_KEYS),
             tags={"creative_sessions/reason": reason},
         )
         for key, reason in plan.archives.items()
@@ -95,7 +91,6 @@ def embedding_run_requests(plan: NightlyPlan) -> list[dg.RunRequest]:
     return [
         dg.RunRequest(
             run_key=f"embed:{first}..{last}",
-            asset_selection=[IMAGE_EMBEDDINGS_KEY],
             tags={
                 "dagster/asset_partition_range_start": first,
                 "dagster/asset_partition_range_end": last,
@@ -118,7 +113,7 @@ def build_nightly_schedules(
         name="nightly_ingest",
         cron_schedule=cron,
         execution_timezone=timezone,
-        target=dg.AssetSelection.assets(*INGEST_KEYS),
+        job=ingest_job,
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description="Re-ingest archives that are new or changed on disk; embeddings, dbt and "
         "intent labels follow through their automation conditions.",
@@ -139,7 +134,7 @@ def build_nightly_schedules(
         name="nightly_embeddings",
         cron_schedule=cron,
         execution_timezone=timezone,
-        target=dg.AssetSelection.assets(IMAGE_EMBEDDINGS_KEY),
+        job=embed_images_job,
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description="Embed image shards that lack vectors for the model in use (a new model, "
         "images that failed before), up to 8 shards a run in the `gpu` pool.",

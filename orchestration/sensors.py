@@ -4,10 +4,10 @@ import json
 
 import dagster as dg
 
-from orchestration.assets.lake import GENERATIONS_KEY, QUARANTINE_KEY
 from orchestration.embedding.shards import planned_shard_keys
 from orchestration.embedding_resources import ImageEncoderResource
 from orchestration.inbox import candidates, content_digest, is_readable, observe
+from orchestration.jobs import ingest_job
 from orchestration.partitions import archive_partitions, image_shard_partitions
 from orchestration.registry import archive_key
 from orchestration.resources import DataPaths
@@ -39,7 +39,7 @@ def image_shard_sensor(
 @dg.sensor(
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    target=dg.AssetSelection.assets(GENERATIONS_KEY, QUARANTINE_KEY),
+    job=ingest_job,
 )
 def inbox_sensor(context: dg.SensorEvaluationContext, paths: DataPaths) -> dg.SensorResult:
     """Register and ingest each complete folder, archive or log dropped in `<data_dir>/inbox/`.
@@ -75,7 +75,6 @@ def inbox_sensor(context: dg.SensorEvaluationContext, paths: DataPaths) -> dg.Se
             dg.RunRequest(
                 run_key=f"{entry.key}:{digest}",
                 partition_key=entry.key,
-                asset_selection=[GENERATIONS_KEY, QUARANTINE_KEY],
                 tags={"creative_sessions/source": "inbox"},
             )
         )

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.terminal_text import printable
+
 
 @dataclass(slots=True)
 class JournalPhase:
@@ -86,25 +88,27 @@ def load_journal(
 
 
 def render_journal(sessions: list[JournalSession]) -> str:
-    """Plain text a person scans: date, size, label, arc; phases indented; corrections marked."""
+    """Plain text a person scans: date, size, label, arc; phases indented; corrections marked.
+
+    Names and labels come from the artist's data, so each is escaped (see `printable`).
+    """
     lines: list[str] = []
     for session in sessions:
         minutes = (session.ended_at - session.started_at).total_seconds() / 60
         head = (
-            f"{session.started_at:%Y-%m-%d %H:%M} {session.artist} "
+            f"{session.started_at:%Y-%m-%d %H:%M} {printable(session.artist)} "
             f"({session.n_generations} gen, {minutes:.0f} min)  {session.session_id[:12]}"
         )
         if session.label is None:
             lines.append(f"{head}\n  (not labelled yet)")
             continue
         mark = " [corrected]" if session.corrected else f" ({session.confidence:.0%})"
-        lines.append(f"{head}\n  {session.label}{mark}")
+        lines.append(f"{head}\n  {printable(session.label)}{mark}")
         if session.arc and len(session.phases) > 1:
-            lines.append(f"  arc: {session.arc}")
+            lines.append(f"  arc: {printable(session.arc)}")
         if len(session.phases) > 1 or (session.phases and session.phases[0].label != session.label):
             for phase in session.phases:
                 tag = " [corrected]" if phase.corrected else ""
-                lines.append(
-                    f"    {phase.phase_no}. {phase.label} ({phase.n_generations} gen){tag}"
-                )
+                label = printable(phase.label)
+                lines.append(f"    {phase.phase_no}. {label} ({phase.n_generations} gen){tag}")
     return "\n".join(lines)

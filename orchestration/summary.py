@@ -1,4 +1,8 @@
-"""What a person wants to read after a run: artists, sessions, quarantine, where to query."""
+"""What a person wants to read after a run: artists, sessions, quarantine, where to query.
+
+Names, labels and reasons come from the archives, so each is escaped for the terminal, and every
+command printed to paste quotes them for the shell (see `terminal_text`).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.session_journal import has_intent_views
+from orchestration.terminal_text import printable, shell_arg
 
 
 def example_queries(artist: str) -> list[tuple[str, str]]:
@@ -60,7 +65,10 @@ def render_summary(
                 "where artist = ?",
                 [artist],
             ).fetchone()[0]
-            lines.append(f"{artist}: {n_sessions} sessions, {n_gens} generations ({tools})")
+            lines.append(
+                f"{printable(artist)}: {n_sessions} sessions, {n_gens} generations "
+                f"({printable(tools)})"
+            )
             label = "i.label" if labelled else "null"
             sessions = con.execute(
                 "select s.session_id, s.started_at, s.ended_at, s.n_generations, "
@@ -75,7 +83,7 @@ def render_summary(
                     f"{n} generations, {n_prompts} distinct prompts"
                 )
                 if text:
-                    lines.append(f"      {text}")
+                    lines.append(f"      {printable(text)}")
             if n_sessions > len(sessions):
                 lines.append(f"  … {n_sessions - len(sessions)} earlier sessions")
         if len(artists) > max_artists:
@@ -85,17 +93,19 @@ def render_summary(
         ).fetchall()
         total = sum(n for _, n in quarantined)
         lines += ["", f"Quarantined: {total} files or rows"]
-        lines += [f"  {n} × {reason}" for reason, n in quarantined[:8]]
+        lines += [f"  {n} × {printable(reason)}" for reason, n in quarantined[:8]]
     finally:
         con.close()
-    lines += ["", f"Warehouse: {warehouse_path}"]
+    lines += ["", f"Warehouse: {printable(warehouse_path)}"]
     journal = warehouse_path.parent / "journal" / "index.html"
     if journal.exists():
-        lines.append(f"Journal (open in a browser): {journal}")
+        lines.append(f"Journal (open in a browser): {printable(journal)}")
     lines.append("Try:")
     lines.append("  # The journal in the terminal: labels, arcs and phases")
-    lines.append(f"  {command} sessions --artist {artists[0][0] if artists else 'NAME'}")
-    for title, query in example_queries(artists[0][0] if artists else "artist"):
-        lines.append(f"  # {title}")
-        lines.append(f'  {command} sql "{query}"')
+    artist = artists[0][0] if artists else None
+    name = shell_arg(artist) if artist is not None else "NAME"
+    lines.append(f"  {command} sessions --artist {name}")
+    for title, query in example_queries("artist" if artist is None else artist):
+        lines.append(f"  # {printable(title)}")
+        lines.append(f"  {command} sql {shell_arg(query)}")
     return "\n".join(lines)

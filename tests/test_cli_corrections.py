@@ -116,7 +116,7 @@ def _members() -> pl.DataFrame:
     )
 
 
-def _stand_in_relabel(data_dir: Path, *, budget: str) -> dict:
+def _stand_in_relabel(data_dir: Path) -> None:
     """Corrections win on their session and teach: the artist's other sessions gain a marker."""
     paths = DataPaths(data_dir=str(data_dir))
     overrides = resolve(
@@ -140,7 +140,6 @@ def _stand_in_relabel(data_dir: Path, *, budget: str) -> dict:
             "create or replace table session_phases as select session_id, 1 as phase_no, "
             "intent, label from labelled"
         )
-    return {}
 
 
 @pytest.fixture
@@ -159,7 +158,7 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         con.register("sessions_frame", sessions)
         con.execute("create table session_members as select * from members")
         con.execute("create table sessions as select * from sessions_frame")
-    _stand_in_relabel(data, budget="")
+    _stand_in_relabel(data)
     return data
 
 
@@ -221,7 +220,7 @@ def test_import_reports_changes_and_keeps_a_removed_correction_removed(
     other = tmp_path / "other"  # the same archive on another machine, with no corrections
     other.mkdir()
     shutil.copy(data / "warehouse.duckdb", other / "warehouse.duckdb")
-    _stand_in_relabel(other, budget="")
+    _stand_in_relabel(other)
     moved = _cli(other, "corrections", "import", str(exported))
     assert moved.exit_code == 0, moved.output
     assert f"corrected: {B1[:12]} ben: optimization → mixed" in moved.output

@@ -9,6 +9,7 @@ from orchestration.automation import WAREHOUSE_POOL, follow_inputs
 from orchestration.journal.model import load_journals
 from orchestration.journal.pages import write_journal
 from orchestration.resources import DataPaths
+from orchestration.warehouse_lock import warehouse_access
 
 JOURNAL_KEY = dg.AssetKey(["journal"])
 # The views the pages read; the intent views follow the intent asset, so labels arrive with them.
@@ -39,7 +40,11 @@ JOURNAL_INPUTS = [
 def journal(context: dg.AssetExecutionContext, paths: DataPaths) -> dg.MaterializeResult:
     """Render every artist's page from the warehouse (opened read-only) and the thumbnails."""
     started = time.perf_counter()
-    with duckdb.connect(str(paths.warehouse_path), read_only=True) as con:
+    holder = f"journal in run {context.run_id[:8]}"
+    with (
+        warehouse_access(paths.root, write=False, holder=holder, on_wait=context.log.info),
+        duckdb.connect(str(paths.warehouse_path), read_only=True) as con,
+    ):
         journals = load_journals(con, paths.thumbnails_dir, paths.journal_dir)
     written = write_journal(journals, paths.journal_dir)
     sessions = [s for j in journals for s in j.sessions]

@@ -1,10 +1,11 @@
 """dbt models in DuckDB as Dagster assets; dbt tests become asset checks."""
 
 import json
+import logging
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,15 @@ from dagster_dbt import (
 
 from orchestration.automation import WAREHOUSE_POOL, follow_inputs
 from orchestration.resources import DataPaths, SessionRules
+from orchestration.warehouse_health import (
+    Relation,
+    expected_relations,
+    move_aside,
+    warehouse_problem,
+)
+from orchestration.warehouse_lock import warehouse_access
+
+log = logging.getLogger(__name__)
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
@@ -112,7 +122,7 @@ def warehouse_models(
     session_rules: SessionRules,
 ) -> Iterator[Any]:
     """`dbt build` over the lake: sessions, members and the signals intent inference reads."""
-    yield from _dbt_build(context, dbt, paths, session_rules)
+    yield from _dbt_build(context, dbt, paths, session_rules, verify=True)
 
 
 @dbt_assets(
@@ -134,12 +144,48 @@ def intent_views(
     yield from _dbt_build(context, dbt, paths, session_rules)
 
 
+def warehouse_relations() -> list[Relation]:
+    """The relations `warehouse_models` promises (the intent views come later, with the labels)."""
+    return expected_relations(ensure_manifest(), exclude_tag=INTENT_VIEWS_TAG)
+
+
+def _told(context: dg.AssetExecutionContext) -> Callable[[str], None]:
+    """A line for the run's log in the UI and for the terminal of `creative-sessions run`."""
+
+    def tell(line: str) -> None:
+        context.log.info(line)
+        log.info(line)
+
+    return tell
+
+
+def dbt_target_path(paths: DataPaths) -> Path:
+    """One dbt target folder per data directory, kept between calls so dbt parses partially."""
+    return paths.root / "dbt" / "target"
+
+
 def _dbt_build(
     context: dg.AssetExecutionContext,
     dbt: DbtCliResource,
     paths: DataPaths,
     session_rules: SessionRules,
+    *,
+    verify: bool = False,
 ) -> Iterator[Any]:
+    """`dbt build` holding the warehouse for writing, so no other run reads or writes meanwhile.
+
+    With ``verify``, a warehouse that does not open or lacks a model is first renamed aside and
+    the build starts from an empty file: dbt's incremental models cannot repair a torn one.
+    """
     paths.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     args = ["build", "--vars", json.dumps(dbt_vars(paths, session_rules))]
-    yield from dbt.cli(args, context=context).stream()
+    holder = f"dbt build in run {context.run_id[:8]}"
+    with warehouse_access(paths.root, write=True, holder=holder, on_wait=_told(context)):
+        if verify and paths.warehouse_path.exists():
+            problem = warehouse_problem(paths.warehouse_path, warehouse_relations())
+            if problem is not None:
+                aside = move_aside(paths.warehouse_path)
+                line = f"warehouse: {problem}; moved aside to {aside.name}, rebuilt from the lake"
+                _told(context)(line)
+        target = dbt_target_path(paths)
+        yield from dbt.cli(args, context=context, target_path=target).stream()

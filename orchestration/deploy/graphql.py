@@ -15,6 +15,11 @@ REPOSITORY = {
     "repositoryLocationName": "orchestration.definitions",
     "repositoryName": "__repository__",
 }
+"""The code location as `dagster dev -w workspace.yaml` names it; `dg dev` names it after the
+project, so callers that talk to an unknown server ask it (`find_repository`)."""
+
+LOCATIONS = """{ workspaceOrError { ... on Workspace { locationEntries {
+  name locationOrLoadError { ... on RepositoryLocation { repositories { name } } } } } } }"""
 ADDED = ("AddDynamicPartitionSuccess", "DuplicateDynamicPartitionError")
 
 ADD_PARTITION = """
@@ -55,12 +60,23 @@ def query(url: str, document: str, variables: dict[str, Any] | None = None) -> d
     return payload["data"]
 
 
+def find_repository(url: str) -> dict[str, str]:
+    """The server's code location and repository holding our definitions (the first loaded)."""
+    entries = query(url, LOCATIONS)["workspaceOrError"].get("locationEntries") or []
+    for entry in entries:
+        repos = (entry.get("locationOrLoadError") or {}).get("repositories") or []
+        if repos:
+            return {"repositoryLocationName": entry["name"], "repositoryName": repos[0]["name"]}
+    raise GraphQLError(f"no loaded code location at {url}")
+
+
 def add_partitions(
     url: str, partitions_def: str, keys: Sequence[str], repository: dict | None = None
 ) -> None:
     """Register dynamic partitions on the server's instance; ones it has already are fine."""
+    repo = repository or find_repository(url)
     for key in keys:
-        variables = {"repo": repository or REPOSITORY, "name": partitions_def, "key": key}
+        variables = {"repo": repo, "name": partitions_def, "key": key}
         result = query(url, ADD_PARTITION, variables)["addDynamicPartition"]
         if result["__typename"] not in ADDED:
             raise GraphQLError(f"{result['__typename']}: {result.get('message', '')}")

@@ -10,17 +10,11 @@ The Dagster multi-asset ``session_labels`` (group ``intents``) writes them under
 
 from __future__ import annotations
 
-from typing import Literal
-
 import pyarrow as pa
 
-PhaseIntent = Literal["exploration", "refinement", "optimization"]
-SessionIntent = Literal[
-    "exploration", "refinement", "optimization", "convergent_selection", "mixed"
-]
-
-PHASE_INTENTS: tuple[str, ...] = ("exploration", "refinement", "optimization")
-SESSION_INTENTS: tuple[str, ...] = (*PHASE_INTENTS, "convergent_selection", "mixed")
+# The intent names live in `vocabulary` (no pyarrow); the contract names them as well.
+from orchestration.intent.vocabulary import PHASE_INTENTS as PHASE_INTENTS
+from orchestration.intent.vocabulary import SESSION_INTENTS as SESSION_INTENTS
 
 # Bump when inference changes in a way that must relabel every session (part of the fingerprint).
 FEATURE_VERSION = "intent-v2"

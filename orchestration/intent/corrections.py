@@ -22,11 +22,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import polars as pl
+from orchestration.intent.vocabulary import PHASE_INTENTS, SESSION_INTENTS
 
-from orchestration.intent.contract import PHASE_INTENTS, SESSION_INTENTS
+if TYPE_CHECKING:
+    import polars as pl
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +205,8 @@ def correction_for(
     artist is looking at, in session order: that is what lets the correction survive later
     changes of session and phase boundaries.
     """
+    import polars as pl  # here, so that listing corrections starts without polars
+
     rows = members.filter(pl.col("session_id") == session_id)
     if rows.is_empty():
         raise CorrectionError(f"no session {session_id!r} in the current sessions")
@@ -599,6 +602,8 @@ def resolve(corrections: Iterable[Correction], members: pl.DataFrame) -> Resolve
     generation (ids are recorded in session order). Per target, a correction named by another's
     ``supersedes`` loses, then the latest ``created_at`` (then the later-added) wins.
     """
+    import polars as pl
+
     corrections = list(corrections)
     links = pl.DataFrame(
         [
@@ -653,6 +658,8 @@ def resolve(corrections: Iterable[Correction], members: pl.DataFrame) -> Resolve
 
 def _best(hits: pl.DataFrame, keys: list[str]) -> dict[int, tuple[tuple[Any, ...], int]]:
     """Per correction index: the target (by ``keys``) with the most hits, ties to the earliest."""
+    import polars as pl
+
     if hits.is_empty():
         return {}
     ranked = (

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from orchestration.terminal_text import printable
+
 # One row per session; ``phases`` holds one "<phase_no>. <intent>: <label>" text per phase.
 SNAPSHOT_SCHEMA = {
     "session_id": pl.String,
@@ -74,7 +76,10 @@ def label_changes(before: pl.DataFrame, after: pl.DataFrame) -> list[LabelChange
 
 
 def report_lines(changes: list[LabelChange], corrected: Collection[str]) -> list[str]:
-    """The corrected sessions first ("corrected: ..."), then every other session that moved."""
+    """The corrected sessions first ("corrected: ..."), then every other session that moved.
+
+    Each line is escaped for the terminal (labels quote the artist's prompts).
+    """
     lines = []
     moved = {c.session_id: c for c in changes}
     for session_id in sorted(corrected):
@@ -86,9 +91,11 @@ def report_lines(changes: list[LabelChange], corrected: Collection[str]) -> list
         )
     others = [c for c in changes if c.session_id not in corrected]
     if not others:
-        return [*lines, "no other label changed"]
-    lines.append(f"changed by this correction: {len(others)} other session{_s(len(others))}")
-    return lines + [f"  {c.describe()}" for c in others]
+        lines.append("no other label changed")
+    else:
+        lines.append(f"changed by this correction: {len(others)} other session{_s(len(others))}")
+        lines += [f"  {c.describe()}" for c in others]
+    return [printable(line) for line in lines]
 
 
 def _phases_changed(old: list[str], new: list[str]) -> int:

@@ -1,10 +1,15 @@
-"""`dagster dev` as a person starts it: lineage over GraphQL, a run that succeeds, a picture."""
+"""`make ui` as a person starts it, after CLI runs: the same instance, its runs and checks.
 
+The CLI writes to `<data>/dagster`; `make ui` (`dg dev`) opens that instance, so GraphQL (the UI's
+door) sees the CLI's runs under their job names with their check evaluations, launches the same
+named job, and draws the lineage.
+"""
+
+import json
 import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 from collections.abc import Iterator
@@ -13,10 +18,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from orchestration.deploy.graphql import REPOSITORY, add_partitions, launch_backfill, query
+from orchestration.deploy.graphql import add_partitions, find_repository, launch_backfill, query
 from orchestration.resources import DataPaths
 from tests.browser import chromium_or_skip, dump_dom, screenshot
 from tests.orchestration.ops_fixtures import write_log
+from tests.reliability.runs import Snapshot, snapshot, start, write_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 300
@@ -32,6 +38,9 @@ LAUNCH = """mutation($params: ExecutionParams!) { launchRun(executionParams: $pa
   ... on RunConfigValidationInvalid { errors { message } } } }"""
 COMMUNITY_POPUP = "Join the Dagster community"
 STATUS = """query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"""
+RUNS = "{ runsOrError { ... on Runs { results { runId jobName status } } } }"
+CHECKS = """query($key: AssetKeyInput!, $name: String!) {
+  assetCheckExecutions(assetKey: $key, checkName: $name, limit: 10) { runId status } }"""
 
 
 def _free_port() -> int:
@@ -54,35 +63,23 @@ def _stop(process: subprocess.Popen) -> None:
             continue
 
 
-@pytest.fixture
-def dagster_dev(tmp_path: Path) -> Iterator[tuple[str, DataPaths]]:
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    # `nux: enabled: false` is Dagster's setting for the "Join the Dagster community" pop-up that
-    # otherwise covers the UI on 127.0.0.1 until someone dismisses it (as a person would, once).
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\nnux:\n  enabled: false\n")
+@pytest.fixture(scope="module")
+def dagster_dev(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, DataPaths, Snapshot, dict[str, str]]]:
+    """CLI runs on a fresh data directory, then `make ui` on it, as a person would."""
+    tmp_path = tmp_path_factory.mktemp("ui")
     paths = DataPaths(data_dir=str(tmp_path / "data"))
-    bin_dir = Path(sys.executable).parent
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(home),
-        "CREATIVE_SESSIONS_DATA": paths.data_dir,
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
+    sources = write_sources(tmp_path / "sources")
+    start(Path(paths.data_dir), "ingest", *map(str, sources), "--artist", "ada").finish()
+    after_cli = snapshot(Path(paths.data_dir))
+    cli_runs = _instance_runs(paths)  # before the UI's daemon launches anything of its own
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    log = open(tmp_path / "dagster-dev.log", "w")
+    log = open(tmp_path / "make-ui.log", "w")
+    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "MAKEFLAGS")}
     process = subprocess.Popen(
-        [
-            str(bin_dir / "dagster"),
-            "dev",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "-w",
-            "workspace.yaml",
-        ],
+        ["make", "--no-print-directory", "ui", f"DATA={paths.data_dir}", f"UI_PORT={port}"],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -92,7 +89,7 @@ def dagster_dev(tmp_path: Path) -> Iterator[tuple[str, DataPaths]]:
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
-            assert process.poll() is None, (tmp_path / "dagster-dev.log").read_text()[-3000:]
+            assert process.poll() is None, (tmp_path / "make-ui.log").read_text()[-3000:]
             try:
                 entries = query(url, LOCATION)["workspaceOrError"]["locationEntries"]
                 if entries and entries[0]["loadStatus"] == "LOADED":
@@ -101,9 +98,9 @@ def dagster_dev(tmp_path: Path) -> Iterator[tuple[str, DataPaths]]:
                     break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
-            assert time.monotonic() < deadline, "dagster dev did not come up"
+            assert time.monotonic() < deadline, "make ui did not come up"
             time.sleep(2)
-        yield url, paths
+        yield url, paths, after_cli, cli_runs
     finally:
         _stop(process)
         log.close()
@@ -119,8 +116,78 @@ def _wait_for_run(url: str, run_id: str) -> str:
     raise AssertionError(f"run {run_id} did not finish")
 
 
-def test_dagster_dev_lineage_run_and_graph(dagster_dev, tmp_path: Path) -> None:
-    url, paths = dagster_dev
+def _launch(url: str, repository: dict[str, str], job: str) -> str:
+    params = {"selector": {**repository, "jobName": job}}
+    launched = query(url, LAUNCH, {"params": params})["launchRun"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    return launched["run"]["runId"]
+
+
+def _wait_for_holder(data: Path, text: str, pid: int | None = None) -> None:
+    """Until the warehouse lock's latest taker matches (a dbt build, of this process)."""
+    holder = data / "locks" / "warehouse.holder.json"
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while time.monotonic() < deadline:
+        try:
+            taken = json.loads(holder.read_text())
+        except (OSError, ValueError):
+            taken = {}
+        if text in taken.get("holder", "") and pid in (None, taken.get("pid")):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"no {text!r} took the warehouse")
+
+
+def test_a_ui_run_and_a_cli_run_at_once_take_turns(dagster_dev) -> None:
+    """Both orders: one waits for the other's warehouse writes; both succeed; nothing moves."""
+    url, paths, after_cli, _ = dagster_dev
+    data = Path(paths.data_dir)
+    repository = find_repository(url)
+
+    # The UI's run first: its dbt build holds the warehouse, the CLI run waits its turn.
+    run_id = _launch(url, repository, "nightly")
+    _wait_for_holder(data, f"dbt build in run {run_id[:8]}")
+    output = start(data, "run", "--rebuild-warehouse").finish()
+    assert f"warehouse: waiting for dbt build in run {run_id[:8]}" in output
+    assert _wait_for_run(url, run_id) == "SUCCESS"
+
+    # The CLI first: the run launched from the UI waits, then succeeds.
+    cli = start(data, "run", "--rebuild-warehouse")
+    _wait_for_holder(data, "dbt build in run", pid=cli.proc.pid)
+    run_id = _launch(url, repository, "nightly")
+    cli.finish()
+    assert _wait_for_run(url, run_id) == "SUCCESS"
+    assert snapshot(data) == after_cli
+
+
+def _instance_runs(paths: DataPaths) -> dict[str, str]:
+    """Run id → job name, read from `<data>/dagster` as the CLI left it."""
+    import dagster as dg
+
+    home = Path(paths.data_dir) / "dagster"
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        return {r.run_id: r.job_name for r in instance.get_runs()}
+
+
+def test_ui_shows_cli_runs_launches_named_jobs_and_draws_lineage(
+    dagster_dev, tmp_path: Path
+) -> None:
+    url, paths, _, cli_runs = dagster_dev
+    # The CLI's runs, under the named jobs, in the instance the UI reads; no ephemeral jobs.
+    shown = {r["runId"]: r for r in query(url, RUNS)["runsOrError"]["results"]}
+    assert {run_id: shown[run_id]["jobName"] for run_id in cli_runs} == cli_runs
+    assert set(cli_runs.values()) == {"ingest", "embed_images", "nightly", "labels"}
+    assert all(shown[run_id]["status"] == "SUCCESS" for run_id in cli_runs)
+    instance_runs = _instance_runs(paths)
+    # The blocking id check ran in each `ingest` run and in `nightly`, before the warehouse.
+    checks = query(
+        url, CHECKS, {"key": {"path": ["lake", "generations"]}, "name": "generation_ids_unique"}
+    )
+    executions = checks["assetCheckExecutions"]
+    assert executions and {e["status"] for e in executions} == {"SUCCEEDED"}
+    assert {instance_runs[e["runId"]] for e in executions} == {"ingest", "nightly"}
+    repository = find_repository(url)
+
     nodes = query(url, LINEAGE)["assetNodes"]
     parents = {
         "/".join(n["assetKey"]["path"]): {"/".join(d["path"]) for d in n["dependencyKeys"]}
@@ -138,9 +205,8 @@ def test_dagster_dev_lineage_run_and_graph(dagster_dev, tmp_path: Path) -> None:
     add_partitions(url, "archives", [night.key, later.key])
     params = {
         "selector": {
-            **REPOSITORY,
-            "jobName": "__ASSET_JOB",
-            "assetSelection": [{"path": ["lake", "generations"]}, {"path": ["lake", "quarantine"]}],
+            **repository,
+            "jobName": "ingest",  # the job `creative-sessions ingest` runs, launched from the UI
         },
         "executionMetadata": {"tags": [{"key": "dagster/partition", "value": night.key}]},
     }
@@ -154,7 +220,7 @@ def test_dagster_dev_lineage_run_and_graph(dagster_dev, tmp_path: Path) -> None:
     # The lake group's asset graph as a person sees it: its assets, their neighbours, no pop-up.
     assert query(url, "{ shouldShowNux }")["shouldShowNux"] is False
     chromium_or_skip()
-    graph = f"{url}/locations/{REPOSITORY['repositoryLocationName']}/asset-groups/lake"
+    graph = f"{url}/locations/{repository['repositoryLocationName']}/asset-groups/lake"
     dom = dump_dom(graph, budget_ms=15000, size=WINDOW)
     (tmp_path / "asset-graph.html").write_text(dom)  # kept for a failure's reader
     assert COMMUNITY_POPUP not in dom

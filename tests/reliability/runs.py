@@ -148,6 +148,7 @@ class Snapshot:
     generations: tuple[tuple, ...]
     session_members: tuple[tuple, ...]
     sessions: tuple[tuple, ...]
+    session_intents: tuple[tuple, ...]
 
 
 def snapshot(data: Path) -> Snapshot:
@@ -190,6 +191,11 @@ def snapshot(data: Path) -> Snapshot:
             ),
             sessions=tuple(
                 con.sql("select session_id, n_generations from sessions order by all").fetchall()
+            ),
+            session_intents=tuple(
+                con.sql(
+                    "select session_id, intent, label from session_intents order by all"
+                ).fetchall()
             ),
         )
     finally:

@@ -110,7 +110,7 @@ def test_sql_is_never_an_f_string_at_the_execute_call() -> None:
 
 def test_webserver_binds_to_localhost_by_default() -> None:
     makefile = (ROOT / "Makefile").read_text()
-    ui = next(line for line in makefile.splitlines() if "dagster dev" in line)
+    ui = next(line for line in makefile.splitlines() if "dg dev" in line)
     assert "-h 127.0.0.1" in ui
     assert "0.0.0.0" not in makefile
 

@@ -1,0 +1,41 @@
+"""The warehouse as the quick commands read it: checked present, held for reading, errors as text.
+
+No Dagster here, so `sql`, `sessions` and `corrections` start in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from orchestration.data_dir import DataDir
+from orchestration.terminal_text import printable
+from orchestration.warehouse_lock import WarehouseBusy, warehouse_access
+
+READ_WAIT_SECONDS = 30.0
+"""How long a reader waits for a writer (a dbt build, a relabel) before giving up."""
+
+
+@contextmanager
+def reading_warehouse(data_dir: Path, command: str) -> Iterator[DataDir]:
+    """The warehouse, checked present and held for reading (waiting up to 30 s for a writer)."""
+    data = DataDir.at(data_dir)
+    if not data.warehouse_path.exists():
+        raise click.ClickException(
+            f"no warehouse at {printable(data.warehouse_path)}; run `creative-sessions demo` "
+            "or `creative-sessions ingest PATH` first"
+        )
+    try:
+        with warehouse_access(
+            data.root,
+            write=False,
+            holder=f"creative-sessions {command}",
+            wait_seconds=READ_WAIT_SECONDS,
+            on_wait=lambda line: click.echo(line, err=True),
+        ):
+            yield data
+    except WarehouseBusy as exc:  # only ever raised while waiting for the lock
+        raise click.ClickException(str(exc)) from exc

@@ -1,0 +1,59 @@
+"""Relabel in place, as `correct` does: new labels and fresh journal pages in about a second.
+
+The intent views read the lake's Parquet files, so once they exist a relabel is the labelling
+itself (`run_labelling`, under the warehouse's writer lock) plus the HTML journal; no dbt build
+and no Dagster run. Before the views exist (or when they read another data directory's files)
+there is nothing to refresh in place: the caller launches the labels job instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+
+from orchestration.data_dir import DataDir
+from orchestration.intent.backfill import Budget
+from orchestration.intent.labelling import LabellingOutcome
+from orchestration.journal.model import load_journals
+from orchestration.journal.pages import WrittenJournal, write_journal
+from orchestration.labels_store import run_labelling, views_read_lake
+from orchestration.warehouse_lock import warehouse_access
+
+
+def can_relabel_in_place(data: DataDir) -> bool:
+    """Whether the intent views exist and read this data directory's intent tables."""
+    if not data.warehouse_path.exists():
+        return False
+    with (
+        warehouse_access(data.root, write=False, holder="relabel check"),
+        duckdb.connect(str(data.warehouse_path), read_only=True) as con,
+    ):
+        return views_read_lake(con, data)
+
+
+def refresh_journal(data: DataDir) -> WrittenJournal:
+    """Rewrite every artist's HTML page from the warehouse (read under the reader lock)."""
+    with (
+        warehouse_access(data.root, write=False, holder="journal pages"),
+        duckdb.connect(str(data.warehouse_path), read_only=True) as con,
+    ):
+        journals = load_journals(con, data.thumbnails_dir, data.journal_dir)
+    return write_journal(journals, data.journal_dir)
+
+
+def relabel_in_place(
+    data: DataDir, *, on_progress: Callable[[str], None] = lambda _line: None
+) -> LabellingOutcome | None:
+    """Label every session whose inputs changed, then the journal; None when views are missing."""
+    if not can_relabel_in_place(data):
+        return None
+    outcome = run_labelling(data, Budget())
+    plan = outcome.plan
+    on_progress(
+        f"intents: {plan.todo.height} sessions labelled, {plan.skipped.height} unchanged "
+        f"in {outcome.seconds:.1f} s"
+    )
+    if plan.todo.height or plan.dropped.height or not (data.journal_dir / "index.html").exists():
+        on_progress(f"journal: {refresh_journal(data).index}")
+    return outcome

@@ -1,0 +1,101 @@
+"""Whether the warehouse file is whole: it opens, and every relation dbt's manifest promises reads.
+
+"A build finished once and the file exists" is not proof: a truncated file, or a build killed
+half-way, leaves a file that opens badly or lacks models. A warehouse that fails this check is
+renamed aside (never deleted: it may hold something a person wants to look at) and rebuilt from
+the lake, which is the system of record.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+FOREIGN_LOCK = "Could not set lock on file"
+"""DuckDB's words when another process holds the file: busy, not broken."""
+
+
+@dataclass(frozen=True, order=True)
+class Relation:
+    """A model dbt materializes in the warehouse."""
+
+    schema: str
+    name: str
+
+    @property
+    def qualified(self) -> str:
+        """``schema.name``, as DuckDB's relational API takes it."""
+        return f"{self.schema}.{self.name}"
+
+
+class WarehouseInUse(Exception):
+    """Another process (not one of ours) holds the warehouse file open for writing."""
+
+
+def expected_relations(manifest: Path, *, exclude_tag: str | None = None) -> list[Relation]:
+    """Every model of the dbt manifest that exists in the database (ephemeral ones do not)."""
+    nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"].values()
+    return sorted(
+        Relation(node["schema"], node.get("alias") or node["name"])
+        for node in nodes
+        if node["resource_type"] == "model"
+        and node["config"].get("materialized") != "ephemeral"
+        and (exclude_tag is None or exclude_tag not in node.get("tags", []))
+    )
+
+
+def warehouse_problem(warehouse: Path, relations: list[Relation]) -> str | None:
+    """What is wrong with the warehouse file, or None when it opens and every relation reads.
+
+    Raises:
+        WarehouseInUse: another process holds the file; that says nothing about its health.
+    """
+    if not warehouse.exists():
+        return "warehouse file missing"
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as exc:
+        if FOREIGN_LOCK in str(exc):
+            raise WarehouseInUse(str(exc)) from exc
+        return f"the file does not open ({_first_line(exc)})"
+    try:
+        present = {
+            Relation(schema, name)
+            for schema, name in con.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+        missing = [r for r in relations if r not in present]
+        if missing:
+            names = ", ".join(r.name for r in missing[:3])
+            more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+            return f"incomplete: {names}{more} missing"
+        for relation in relations:
+            try:
+                con.table(relation.qualified).limit(1).fetchall()
+            except duckdb.Error as exc:
+                return f"{relation.name} does not read ({_first_line(exc)})"
+    except duckdb.Error as exc:
+        return f"the file does not read ({_first_line(exc)})"
+    finally:
+        con.close()
+    return None
+
+
+def move_aside(warehouse: Path) -> Path:
+    """Rename the warehouse (and its write-ahead log) to ``<name>.broken-<UTC time>``."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    target = warehouse.with_name(f"{warehouse.name}.broken-{stamp}")
+    warehouse.rename(target)
+    wal = warehouse.with_name(f"{warehouse.name}.wal")
+    if wal.exists():
+        wal.rename(target.with_name(f"{target.name}.wal"))
+    return target
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0][:200]
