@@ -16,11 +16,12 @@ from typing import TextIO
 
 import dagster as dg
 
-from orchestration.assets.embeddings import IMAGE_EMBEDDINGS_KEY, image_embeddings
-from orchestration.assets.lake import GENERATIONS_KEY, lake_partition
+from orchestration.assets.embeddings import IMAGE_EMBEDDINGS_KEY
+from orchestration.assets.lake import GENERATIONS_KEY
 from orchestration.embedding.image_job import stale_shards
 from orchestration.embedding.shards import planned_shard_keys
 from orchestration.fingerprint import archive_bytes
+from orchestration.jobs import EMBED_IMAGES_JOB, INGEST_JOB
 from orchestration.partitions import (
     IMAGE_SHARDS_PER_RUN,
     archive_partitions,
@@ -29,7 +30,7 @@ from orchestration.partitions import (
 from orchestration.progress import Progress, format_seconds
 from orchestration.registry import RegisteredArchive
 from orchestration.resources import DataPaths
-from orchestration.runner import QUIET_RUN_CONFIG, ingest_reason, shard_runs
+from orchestration.runner import ingest_reason, launch, shard_runs
 
 DEFAULT_INGEST_BYTES_PER_SECOND = 20e6
 """Metadata-only reads of PNG/JPEG files run near disk speed; 20 MB/s is a cautious laptop."""
@@ -201,13 +202,7 @@ def run_backfill(
     instance.add_dynamic_partitions(archive_partitions.name, [a.key for a in archives])
     bar = Progress(len(archives), "ingest", "archives", stream=stream)
     for archive in archives:
-        dg.materialize(
-            [lake_partition],
-            partition_key=archive.key,
-            resources=defs.resources,
-            instance=instance,
-            run_config=QUIET_RUN_CONFIG,
-        )
+        launch(instance, defs, INGEST_JOB, partition_key=archive.key)
         bar.advance(1, archive.key)
     if importlib.util.find_spec("torch") is None:
         return
@@ -222,11 +217,10 @@ def run_backfill(
     bar = Progress(sum(stale.values()), "embed", "images", stream=stream)
     position = {key: i for i, key in enumerate(registered)}
     for first, last in runs:
-        dg.materialize(
-            [image_embeddings],
-            resources=defs.resources,
-            instance=instance,
-            run_config=QUIET_RUN_CONFIG,
+        launch(
+            instance,
+            defs,
+            EMBED_IMAGES_JOB,
             tags={
                 "dagster/asset_partition_range_start": first,
                 "dagster/asset_partition_range_end": last,

@@ -27,9 +27,10 @@ class Relation:
     name: str
 
     @property
-    def qualified(self) -> str:
-        """``schema.name``, as DuckDB's relational API takes it."""
-        return f"{self.schema}.{self.name}"
+    def probe(self) -> str:
+        """A one-row read of the relation; names from dbt's manifest, quoted as identifiers."""
+        schema, name = (part.replace('"', '""') for part in (self.schema, self.name))
+        return f'select 1 from "{schema}"."{name}" limit 1'
 
 
 class WarehouseInUse(Exception):
@@ -76,7 +77,7 @@ def warehouse_problem(warehouse: Path, relations: list[Relation]) -> str | None:
             return f"incomplete: {names}{more} missing"
         for relation in relations:
             try:
-                con.table(relation.qualified).limit(1).fetchall()
+                con.execute(relation.probe).fetchall()
             except duckdb.Error as exc:
                 return f"{relation.name} does not read ({_first_line(exc)})"
     except duckdb.Error as exc:

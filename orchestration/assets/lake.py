@@ -61,6 +61,7 @@ def lake_partition(context: dg.AssetExecutionContext, paths: DataPaths):
     }
     yield dg.MaterializeResult(
         asset_key=GENERATIONS_KEY,
+        data_version=dg.DataVersion(fingerprint),  # the archive's bytes: same input, same rows
         metadata={
             **common,
             "dagster/row_count": stats.generations,

@@ -149,15 +149,29 @@ def test_a_ui_run_and_a_cli_run_at_once_take_turns(dagster_dev) -> None:
     _wait_for_holder(data, f"dbt build in run {run_id[:8]}")
     output = start(data, "run", "--rebuild-warehouse").finish()
     assert f"warehouse: waiting for dbt build in run {run_id[:8]}" in output
-    assert _wait_for_run(url, run_id) == "SUCCESS"
+    assert _wait_for_run(url, run_id) == "SUCCESS", _run_errors(paths, run_id)
 
     # The CLI first: the run launched from the UI waits, then succeeds.
     cli = start(data, "run", "--rebuild-warehouse")
     _wait_for_holder(data, "dbt build in run", pid=cli.proc.pid)
     run_id = _launch(url, repository, "nightly")
     cli.finish()
-    assert _wait_for_run(url, run_id) == "SUCCESS"
+    assert _wait_for_run(url, run_id) == "SUCCESS", _run_errors(paths, run_id)
     assert snapshot(data) == after_cli
+
+
+def _run_errors(paths: DataPaths, run_id: str) -> str:
+    """The step failures of a run, read from the instance, for an assertion's message."""
+    import dagster as dg
+
+    home = Path(paths.data_dir) / "dagster"
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        failures = [
+            f"{e.step_key}: {e.dagster_event.step_failure_data.error.message[:2000]}"
+            for e in instance.all_logs(run_id)
+            if e.dagster_event and e.dagster_event.is_step_failure
+        ]
+    return "\n".join(failures) or "no step failed"
 
 
 def _instance_runs(paths: DataPaths) -> dict[str, str]:
