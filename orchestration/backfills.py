@@ -20,8 +20,10 @@ from orchestration.assets.embeddings import IMAGE_EMBEDDINGS_KEY
 from orchestration.assets.lake import GENERATIONS_KEY
 from orchestration.embedding.image_job import stale_shards
 from orchestration.embedding.shards import planned_shard_keys
+from orchestration.embedding_runs import shard_runs
 from orchestration.fingerprint import archive_bytes
 from orchestration.jobs import EMBED_IMAGES_JOB, INGEST_JOB
+from orchestration.launcher import launch
 from orchestration.partitions import (
     IMAGE_SHARDS_PER_RUN,
     archive_partitions,
@@ -30,7 +32,7 @@ from orchestration.partitions import (
 from orchestration.progress import Progress, format_seconds
 from orchestration.registry import RegisteredArchive
 from orchestration.resources import DataPaths
-from orchestration.runner import ingest_reason, launch, shard_runs
+from orchestration.runner import ingest_reason
 
 DEFAULT_INGEST_BYTES_PER_SECOND = 20e6
 """Metadata-only reads of PNG/JPEG files run near disk speed; 20 MB/s is a cautious laptop."""

@@ -117,7 +117,7 @@ def _hold_run_lock(ctx: click.Context, data_dir: Path, command: str) -> None:
 
 def _context(data_dir: Path):
     from orchestration.definitions import build_definitions
-    from orchestration.runner import local_instance
+    from orchestration.launcher import local_instance
 
     return build_definitions(str(data_dir)), local_instance(data_dir)
 

@@ -35,8 +35,9 @@ def backfill(
     from orchestration.automation import ensure_pool_limits
     from orchestration.backfills import archives_to_ingest, plan_backfill, run_backfill
     from orchestration.definitions import build_definitions
+    from orchestration.launcher import local_instance
     from orchestration.progress import CounterEcho
-    from orchestration.runner import local_instance, run_stale
+    from orchestration.runner import run_stale
 
     defs = build_definitions(str(data_dir))
     instance = local_instance(data_dir)

@@ -114,7 +114,8 @@ def _relabel(data_dir: Path) -> None:
 def _run_labels(data_dir: Path, *, budget: str) -> dict:
     """The labels run: the labelling, then the intent views (dbt) and the journal."""
     from orchestration.definitions import build_definitions
-    from orchestration.runner import label_stale, local_instance
+    from orchestration.launcher import local_instance
+    from orchestration.runner import label_stale
 
     defs = build_definitions(str(data_dir))
     return label_stale(local_instance(data_dir), defs, budget=budget, on_progress=click.echo)

@@ -54,7 +54,8 @@ def build_corpus(
 ) -> Corpus:
     """Ingest the real log and fresh synthetic logs into ``work_dir`` (rebuilt) and run."""
     from orchestration.definitions import build_definitions
-    from orchestration.runner import local_instance, run_stale
+    from orchestration.launcher import local_instance
+    from orchestration.runner import run_stale
 
     real_log, labels = realdata / REAL_LOG, realdata / REAL_LABELS
     if not real_log.exists() or not labels.exists():

@@ -11,9 +11,7 @@ reads too.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
-import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,35 +24,25 @@ from orchestration.assets.embeddings import (
 )
 from orchestration.assets.lake import GENERATIONS_KEY
 from orchestration.assets.warehouse import warehouse_models, warehouse_relations
-from orchestration.data_dir import DataDir
-from orchestration.embedding.image_job import stale_shards
-from orchestration.embedding.prompt_job import new_prompt_count
-from orchestration.embedding.shards import planned_shard_keys
+from orchestration.embedding_runs import embed_for_plan, embed_stale, new_prompts
 from orchestration.fingerprint import archive_fingerprint
 from orchestration.ingest.lake import GENERATIONS_TABLE, partition_file
 from orchestration.intent.backfill import Budget
 from orchestration.jobs import (
-    EMBED_IMAGES_JOB,
     INGEST_JOB,
     LABELS_JOB,
     NIGHTLY_JOB,
-    QUIET_RUN_CONFIG,
 )
+from orchestration.launcher import RunFailed, launch
 from orchestration.partitions import (
-    IMAGE_SHARDS_PER_RUN,
     archive_partitions,
-    image_shard_partitions,
 )
 from orchestration.registry import RegisteredArchive
 from orchestration.resources import DataPaths
 from orchestration.warehouse_health import WarehouseInUse, warehouse_problem
 from orchestration.warehouse_lock import warehouse_access
 
-__all__ = ["QUIET_RUN_CONFIG", "RunFailed", "RunReport", "launch", "run_stale"]
-
-
-class RunFailed(Exception):
-    """A launched run did not succeed; the message names the job, the run and the first error."""
+__all__ = ["RunFailed", "RunReport", "label_stale", "run_stale"]
 
 
 @dataclass
@@ -66,58 +54,6 @@ class RunReport:
     warehouse_built: bool = False
     warehouse_reason: str = ""
     labelling: dict[str, Any] = field(default_factory=dict)
-
-
-def local_instance(data_dir: Path) -> dg.DagsterInstance:
-    """The Dagster instance under the data directory, the one `make ui` and the daemon use."""
-    os.environ["DAGSTER_HOME"] = str(DataDir.at(data_dir).ensure_dagster_home())
-    return dg.DagsterInstance.get()
-
-
-def launch(
-    instance: dg.DagsterInstance,
-    defs: dg.Definitions,
-    job_name: str,
-    *,
-    assets: Iterable[dg.AssetKey] | None = None,
-    checks: Iterable[dg.AssetCheckKey] = (),
-    partition_key: str | None = None,
-    tags: dict[str, str] | None = None,
-    run_config: dict[str, Any] | None = None,
-) -> dg.ExecuteInProcessResult:
-    """Run a named job (narrowed to ``assets`` and their checks, plus ``checks``) in `instance`.
-
-    Raises:
-        RunFailed: the run failed; a failed blocking check is such a failure.
-    """
-    job = defs.resolve_job_def(job_name)
-    if assets is not None:
-        selected = set(assets)
-        graph = job.asset_layer.asset_graph
-        wanted = {c for c in graph.asset_check_keys if c.asset_key in selected} | set(checks)
-        job = job.get_subset(asset_selection=selected, asset_check_selection=wanted)
-    result = job.execute_in_process(
-        run_config={**QUIET_RUN_CONFIG, **(run_config or {})},
-        instance=instance,
-        partition_key=partition_key,
-        tags=tags,
-        raise_on_error=False,
-    )
-    if not result.success:
-        raise RunFailed(_failure_message(job_name, result))
-    return result
-
-
-def _failure_message(job_name: str, result: dg.ExecuteInProcessResult) -> str:
-    failures = [e for e in result.all_events if e.is_step_failure]
-    first = failures[0] if failures else None
-    error = first.step_failure_data.error if first and first.step_failure_data else None
-    detail = error.message.strip().splitlines()[0] if error and error.message else "no detail"
-    where = f" at {first.step_key}" if first else ""
-    return (
-        f"run {result.run_id[:8]} of job {job_name} failed{where}: {detail} "
-        "(the whole log is in the Dagster UI: make ui)"
-    )
 
 
 def ingest_reason(
@@ -219,7 +155,7 @@ def run_stale(
     image_budget = Budget.parse(budget).max_images is not None
     # Under an image budget, images wait until the plan says which sessions need them.
     embed_stale(instance, defs, on_progress, images=not image_budget, prompts=False)
-    prompts = _new_prompts(defs, on_progress)
+    prompts = new_prompts(defs, on_progress)
     reason = "forced" if force_warehouse else warehouse_reason(instance, paths, on_progress)
     if reason is None and prompts:
         reason = "new prompt vectors"
@@ -269,60 +205,6 @@ def build_warehouse(
             assets=assets,
             checks=generation_ids_unique.check_keys,
         )
-
-
-def _new_prompts(defs: dg.Definitions, on_progress: Callable[[str], None]) -> int:
-    """How many distinct prompts lack a vector for the text model (0 without the extra)."""
-    if importlib.util.find_spec("torch") is None:
-        return 0
-    paths: DataPaths = defs.resources["paths"]
-    text_model = defs.resources["text_encoder"].model_id
-    new = new_prompt_count(paths.lake_dir, text_model)
-    if new:
-        on_progress(f"prompts: embedding {new} new distinct prompts with {text_model}")
-    else:
-        on_progress(f"prompts: up to date ({text_model})")
-    return new
-
-
-def embed_for_plan(
-    instance: dg.DagsterInstance, defs: dg.Definitions, budget: str, on_progress: Callable
-) -> int:
-    """Embed only the images of the sessions this budget's plan labels with visual signals.
-
-    When the image budget cannot cover the backlog, the plan keeps images for the sessions with
-    sparse metadata (the ones whose labels lean on them); the rest stay stale for a later run.
-    Returns how many images were asked for.
-    """
-    import duckdb
-
-    from orchestration.assets.intents import plan_for
-
-    paths: DataPaths = defs.resources["paths"]
-    if not paths.warehouse_path.exists():
-        return 0
-    plan = plan_for(paths, Budget.parse(budget))
-    sessions = plan.image_session_ids
-    if not sessions:
-        on_progress("images: none needed within the budget")
-        return 0
-    with (
-        warehouse_access(paths.root, write=False, holder="creative-sessions (image plan)"),
-        duckdb.connect(str(paths.warehouse_path), read_only=True) as con,
-    ):
-        hashes = con.execute(
-            "select distinct content_hash from intent_signals "
-            "where session_id in (select unnest($ids)) and content_hash is not null "
-            "and not has_image_embedding",
-            {"ids": sessions},
-        ).fetchall()
-    wanted = paths.root / "intents" / "images_for_budget.txt"
-    wanted.parent.mkdir(parents=True, exist_ok=True)
-    wanted.write_text("".join(f"{h}\n" for (h,) in hashes), encoding="utf-8")
-    limited = " (sparse-metadata sessions only)" if plan.images_limited else ""
-    on_progress(f"images: {len(hashes)} images of {len(sessions)} budgeted sessions{limited}")
-    embed_stale(instance, defs, on_progress, prompts=False, only_path=wanted)
-    return len(hashes)
 
 
 def label_stale(
@@ -412,82 +294,3 @@ def write_journal_pages(
         return
     launch(instance, defs, LABELS_JOB, assets={JOURNAL_KEY})
     on_progress(f"journal: {index}")
-
-
-def shard_runs(registered: Sequence[str], stale: set[str], per_run: int) -> list[tuple[str, str]]:
-    """Stale shards as (first, last) ranges that are contiguous in partition order, ≤ per_run."""
-    runs: list[list[str]] = []
-    previous_stale = False
-    for key in registered:
-        if key in stale:
-            if previous_stale and len(runs[-1]) < per_run:
-                runs[-1].append(key)
-            else:
-                runs.append([key])
-        previous_stale = key in stale
-    return [(run[0], run[-1]) for run in runs]
-
-
-def embed_stale(
-    instance: dg.DagsterInstance,
-    defs: dg.Definitions,
-    on_progress: Callable[[str], None],
-    *,
-    images: bool = True,
-    prompts: bool = True,
-    only_path: Path | None = None,
-) -> None:
-    """Embed image shards that lack vectors for the configured model, then new prompts.
-
-    ``only_path`` (a file of content hashes) limits which stale images are embedded.
-    """
-    if importlib.util.find_spec("torch") is None:
-        on_progress("embeddings: skipped; install them with pip install -e '.[embeddings]'")
-        return
-    if images:
-        _embed_images(instance, defs, on_progress, only_path)
-    if prompts:
-        _embed_prompts(instance, defs, on_progress)
-
-
-def _embed_images(
-    instance: dg.DagsterInstance,
-    defs: dg.Definitions,
-    on_progress: Callable[[str], None],
-    only_path: Path | None,
-) -> None:
-    paths: DataPaths = defs.resources["paths"]
-    images = defs.resources["image_encoder"]
-    instance.add_dynamic_partitions(
-        image_shard_partitions.name, planned_shard_keys(paths.lake_dir, images.images_per_shard)
-    )
-    model_id = images.choose().model_id
-    stale = stale_shards(paths.lake_dir, model_id, images.images_per_shard)
-    registered = instance.get_dynamic_partitions(image_shard_partitions.name)
-    for first, last in shard_runs(registered, set(stale), IMAGE_SHARDS_PER_RUN):
-        on_progress(f"images: embedding {first} … {last} with {model_id}")
-        launch(
-            instance,
-            defs,
-            EMBED_IMAGES_JOB,
-            run_config={
-                "ops": {
-                    "lake__image_embeddings": {
-                        "config": {"only_content_hashes_path": str(only_path or "")}
-                    }
-                }
-            },
-            tags={
-                "dagster/asset_partition_range_start": first,
-                "dagster/asset_partition_range_end": last,
-            },
-        )
-    if not stale:
-        on_progress(f"images: up to date ({model_id})")
-
-
-def _embed_prompts(
-    instance: dg.DagsterInstance, defs: dg.Definitions, on_progress: Callable[[str], None]
-) -> None:
-    if _new_prompts(defs, on_progress):
-        launch(instance, defs, NIGHTLY_JOB, assets={PROMPT_EMBEDDINGS_KEY})

@@ -16,6 +16,7 @@ import dagster as dg
 from orchestration.embedding.image_job import stale_shards
 from orchestration.embedding.shards import planned_shard_keys
 from orchestration.embedding_resources import ImageEncoderResource
+from orchestration.embedding_runs import shard_runs
 from orchestration.jobs import embed_images_job, ingest_job
 from orchestration.partitions import (
     IMAGE_SHARDS_PER_RUN,
@@ -23,7 +24,7 @@ from orchestration.partitions import (
     image_shard_partitions,
 )
 from orchestration.resources import DataPaths
-from orchestration.runner import ingest_reason, shard_runs
+from orchestration.runner import ingest_reason
 
 NIGHTLY_CRON_ENV = "CREATIVE_SESSIONS_NIGHTLY_CRON"
 TIMEZONE_ENV = "CREATIVE_SESSIONS_TIMEZONE"

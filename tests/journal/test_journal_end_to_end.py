@@ -14,8 +14,8 @@ from orchestration.assets.journal import journal
 from orchestration.assets.warehouse import intent_views, warehouse_models
 from orchestration.definitions import build_definitions
 from orchestration.ingest.lake import GENERATIONS_TABLE, QUARANTINE_SCHEMA, QUARANTINE_TABLE
+from orchestration.jobs import QUIET_RUN_CONFIG
 from orchestration.resources import DataPaths
-from orchestration.runner import QUIET_RUN_CONFIG
 from tests.browser import dump_dom
 from tests.orchestration.embedding_lake import build_lake
 from tests.orchestration.test_embedding_assets import PIXELS, materialize_shards

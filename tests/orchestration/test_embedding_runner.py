@@ -5,8 +5,8 @@ import pytest
 
 from orchestration.definitions import build_definitions
 from orchestration.embedding.devices import claim_device
+from orchestration.embedding_runs import embed_stale, shard_runs
 from orchestration.partitions import image_shard_partitions
-from orchestration.runner import embed_stale, shard_runs
 from tests.orchestration.embedding_lake import build_lake
 
 
