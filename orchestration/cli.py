@@ -160,6 +160,14 @@ def _run_and_report(data_dir: Path, *, force_warehouse: bool = False, budget: st
         click.echo("")
         with reading_warehouse(data_dir, "run (summary)") as data:
             click.echo(render_summary(data.warehouse_path, command=_invocation(data_dir)))
+    if report.failed:
+        click.echo("")
+        for archive, why in report.failed:
+            click.echo(f"error: {printable(archive.path)} was not ingested: {printable(why)}")
+        raise click.ClickException(
+            f"{len(report.failed)} of {len(report.failed) + len(report.ingested)} archives "
+            "failed to ingest; the others were ingested and the warehouse and labels built"
+        )
 
 
 @main.command()

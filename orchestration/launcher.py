@@ -65,6 +65,9 @@ def _failure_message(job_name: str, result: dg.ExecuteInProcessResult) -> str:
     failures = [e for e in result.all_events if e.is_step_failure]
     first = failures[0] if failures else None
     error = first.step_failure_data.error if first and first.step_failure_data else None
+    # Dagster wraps what the step raised ("Error occurred while executing op …"); say the cause.
+    while error is not None and error.cause is not None and error.cls_name.startswith("Dagster"):
+        error = error.cause
     detail = error.message.strip().splitlines()[0] if error and error.message else "no detail"
     where = f" at {first.step_key}" if first else ""
     return (

@@ -51,6 +51,7 @@ class RunReport:
 
     ingested: list[tuple[RegisteredArchive, str]] = field(default_factory=list)
     missing: list[RegisteredArchive] = field(default_factory=list)
+    failed: list[tuple[RegisteredArchive, str]] = field(default_factory=list)
     warehouse_built: bool = False
     warehouse_reason: str = ""
     labelling: dict[str, Any] = field(default_factory=dict)
@@ -147,7 +148,12 @@ def run_stale(
             on_progress(f"[{number}/{len(archives)}] {archive.key}: up to date")
             continue
         on_progress(f"[{number}/{len(archives)}] {archive.key}: ingesting ({reason})")
-        launch(instance, defs, INGEST_JOB, partition_key=archive.key)
+        try:
+            launch(instance, defs, INGEST_JOB, partition_key=archive.key)
+        except RunFailed as exc:  # one archive never stops the others; its old rows stay
+            report.failed.append((archive, str(exc)))
+            on_progress(f"[{number}/{len(archives)}] {archive.key}: failed; the rest go on")
+            continue
         report.ingested.append((archive, reason))
     if not any(paths.lake_dir.glob(f"{GENERATIONS_TABLE}/*/*.parquet")):
         on_progress("warehouse: the lake is empty; register an archive with `ingest PATH` first")

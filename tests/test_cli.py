@@ -79,3 +79,29 @@ def test_clear_errors(tmp_path: Path, monkeypatch) -> None:
     bad.write_bytes(b"")
     result = runner.invoke(main, ["--data-dir", str(data), "ingest", str(bad)])
     assert result.exit_code != 0 and "not a folder, .zip" in result.output
+
+
+def test_one_archive_failing_does_not_stop_the_others(tmp_path: Path, monkeypatch) -> None:
+    """The failed archive is named with its run; the others reach the warehouse; exit code 1."""
+    import orchestration.assets.lake as lake_assets
+
+    real = lake_assets.ingest_archive
+
+    def fragile(source, artist, key, lake_dir):
+        if source.name.startswith("broken"):
+            raise RuntimeError("the disk returned garbage")
+        return real(source, artist, key, lake_dir)
+
+    monkeypatch.setattr(lake_assets, "ingest_archive", fragile)
+    monkeypatch.setenv("CREATIVE_SESSIONS_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "data" / "dagster"))
+    broken = _log(tmp_path / "broken.csv")
+    good = _log(tmp_path / "good.csv")
+    base = ["--data-dir", str(tmp_path / "data")]
+    result = CliRunner().invoke(main, [*base, "ingest", str(broken), str(good)])
+    assert result.exit_code == 1, result.output
+    assert "failed; the rest go on" in result.output
+    assert f"error: {broken} was not ingested: run " in result.output
+    assert "of job ingest failed at lake_partition: RuntimeError" in result.output
+    assert "1 artists, 2 sessions, 7 generations" in result.output  # the good log, built
+    assert "1 of 2 archives failed to ingest" in result.output

@@ -136,8 +136,13 @@ def test_rerun_changes_nothing_and_ids_are_stable(pipeline) -> None:
     )
     report = run_stale(instance, defs)
     assert report.ingested == [] and not report.warehouse_built
+    dbt_log = paths.root / "logs" / "dbt.log"
+    seen = dbt_log.stat().st_size
     report = run_stale(instance, defs, force_warehouse=True)
     assert report.warehouse_built
+    with open(dbt_log, encoding="utf-8") as log:  # dbt's target stays put between calls
+        log.seek(seen)
+        assert "Unable to do partial parsing" not in log.read()
     assert (
         _query(
             paths, "select generation_id, session_id, position from session_members order by all"
