@@ -16,6 +16,9 @@ import dagster as dg
 from orchestration.data_dir import DataDir
 from orchestration.jobs import QUIET_RUN_CONFIG
 
+LAUNCHED_BY = "creative_sessions/launched_by"
+"""A run tag: which runs the CLI started (the UI shows it beside the run)."""
+
 
 class RunFailed(Exception):
     """A launched run did not succeed; the message names the job, the run and the first error."""
@@ -53,7 +56,7 @@ def launch(
         run_config={**QUIET_RUN_CONFIG, **(run_config or {})},
         instance=instance,
         partition_key=partition_key,
-        tags=tags,
+        tags={LAUNCHED_BY: "creative-sessions", **(tags or {})},
         raise_on_error=False,
     )
     if not result.success:

@@ -50,6 +50,14 @@ class UnreadableArchive(Exception):
     """The archive itself (not one member) cannot be read on; the message is the reason."""
 
 
+class NotRegularFile(ValueError):
+    """A registered path is a FIFO, socket or device: reading it could block for ever."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path} is {reason}: refused, nothing was read")
+        self.reason = reason
+
+
 @dataclass(slots=True)
 class ArchiveEntry:
     """One member of an archive: its sanitised path, order, time, and a way to read it.
@@ -74,6 +82,9 @@ def archive_kind(path: Path) -> str:
         return "folder"
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")
+    problem = special_file_problem(path)
+    if problem is not None:
+        raise NotRegularFile(path, problem)
     if name.endswith(LOG_SUFFIXES):
         return "log"
     if name.endswith(ZIP_SUFFIXES):
@@ -83,6 +94,28 @@ def archive_kind(path: Path) -> str:
     raise ValueError(
         f"{path}: not a folder, .zip, .tar/.tar.gz archive or .csv/.parquet/.jsonl log"
     )
+
+
+def special_file_problem(path: Path) -> str | None:
+    """Why ``path`` is neither a regular file nor a folder, found without opening it, or None.
+
+    Opening a FIFO for reading blocks until a writer appears, which holds the run lock for ever;
+    ``stat`` (links followed, as for any registered path) tells without opening anything.
+    """
+    mode = path.stat().st_mode
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return f"{_special_kind(mode)}, not a regular file or folder"
+
+
+def _special_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
 
 
 def safe_text(text: str) -> str:
@@ -127,50 +160,80 @@ def iter_entries(path: Path, kind: str) -> Iterator[ArchiveEntry]:
         ) from exc
 
 
+# No blocking on a FIFO swapped in after the listing, and no following a link swapped in either.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+
+
 def _read_file(path: Path) -> Callable[[], bytes]:
-    return lambda: path.read_bytes()
+    def read() -> bytes:
+        fd = os.open(path, _OPEN_FLAGS)
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ValueError("not a regular file")
+            data = fh.read(MAX_ENTRY_BYTES + 1)
+        if len(data) > MAX_ENTRY_BYTES:
+            raise ValueError(f"file grew past {MAX_ENTRY_BYTES} bytes")
+        return data
+
+    return read
 
 
 def _iter_folder(root: Path) -> Iterator[ArchiveEntry]:
+    """Files depth first in name order, like ``os.walk``, from an explicit stack of folders.
+
+    Python 3.11's ``os.walk`` recurses once per level, so a folder 3,000 levels deep raised
+    ``RecursionError`` and stopped the archive.
+    """
     order = 0
-    walk_errors: list[OSError] = []  # os.walk skips unreadable folders silently by default
-    for dirpath, dirnames, filenames in os.walk(
-        root, onerror=walk_errors.append, followlinks=False
-    ):
-        while walk_errors:
-            yield _problem_entry(root, walk_errors.pop(), order)
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                children = list(listing)
+        except OSError as exc:
+            yield _problem_entry(root, exc, order)
             order += 1
-        linked_dirs = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
-        dirnames[:] = sorted(d for d in dirnames if d not in linked_dirs)
-        for name in sorted(filenames + linked_dirs):
-            full = Path(dirpath) / name
-            rel = safe_text(full.relative_to(root).as_posix())
-            try:
-                st = full.lstat()
-            except OSError as exc:  # removed or unreadable since the folder was listed
-                yield _problem_entry(root, exc, order, rel)
-                order += 1
-                continue
-            problem = None
-            if stat.S_ISLNK(st.st_mode):
-                problem = "symbolic link: not followed"
-            elif not stat.S_ISREG(st.st_mode):
-                problem = "not a regular file"
-            elif st.st_size > MAX_ENTRY_BYTES:
-                problem = f"file too large ({st.st_size} bytes > {MAX_ENTRY_BYTES})"
-            yield ArchiveEntry(
-                path=rel,
-                order=order,
-                modified_at=_from_epoch(st.st_mtime),
-                modified_at_source="file mtime",
-                size=st.st_size,
-                read=_read_file(full),
-                problem=problem,
-            )
+            continue
+        subdirs, files = [], []
+        for child in children:  # links to folders count as files: quarantined, not followed
+            (subdirs if _is_real_dir(child) else files).append(child)
+        for child in sorted(files, key=lambda c: c.name):
+            yield _folder_entry(root, child, order)
             order += 1
-    for exc in walk_errors:
-        yield _problem_entry(root, exc, order)
-        order += 1
+        stack.extend(folder / c.name for c in sorted(subdirs, key=lambda c: c.name, reverse=True))
+
+
+def _is_real_dir(child: os.DirEntry[str]) -> bool:
+    try:
+        return child.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _folder_entry(root: Path, child: os.DirEntry[str], order: int) -> ArchiveEntry:
+    full = Path(child.path)
+    rel = safe_text(full.relative_to(root).as_posix())
+    try:
+        st = child.stat(follow_symlinks=False)
+    except OSError as exc:  # removed or unreadable since the folder was listed
+        return _problem_entry(root, exc, order, rel)
+    problem = None
+    if stat.S_ISLNK(st.st_mode):
+        problem = "symbolic link: not followed"
+    elif not stat.S_ISREG(st.st_mode):
+        problem = "not a regular file"
+    elif st.st_size > MAX_ENTRY_BYTES:
+        problem = f"file too large ({st.st_size} bytes > {MAX_ENTRY_BYTES})"
+    return ArchiveEntry(
+        path=rel,
+        order=order,
+        modified_at=_from_epoch(st.st_mtime),
+        modified_at_source="file mtime",
+        size=st.st_size,
+        read=_read_file(full),
+        problem=problem,
+    )
 
 
 def _problem_entry(root: Path, exc: OSError, order: int, rel: str | None = None) -> ArchiveEntry:

@@ -14,6 +14,7 @@ from orchestration.ingest.archives import (
     TAR_SUFFIXES,
     ZIP_SUFFIXES,
     ArchiveEntry,
+    NotRegularFile,
     UnreadableArchive,
     archive_kind,
     iter_entries,
@@ -102,7 +103,10 @@ def ingest_archive(source: Path, artist: str, archive_key: str, lake_dir: Path) 
     """Read every entry of ``source`` and replace the archive's partition in the lake atomically."""
     started = time.monotonic()
     stats = IngestStats()
-    kind = archive_kind(source)
+    try:
+        kind: str | None = archive_kind(source)
+    except NotRegularFile as exc:  # replaced by a FIFO or device since it was registered
+        kind, refused = None, f"{exc.reason}: not read"
     gens_path = partition_file(lake_dir, GENERATIONS_TABLE, archive_key)
     quar_path = partition_file(lake_dir, QUARANTINE_TABLE, archive_key)
     with (
@@ -110,7 +114,9 @@ def ingest_archive(source: Path, artist: str, archive_key: str, lake_dir: Path) 
         AtomicParquetWriter(quar_path, QUARANTINE_SCHEMA) as quarantine,
     ):
         sink = _PartitionSink(archive_key, gens, quarantine, stats)
-        if kind == "log":
+        if kind is None:
+            sink.reject(source.name, refused, None, None)
+        elif kind == "log":
             _ingest_log(source, artist, sink)
         else:
             _ingest_images(source, kind, artist, sink)
@@ -118,37 +124,67 @@ def ingest_archive(source: Path, artist: str, archive_key: str, lake_dir: Path) 
     return stats
 
 
+def _unexpected(what: str, exc: Exception) -> str:
+    """The quarantine reason for an error no reader anticipated, logged with its traceback."""
+    log.error("unexpected error reading %s", what, exc_info=exc)
+    return f"unexpected error: {type(exc).__name__}: {exc}"
+
+
 def _ingest_log(source: Path, artist: str, sink: _PartitionSink) -> None:
-    try:
-        for row in iter_log_rows(source, artist, sink.archive_key):
-            sink.stats.files_seen += 1
-            if row.record is None:
-                sink.reject(f"row {row.order + 1}", row.reason or "unreadable row", None, None)
-            else:
-                sink.accept(row.record)
-    except UnreadableLog as exc:
-        sink.reject(source.name, str(exc), None, source.stat().st_size)
+    rows = iter_log_rows(source, artist, sink.archive_key)
+    while True:
+        # Only reading is guarded: an error writing the lake (a full disk) must stop the run.
+        try:
+            row = next(rows, None)
+        except UnreadableLog as exc:
+            sink.reject(source.name, str(exc), None, _size(source))
+            return
+        except Exception as exc:  # one log must not stop the archives after it
+            sink.reject(source.name, _unexpected(source.name, exc), None, _size(source))
+            return
+        if row is None:
+            return
+        sink.stats.files_seen += 1
+        if row.record is None:
+            sink.reject(f"row {row.order + 1}", row.reason or "unreadable row", None, None)
+        else:
+            sink.accept(row.record)
 
 
 def _ingest_images(source: Path, kind: str, artist: str, sink: _PartitionSink) -> None:
     seen: set[str] = set()
     stats = sink.stats
     last_report = time.monotonic()
+    entries = iter_entries(source, kind)
+    while True:
+        try:
+            entry = next(entries, None)
+        except UnreadableArchive as exc:  # keep what was read; quarantine the rest with the reason
+            sink.reject(source.name, str(exc), None, _size(source))
+            return
+        except Exception as exc:  # keep what was read; one archive must not stop the others
+            sink.reject(source.name, _unexpected(source.name, exc), None, _size(source))
+            return
+        if entry is None:
+            return
+        stats.files_seen += 1
+        if time.monotonic() - last_report > PROGRESS_EVERY_S:
+            last_report = time.monotonic()
+            log.info(
+                "%s: %d files read, %d generations, %d quarantined",
+                sink.archive_key,
+                stats.files_seen,
+                stats.generations,
+                stats.quarantined,
+            )
+        _ingest_entry(entry, artist, sink, seen)
+
+
+def _size(path: Path) -> int | None:
     try:
-        for entry in iter_entries(source, kind):
-            stats.files_seen += 1
-            if time.monotonic() - last_report > PROGRESS_EVERY_S:
-                last_report = time.monotonic()
-                log.info(
-                    "%s: %d files read, %d generations, %d quarantined",
-                    sink.archive_key,
-                    stats.files_seen,
-                    stats.generations,
-                    stats.quarantined,
-                )
-            _ingest_entry(entry, artist, sink, seen)
-    except UnreadableArchive as exc:  # keep what was read; quarantine the rest with the reason
-        sink.reject(source.name, str(exc), None, source.stat().st_size)
+        return path.stat().st_size
+    except OSError:
+        return None
 
 
 def _ingest_entry(entry: ArchiveEntry, artist: str, sink: _PartitionSink, seen: set[str]) -> None:
@@ -179,6 +215,9 @@ def _ingest_entry(entry: ArchiveEntry, artist: str, sink: _PartitionSink, seen: 
         meta, container = read_image_metadata(data)
     except FileRejected as exc:
         sink.reject(entry.path, str(exc), digest, len(data))
+        return
+    except Exception as exc:  # a reader bug on one file must not stop the rest of the archive
+        sink.reject(entry.path, _unexpected(entry.path, exc), digest, len(data))
         return
     times = [
         (meta.created_at, "metadata"),

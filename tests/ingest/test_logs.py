@@ -1,10 +1,14 @@
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 
+from orchestration.ingest.lake import partition_file
 from orchestration.ingest.logs import UnreadableLog, iter_log_rows, parse_timestamp, to_int
+from orchestration.ingest.pipeline import ingest_archive
 
 
 def _write_csv(path: Path, rows: list[dict]) -> Path:
@@ -98,3 +102,72 @@ def test_diffusiondb_slice_one_row_per_line(realdata: Path) -> None:
     assert all(r.record is not None for r in rows)
     assert len({r.record["generation_id"] for r in rows}) == 1000
     assert len({r.record["artist"] for r in rows}) == 173
+
+
+def _ingest(log: Path, lake: Path) -> tuple[list[dict], dict[str, str]]:
+    """Ingest ``log``; its generations and its quarantine reasons by path."""
+    ingest_archive(log, "mira", "log", lake)
+    gens = pq.read_table(partition_file(lake, "generations", "log")).to_pylist()
+    quarantine = pq.read_table(partition_file(lake, "quarantine", "log")).to_pylist()
+    return gens, {q["source_path"]: q["reason"] for q in quarantine}
+
+
+def test_jsonl_broken_lines_cost_only_those_lines(tmp_path: Path) -> None:
+    good = {"prompt": "a fox", "seed": 7, "timestamp": "2025-10-09T12:00:00Z"}
+    log = tmp_path / "log.jsonl"
+    log.write_text(
+        "\n".join(
+            [
+                json.dumps(good),
+                '{"prompt": "cut off", "timest',
+                "",
+                json.dumps({**good, "prompt": "a wolf"}),
+                "[1, 2]",
+                json.dumps({**good, "prompt": {"text": "nested"}}),
+            ]
+        )
+    )
+    gens, reasons = _ingest(log, tmp_path / "lake")
+    assert [(g["prompt"], g["seed"]) for g in gens] == [("a fox", 7), ("a wolf", 7)]
+    assert reasons.keys() == {"row 2", "row 4", "row 5"}
+    assert reasons["row 2"].startswith("line 2: invalid JSON (")
+    assert reasons["row 4"] == "line 5: not a JSON object (list)"
+    assert reasons["row 5"] == "row 5: column 'prompt' holds a JSON object, not text or a number"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("header.csv", "prompt,timestamp\n", "log has a header and no rows"),
+        ("blank.jsonl", "\n\n", "log has no rows"),
+        ("garbage.jsonl", "not json\n", "no line of the log is a JSON object; line 1: invalid"),
+    ],
+)
+def test_log_without_rows_leaves_a_trace(
+    tmp_path: Path, name: str, content: str, reason: str
+) -> None:
+    log = tmp_path / name
+    log.write_text(content)
+    gens, reasons = _ingest(log, tmp_path / "lake")
+    assert gens == []
+    assert reasons[name].startswith(reason)
+
+
+def test_parquet_list_and_struct_columns_never_escape_as_errors(tmp_path: Path) -> None:
+    rows = {
+        "prompt": ["a fox", "a wolf"],
+        "timestamp": ["2025-10-09T12:00:00Z", "2025-10-09T12:01:00Z"],
+        "tags": [["snow", "red"], []],
+        "extra": [{"lora": "x", "weight": 0.5}, {"lora": None, "weight": None}],
+    }
+    beside = tmp_path / "beside.parquet"  # list and struct columns we do not read are ignored
+    pl.DataFrame(rows).write_parquet(beside)
+    gens, reasons = _ingest(beside, tmp_path / "lake")
+    assert [g["prompt"] for g in gens] == ["a fox", "a wolf"] and reasons == {}
+
+    needed = tmp_path / "needed.parquet"  # the prompt itself as a list: refused with the reason
+    pl.DataFrame({**rows, "prompt": [["a", "fox"], ["a", "wolf"]]}).write_parquet(needed)
+    gens, reasons = _ingest(needed, tmp_path / "lake2")
+    assert gens == []
+    reason = "log column 'prompt' holds List(String) values, not text or numbers"
+    assert reasons == {"needed.parquet": reason}

@@ -14,6 +14,7 @@ import json
 import os
 import struct
 import tarfile
+import threading
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,12 +23,16 @@ import duckdb
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
+from click.testing import CliRunner
 from PIL import Image
 
-from orchestration.ingest import archives
+from orchestration.cli import main
+from orchestration.ingest import archives, pipeline
 from orchestration.ingest.lake import partition_file
+from orchestration.ingest.logs import UnreadableLog, iter_log_rows
 from orchestration.ingest.pipeline import ingest_archive
 from orchestration.ingest.records import GenerationMeta
+from orchestration.registry import ArchiveRegistry
 from orchestration.sample.writers.a1111 import a1111_parameters
 from orchestration.sample.writers.containers import png_bytes, png_chunk, webp_bytes
 
@@ -415,3 +420,134 @@ def test_png_chunk_lengths_that_lie_are_refused(tmp_path: Path) -> None:
     data[at : at + 4] = struct.pack(">I", 2**31 - 1)  # IDAT claims 2 GiB
     _, reasons = ingest_beside_good(tmp_path, {"liar.png": bytes(data)})
     assert reasons["liar.png"].startswith("truncated PNG: chunk IDAT runs past end of file")
+
+
+# --- paths that are not files, trees deeper than the recursion limit, reader bugs ------------
+
+
+def finishes_within(seconds: float, fifo: Path, call):
+    """``call()``'s result; fails (and unblocks the reader) if it waits on ``fifo`` for a writer."""
+    outcome: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = call()
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))  # the reader now sees end of file
+        worker.join(seconds)
+        pytest.fail(f"blocked opening the FIFO {fifo.name}")
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome.get("value")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_fifo_is_refused_at_registration_without_being_opened(tmp_path: Path, monkeypatch) -> None:
+    fifo = tmp_path / "x.csv"
+    os.mkfifo(fifo)
+    registry = ArchiveRegistry(tmp_path / "registry.json")
+    with pytest.raises(ValueError, match=r"is a named pipe \(FIFO\), not a regular file or folder"):
+        finishes_within(10, fifo, lambda: registry.register(fifo))
+    assert registry.all() == []
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("CREATIVE_SESSIONS_DATA", str(data))
+    monkeypatch.setenv("DAGSTER_HOME", str(data / "dagster"))
+    args = ["--data-dir", str(data), "ingest", "--register-only", str(fifo)]
+    result = finishes_within(10, fifo, lambda: CliRunner().invoke(main, args))
+    assert result.exit_code != 0
+    assert "named pipe (FIFO)" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_fifo_in_place_of_a_registered_log_is_quarantined_not_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "log.jsonl"  # registered as a file, then replaced by a named pipe
+    os.mkfifo(fifo)
+    gens, reasons = finishes_within(10, fifo, lambda: ingest(fifo, tmp_path / "lake"))
+    assert gens == []
+    assert reasons == {"log.jsonl": "a named pipe (FIFO), not a regular file or folder: not read"}
+    with pytest.raises(UnreadableLog, match="named pipe"):
+        finishes_within(10, fifo, lambda: list(iter_log_rows(fifo, "mira", "a")))
+    folder = write_folder(tmp_path / "src", {"good.png": good_png()})
+    os.mkfifo(folder / "pipe.png")
+    _, reasons = finishes_within(10, folder / "pipe.png", lambda: ingest(folder, tmp_path / "l2"))
+    assert reasons == {"pipe.png": "not a regular file"}
+
+
+def test_folder_3000_levels_deep_is_walked_without_recursion_error(tmp_path: Path) -> None:
+    src = write_folder(tmp_path / "src", {"good.png": good_png()})
+    home, depth = Path.cwd(), 0
+    try:
+        os.chdir(src)  # relative steps reach past PATH_MAX, which absolute paths cannot
+        while depth < 3000:
+            os.mkdir("d")
+            os.chdir("d")
+            depth += 1
+            if depth in (1500, 3000):
+                Path(f"at-{depth}.png").write_bytes(good_png(depth))
+                os.utime(f"at-{depth}.png", (RECENT, RECENT))
+        os.chdir(home)
+        gens, reasons = ingest(src, tmp_path / "lake")
+    finally:
+        remove_chain(src, depth)
+        os.chdir(home)
+    assert sorted(g["source_path"] for g in gens) == ["d/" * 1500 + "at-1500.png", "good.png"]
+    # Past PATH_MAX the folder is quarantined with the reason, not skipped and not a crash.
+    ((too_deep, reason),) = reasons.items()
+    assert reason == "unreadable: File name too long" and too_deep.startswith("d/" * 1500)
+
+
+def remove_chain(root: Path, depth: int) -> None:
+    """Remove ``root/d/d/…`` ``depth`` levels deep: shutil.rmtree recurses per level in 3.11."""
+    os.chdir(root)
+    for _ in range(depth):
+        os.chdir("d")
+    for _ in range(depth):
+        for name in os.listdir("."):
+            os.unlink(name)
+        os.chdir("..")
+        os.rmdir("d")
+
+
+def test_unexpected_reader_error_quarantines_one_file_not_the_archive(
+    tmp_path: Path, monkeypatch
+) -> None:
+    real = pipeline.read_image_metadata
+
+    def buggy(data: bytes):
+        if data.endswith(b"buggy"):
+            raise KeyError("a reader bug")
+        return real(data)
+
+    monkeypatch.setattr(pipeline, "read_image_metadata", buggy)
+    by_path, reasons = ingest_beside_good(tmp_path, {"bug.png": good_png(3) + b"buggy"})
+    assert "bug.png" not in by_path
+    assert reasons == {"bug.png": "unexpected error: KeyError: 'a reader bug'"}
+
+
+def test_unexpected_walk_or_log_error_keeps_what_was_read(tmp_path: Path, monkeypatch) -> None:
+    def then_fail(read):
+        def reader(*args):
+            yield from read(*args)
+            raise RecursionError("maximum recursion depth exceeded")
+
+        return reader
+
+    monkeypatch.setattr(pipeline, "iter_entries", then_fail(archives.iter_entries))
+    monkeypatch.setattr(pipeline, "iter_log_rows", then_fail(iter_log_rows))
+    write_folder(tmp_path / "src", {"good.png": good_png()})
+    gens, reasons = ingest(tmp_path / "src", tmp_path / "lake")
+    assert [g["source_path"] for g in gens] == ["good.png"]
+    expected = "unexpected error: RecursionError: maximum recursion depth exceeded"
+    assert reasons == {"src": expected}
+    log = tmp_path / "log.jsonl"
+    log.write_text(json.dumps({"prompt": "a fox", "timestamp": RECENT}) + "\n")
+    gens, reasons = ingest(log, tmp_path / "lake", "log")
+    assert [g["prompt"] for g in gens] == ["a fox"]
+    assert reasons == {"log.jsonl": expected}
