@@ -74,3 +74,37 @@ def test_quality_checks_are_in_the_definitions(tmp_path: Path) -> None:
         ("sessions", "unique_sessions_session_id"),
     } <= checks
     assert any(name == "assert_every_generation_in_one_session" for _key, name in checks)
+
+
+def test_a_failing_blocking_check_stops_the_warehouse_in_the_nightly_run(tmp_path: Path) -> None:
+    """Duplicated ids in the lake: `nightly` fails at the check and builds no dbt model."""
+    from orchestration.assets.warehouse import warehouse_models
+    from orchestration.jobs import NIGHTLY_JOB
+    from orchestration.launcher import RunFailed, launch
+
+    paths = DataPaths(data_dir=str(tmp_path / "data"))
+    row = {
+        "generation_id": "g1",
+        "artist": "ada",
+        "tool": "a1111",
+        "source_archive": "dup",
+        "source_path": "row 1",
+        "source_order": 0,
+    }
+    write_generations(paths, "dup", [row, {**row, "source_order": 1}])
+    defs = build_definitions(paths.data_dir)
+    instance = dg.DagsterInstance.ephemeral()
+    with pytest.raises(RunFailed, match="of job nightly failed at lake__generations_generation"):
+        launch(
+            instance,
+            defs,
+            NIGHTLY_JOB,
+            assets=set(warehouse_models.keys),
+            checks=generation_ids_unique.check_keys,
+        )
+    (run,) = instance.get_runs()
+    assert run.job_name == NIGHTLY_JOB
+    records = instance.get_asset_records(list(warehouse_models.keys))
+    built = [r for r in records if r.asset_entry.last_materialization_record is not None]
+    assert not built, "no dbt model ran after the blocking check failed"
+    assert not paths.warehouse_path.exists()
