@@ -21,7 +21,7 @@ from orchestration.assets.lake import GENERATIONS_KEY
 from orchestration.embedding.image_job import stale_shards
 from orchestration.embedding.shards import planned_shard_keys
 from orchestration.embedding_runs import shard_runs
-from orchestration.fingerprint import archive_bytes
+from orchestration.fingerprint import archive_bytes, folder_files
 from orchestration.jobs import EMBED_IMAGES_JOB, INGEST_JOB
 from orchestration.launcher import launch
 from orchestration.partitions import (
@@ -150,7 +150,7 @@ def expected_images(archive: RegisteredArchive) -> int:
     if archive.kind == "log":
         return 0
     if archive.kind == "folder":
-        return sum(1 for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+        return sum(1 for p in folder_files(path) if p.suffix.lower() in IMAGE_SUFFIXES)
     if archive.kind == "zip":
         with zipfile.ZipFile(path) as zf:
             return sum(1 for n in zf.namelist() if Path(n).suffix.lower() in IMAGE_SUFFIXES)

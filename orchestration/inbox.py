@@ -8,14 +8,13 @@ central directory, a Parquet footer. A half-copied zip fails both.
 from __future__ import annotations
 
 import hashlib
-import os
 import tarfile
 import zipfile
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from orchestration.fingerprint import archive_fingerprint
+from orchestration.fingerprint import archive_fingerprint, folder_files
 from orchestration.ingest.archives import archive_kind
 
 # Names that copy tools give a file while it is being written (browsers, rsync, curl, uTorrent).
@@ -74,12 +73,9 @@ def content_digest(path: Path) -> str:
     """
     digest = hashlib.sha256()
     if path.is_dir():
-        for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
-            dirnames.sort()
-            for name in sorted(filenames):
-                full = Path(dirpath) / name
-                rel = full.relative_to(path).as_posix()
-                digest.update(f"{rel}\0{full.lstat().st_size}\n".encode())
+        for full in folder_files(path):
+            rel = full.relative_to(path).as_posix()
+            digest.update(f"{rel}\0{full.lstat().st_size}\n".encode())
         return "dir:" + digest.hexdigest()[:32]
     if path.name.lower().endswith(".zip"):
         with zipfile.ZipFile(path) as zf:

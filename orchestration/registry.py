@@ -60,7 +60,11 @@ class ArchiveRegistry:
         raise KeyError(f"no archive registered under partition key {key!r} (see {self.path})")
 
     def register(self, path: Path, artist: str | None = None) -> RegisteredArchive:
-        """Add (or update the artist of) an archive; returns its entry."""
+        """Add (or update the artist of) an archive; returns its entry.
+
+        ``archive_kind`` refuses a FIFO, socket or device (``NotRegularFile``, a ``ValueError``)
+        by its ``stat``, before anything opens it: reading a FIFO would hold the run lock for ever.
+        """
         resolved = path.resolve()
         kind = archive_kind(resolved)
         key = archive_key(resolved)

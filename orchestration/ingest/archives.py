@@ -178,13 +178,16 @@ def _read_file(path: Path) -> Callable[[], bytes]:
     return read
 
 
-def _iter_folder(root: Path) -> Iterator[ArchiveEntry]:
-    """Files depth first in name order, like ``os.walk``, from an explicit stack of folders.
+def walk_tree(
+    root: Path, on_error: Callable[[OSError], None] | None = None
+) -> Iterator[tuple[Path, list[os.DirEntry[str]]]]:
+    """Each folder under ``root`` with its entries other than real folders, sorted by name.
 
-    Python 3.11's ``os.walk`` recurses once per level, so a folder 3,000 levels deep raised
-    ``RecursionError`` and stopped the archive.
+    The order is ``os.walk``'s (depth first, names sorted), and links to folders are entries, not
+    followed. An explicit stack replaces ``os.walk`` because Python 3.11's recurses once per
+    level: a folder 3,000 levels deep raised ``RecursionError`` and stopped the run. A folder
+    that cannot be listed goes to ``on_error`` (or is skipped) and the walk goes on.
     """
-    order = 0
     stack = [root]
     while stack:
         folder = stack.pop()
@@ -192,15 +195,13 @@ def _iter_folder(root: Path) -> Iterator[ArchiveEntry]:
             with os.scandir(folder) as listing:
                 children = list(listing)
         except OSError as exc:
-            yield _problem_entry(root, exc, order)
-            order += 1
+            if on_error is not None:
+                on_error(exc)
             continue
         subdirs, files = [], []
-        for child in children:  # links to folders count as files: quarantined, not followed
+        for child in children:
             (subdirs if _is_real_dir(child) else files).append(child)
-        for child in sorted(files, key=lambda c: c.name):
-            yield _folder_entry(root, child, order)
-            order += 1
+        yield folder, sorted(files, key=lambda c: c.name)
         stack.extend(folder / c.name for c in sorted(subdirs, key=lambda c: c.name, reverse=True))
 
 
@@ -209,6 +210,21 @@ def _is_real_dir(child: os.DirEntry[str]) -> bool:
         return child.is_dir(follow_symlinks=False)
     except OSError:
         return False
+
+
+def _iter_folder(root: Path) -> Iterator[ArchiveEntry]:
+    order = 0
+    walk_errors: list[OSError] = []
+    for _folder, files in walk_tree(root, walk_errors.append):
+        while walk_errors:  # a folder that cannot be listed is quarantined, not skipped
+            yield _problem_entry(root, walk_errors.pop(), order)
+            order += 1
+        for child in files:
+            yield _folder_entry(root, child, order)
+            order += 1
+    for exc in walk_errors:
+        yield _problem_entry(root, exc, order)
+        order += 1
 
 
 def _folder_entry(root: Path, child: os.DirEntry[str], order: int) -> ArchiveEntry:

@@ -27,6 +27,8 @@ from click.testing import CliRunner
 from PIL import Image
 
 from orchestration.cli import main
+from orchestration.fingerprint import archive_bytes, archive_fingerprint
+from orchestration.inbox import content_digest
 from orchestration.ingest import archives, pipeline
 from orchestration.ingest.lake import partition_file
 from orchestration.ingest.logs import UnreadableLog, iter_log_rows
@@ -494,6 +496,9 @@ def test_folder_3000_levels_deep_is_walked_without_recursion_error(tmp_path: Pat
                 os.utime(f"at-{depth}.png", (RECENT, RECENT))
         os.chdir(home)
         gens, reasons = ingest(src, tmp_path / "lake")
+        # The walks before the ingest (change detection, the inbox, backfill sizing) as well.
+        assert len(archive_fingerprint(src)) == 16 and content_digest(src).startswith("dir:")
+        assert archive_bytes(src) == sum(len(good_png(seed)) for seed in (7, 1500))
     finally:
         remove_chain(src, depth)
         os.chdir(home)
