@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DATA ?= data
 UI_PORT ?= 3000
 
-.PHONY: install demo test lint ui clean-data
+.PHONY: install demo test lint ui docs clean-data
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -32,6 +32,13 @@ ui: install
 	CREATIVE_SESSIONS_DATA="$(abspath $(DATA))" \
 	DAGSTER_HOME="$$($(BIN)/python -m orchestration.data_dir $(DATA))" \
 	$(BIN)/dg dev -h 127.0.0.1 -p $(UI_PORT)
+
+# dbt's docs site for the warehouse of $(DATA) (needs a built warehouse: `make demo` first).
+docs: install
+	cd dbt_project && ../$(BIN)/dbt docs generate --quiet --profiles-dir . \
+	  --target-path "$(abspath $(DATA))/dbt/docs" \
+	  --vars '{"lake_dir": "$(abspath $(DATA))/lake", "warehouse_path": "$(abspath $(DATA))/warehouse.duckdb"}'
+	@echo "dbt docs: $(abspath $(DATA))/dbt/docs/index.html (serve with: cd dbt_project && ../$(BIN)/dbt docs serve --target-path $(abspath $(DATA))/dbt/docs)"
 
 clean-data:
 	rm -rf $(DATA)/lake $(DATA)/warehouse.duckdb $(DATA)/dagster

@@ -16,13 +16,16 @@ from pathlib import Path
 import click
 
 from orchestration.cli_warehouse import reading_warehouse
-from orchestration.data_dir import DATA_DIR_ENV
-from orchestration.terminal_text import printable, printable_lines, shell_arg
+from orchestration.data_dir import DATA_DIR_ENV, DataDir
+from orchestration.terminal_text import printable, shell_arg
 
 # Commands that only read; every other command writes and takes the data directory's run lock.
-READ_ONLY_COMMANDS = frozenset({"sql", "sessions", "corrections list", "corrections export"})
+READ_ONLY_COMMANDS = frozenset(
+    {"sql", "sessions", "corrections list", "corrections export", "archives list"}
+)
 # Subcommands defined in other modules, imported when a command line names them (or on --help).
 LAZY_COMMANDS = {
+    "archives": "orchestration.cli_archives:archives",
     "backfill": "orchestration.cli_backfill:backfill",
     "correct": "orchestration.cli_intents:correct",
     "corrections": "orchestration.cli_intents:corrections",
@@ -199,17 +202,20 @@ def ingest(
     data_dir: Path, sources: tuple[Path, ...], artist: str | None, register_only: bool
 ) -> None:
     """Register folders, .zip/.tar archives and .csv/.parquet/.jsonl logs, then ingest them."""
-    from orchestration.resources import DataPaths
+    from orchestration.registry import ArchiveRegistry, artist_source
 
-    registry = DataPaths(data_dir=str(data_dir)).registry
+    registry = ArchiveRegistry(DataDir.at(data_dir).registry_path)
     for source in sources:
+        earlier = any(a.path == str(source.resolve()) for a in registry.all())
         try:
             entry = registry.register(source, artist)
         except (ValueError, FileNotFoundError) as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(printable(str(exc))) from exc
+        why = artist_source(entry, given=artist, earlier=earlier)
         click.echo(
             printable(
-                f"registered {entry.kind} {entry.path} as {entry.key} (artist {entry.artist})"
+                f"registered {entry.kind} {entry.path} as {entry.key} "
+                f"(artist {entry.artist}, {why})"
             )
         )
     if not register_only:
@@ -237,14 +243,31 @@ def run(data_dir: Path, rebuild_warehouse: bool, budget: str) -> None:
 
 @main.command()
 @click.argument("query")
-@click.option("--max-rows", default=40, show_default=True)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=0),
+    help="Print at most this many rows (default: 40 in the table, all in --csv/--json).",
+)
+@click.option(
+    "--csv", "output", flag_value="csv", help="CSV with a header row, for a spreadsheet or a file."
+)
+@click.option(
+    "--json",
+    "output",
+    flag_value="json",
+    help="JSON lines: one object per row and line, keyed by column name.",
+)
 @click.pass_obj
-def sql(data_dir: Path, query: str, max_rows: int) -> None:
-    """Run one SQL query against the warehouse (read-only) and print the result."""
-    import contextlib
-    import io
+def sql(data_dir: Path, query: str, max_rows: int | None, output: str | None) -> None:
+    """Run one SQL query against the warehouse (read-only) and print every value whole.
+
+    The default is a table for reading; --csv and --json write data to stdout for programs.
+    """
+    import itertools
 
     import duckdb
+
+    from orchestration.sql_output import render_table, write_csv, write_json_lines
 
     with (
         reading_warehouse(data_dir, "sql") as data,
@@ -255,12 +278,20 @@ def sql(data_dir: Path, query: str, max_rows: int) -> None:
             if relation is None:
                 click.echo("ok")
                 return
-            table = io.StringIO()
-            with contextlib.redirect_stdout(table):  # DuckDB prints the table; we escape it
-                relation.show(max_rows=max_rows, max_width=200)
+            columns = relation.columns
+            if output is None:
+                limit = 40 if max_rows is None else max_rows
+                rows = relation.fetchmany(limit + 1)
+                click.echo(render_table(columns, rows[:limit], more=len(rows) > limit))
+                return
+            batches = iter(lambda: relation.fetchmany(10_000), [])
+            rows = itertools.chain.from_iterable(batches)
+            if max_rows is not None:
+                rows = itertools.islice(rows, max_rows)
+            write = write_csv if output == "csv" else write_json_lines
+            write(sys.stdout, columns, rows)
         except duckdb.Error as exc:
             raise click.ClickException(f"query failed: {printable(exc)}") from exc
-    click.echo(printable_lines(table.getvalue()))
 
 
 if __name__ == "__main__":

@@ -26,6 +26,20 @@ class RegisteredArchive:
     kind: str
 
 
+def artist_source(entry: RegisteredArchive, *, given: str | None, earlier: bool) -> str:
+    """Why ``entry`` has its artist, for ``ingest`` to say so when ``--artist`` was left out."""
+    if given is not None:
+        return "as given"
+    if earlier:
+        return "kept from its earlier registration"
+    name = {"folder": "the folder name", "log": "the log's file name"}.get(
+        entry.kind, "the archive's file name"
+    )
+    if entry.kind == "log":
+        return f"from {name}; rows with a user column keep their own artist"
+    return f"from {name}"
+
+
 def archive_key(path: Path) -> str:
     """A readable, stable partition key: the archive's name plus a hash of its absolute path."""
     resolved = path.resolve()
@@ -81,6 +95,15 @@ class ArchiveRegistry:
             entries = [entry if a.key == key else a for a in entries]
         self._write(entries)
         return entry
+
+    def remove(self, key: str) -> RegisteredArchive:
+        """Unregister one archive; its files and its lake rows are left where they are."""
+        entries = self.all()
+        archive = next((a for a in entries if a.key == key), None)
+        if archive is None:
+            raise KeyError(f"no archive registered under partition key {key!r} (see {self.path})")
+        self._write([a for a in entries if a.key != key])
+        return archive
 
     def _write(self, entries: list[RegisteredArchive]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

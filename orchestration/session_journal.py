@@ -49,14 +49,39 @@ def has_intent_views(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(found and found[0] == 2)
 
 
+def resolve_artist(con: duckdb.DuckDBPyConnection, wanted: str) -> str:
+    """The artist ``wanted`` names: an exact name, else the one name it is a prefix of.
+
+    Hashed ids and long names are tedious to type, so a unique prefix (any case) is enough; an
+    ambiguous or unknown one is a `LookupError` whose one-line, escaped text lists the candidates.
+    """
+    known = [
+        row[0] for row in con.execute("select distinct artist from sessions order by 1").fetchall()
+    ]
+    if wanted in known:
+        return wanted
+    matches = [name for name in known if name.casefold().startswith(wanted.casefold())]
+    if len(matches) == 1:
+        return matches[0]
+    listed = ", ".join(printable(repr(name)) for name in (matches or known))
+    if matches:
+        raise LookupError(f"artist {printable(repr(wanted))} matches {len(matches)}: {listed}")
+    raise LookupError(f"no artist {printable(repr(wanted))}; known: {listed or '(none yet)'}")
+
+
 def load_journal(
     warehouse: Path, *, artist: str | None = None, limit: int | None = None
 ) -> list[JournalSession]:
-    """Sessions newest first with their labels (unlabelled ones too: label None)."""
+    """Sessions newest first with their labels (unlabelled ones too: label None).
+
+    ``artist`` may be a unique prefix (see `resolve_artist`).
+    """
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         if not has_intent_views(con):
             raise LookupError("the warehouse has no intent labels yet; run `creative-sessions run`")
+        if artist is not None:
+            artist = resolve_artist(con, artist)
         rows = con.execute(
             """
             select s.session_id, s.artist, s.started_at, s.ended_at, s.n_generations,

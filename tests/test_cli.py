@@ -49,6 +49,7 @@ def test_ingest_sql_and_idempotent_run(tmp_path: Path, monkeypatch) -> None:
     result = runner.invoke(main, ["--data-dir", str(data), "ingest", str(log)])
     assert result.exit_code == 0, result.output
     assert "registered log" in result.output and "ingesting" in result.output
+    assert "(artist mylog-csv, from the log's file name; rows with a user column" in result.output
     assert "1 artists, 2 sessions, 7 generations" in result.output
     assert str(data / "warehouse.duckdb") in result.output
 

@@ -261,3 +261,23 @@ def test_session_features_say_which_signals_to_trust(built: dict[str, Path]) -> 
     assert ann[6] == "a1111: 6"
     assert math.isclose(ann[7], 65 * 60)
     assert bob[3:6] == (False, False, True)
+
+
+def test_views_read_under_another_file_name_and_an_attach_alias(
+    built: dict[str, Path], tmp_path: Path
+) -> None:
+    """No view names its catalog: a renamed copy and `ATTACH … AS cs` both read every view."""
+    copy = tmp_path / "backup of the warehouse.duckdb"
+    copy.write_bytes(built["full"].read_bytes())
+    with duckdb.connect(str(copy), read_only=True) as con:
+        views = [
+            r[0]
+            for r in con.sql("select view_name from duckdb_views() where not internal").fetchall()
+        ]
+        assert "sessions" in views and "intent_signals" in views
+        for view in views:
+            con.sql(f'select count(*) from "{view}"').fetchall()
+    with duckdb.connect() as con:
+        con.execute(f"attach '{copy}' as cs (read_only)")
+        for view in views:
+            con.sql(f'select count(*) from cs."{view}"').fetchall()
