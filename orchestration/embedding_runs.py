@@ -32,7 +32,8 @@ def new_prompts(defs: dg.Definitions, on_progress: Callable[[str], None]) -> int
     text_model = defs.resources["text_encoder"].model_id
     new = new_prompt_count(paths.lake_dir, text_model)
     if new:
-        on_progress(f"prompts: embedding {new} new distinct prompts with {text_model}")
+        noun = "new distinct prompt" if new == 1 else "new distinct prompts"
+        on_progress(f"prompts: embedding {new} {noun} with {text_model}")
     else:
         on_progress(f"prompts: up to date ({text_model})")
     return new

@@ -80,7 +80,7 @@ def render_summary(
             for session_id, started, ended, n, n_prompts, text in sessions:
                 lines.append(
                     f"  {session_id}  {_span(started, ended)}  "
-                    f"{n} generations, {n_prompts} distinct prompts"
+                    f"{_count(n, 'generation')}, {_count(n_prompts, 'distinct prompt')}"
                 )
                 if text:
                     lines.append(f"      {printable(text)}")
@@ -109,3 +109,8 @@ def render_summary(
         lines.append(f"  # {printable(title)}")
         lines.append(f"  {command} sql {shell_arg(query)}")
     return "\n".join(lines)
+
+
+def _count(n: int, noun: str) -> str:
+    """The count with its noun, plural unless one ("1 distinct prompt", "3 distinct prompts")."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

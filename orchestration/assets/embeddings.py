@@ -100,7 +100,10 @@ def image_embeddings(
                 "missing": stats.missing,
                 "thumbnails": stats.thumbnails,
             }
-            emit(f"{key}: {per_shard[key]}")
+            emit(
+                f"{key}: {stats.embedded} embedded, {stats.cached} already had vectors, "
+                f"{stats.failed} failed, {stats.missing} missing; {stats.thumbnails} thumbnails"
+            )
     rate = total.embedded / total.seconds if total.embedded else None
     stale = stale_shards(paths.lake_dir, choice.model_id, image_encoder.images_per_shard)
     remaining = sum(stale.values())

@@ -281,3 +281,19 @@ def test_views_read_under_another_file_name_and_an_attach_alias(
         con.execute(f"attach '{copy}' as cs (read_only)")
         for view in views:
             con.sql(f'select count(*) from cs."{view}"').fetchall()
+
+
+def test_parameter_trajectories_carry_the_artist_and_numbers(built: dict[str, Path]) -> None:
+    with duckdb.connect(str(built["full"]), read_only=True) as con:
+        rows = con.sql(
+            "select t.parameter, t.artist = s.artist, t.first_value, t.first_number, "
+            "t.last_value, t.last_number, t.swept_values, t.swept_numbers "
+            "from parameter_trajectories as t join sessions as s using (session_id)"
+        ).fetchall()
+    assert rows and all(same for _, same, *_ in rows)
+    for parameter, _, first, first_n, last, last_n, values, numbers in rows:
+        if parameter in ("steps", "cfg_scale"):
+            assert (first_n, last_n) == (float(first), float(last))
+            assert numbers == [float(v) for v in values]
+        else:
+            assert first_n is None and last_n is None and numbers is None
