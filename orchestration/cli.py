@@ -16,7 +16,13 @@ from pathlib import Path
 import click
 
 from orchestration.cli_warehouse import reading_warehouse
-from orchestration.data_dir import DATA_DIR_ENV, DataDir
+from orchestration.data_dir import (
+    CLIP_CHECKPOINT_ENV,
+    DATA_DIR_ENV,
+    IMAGE_MODEL_ENV,
+    SESSION_GAP_ENV,
+    DataDir,
+)
 from orchestration.terminal_text import printable, shell_arg
 
 # Commands that only read; every other command writes and takes the data directory's run lock.
@@ -32,6 +38,7 @@ LAZY_COMMANDS = {
     "eval": "orchestration.cli_eval:eval_command",
     "label": "orchestration.cli_intents:label_command",
     "sessions": "orchestration.cli_intents:sessions",
+    "sql": "orchestration.cli_sql:sql",
     "train": "orchestration.cli_eval:train_command",
 }
 
@@ -66,8 +73,33 @@ class LazyGroup(click.Group):
     show_default=True,
     help=f"Where the lake, warehouse and Dagster instance live (env {DATA_DIR_ENV}).",
 )
+@click.option(
+    "--session-gap",
+    type=click.IntRange(min=1),
+    envvar=SESSION_GAP_ENV,
+    help=f"Minutes of quiet that end a session (default 30; env {SESSION_GAP_ENV}). "
+    "A change rebuilds the warehouse on the next run.",
+)
+@click.option(
+    "--image-model",
+    envvar=IMAGE_MODEL_ENV,
+    help=f"auto, an open_clip name, 'local-dir:<folder>' or pixel-signature-v1 (env "
+    f"{IMAGE_MODEL_ENV}).",
+)
+@click.option(
+    "--clip-checkpoint",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar=CLIP_CHECKPOINT_ENV,
+    help=f"A CLIP state-dict file for the image model (env {CLIP_CHECKPOINT_ENV}).",
+)
 @click.pass_context
-def main(ctx: click.Context, data_dir: Path) -> None:
+def main(
+    ctx: click.Context,
+    data_dir: Path,
+    session_gap: int | None,
+    image_model: str | None,
+    clip_checkpoint: Path | None,
+) -> None:
     """Creative Sessions: an artist's AI-image archive as sessions you can read and query."""
     # Our own progress lines at INFO; libraries (Dagster, alembic) keep their own handlers.
     handler = logging.StreamHandler()
@@ -82,6 +114,14 @@ def main(ctx: click.Context, data_dir: Path) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     # The UI (`dagster dev`) reads the same variable, so both see one data directory.
     os.environ[DATA_DIR_ENV] = str(data_dir)
+    # The definitions this process builds read these, as the UI's do from its environment.
+    for name, value in (
+        (SESSION_GAP_ENV, session_gap),
+        (IMAGE_MODEL_ENV, image_model),
+        (CLIP_CHECKPOINT_ENV, clip_checkpoint and clip_checkpoint.expanduser().resolve()),
+    ):
+        if value is not None:
+            os.environ[name] = str(value)
     ctx.obj = data_dir
     guard_writes(ctx)
 
@@ -137,7 +177,6 @@ def _invocation(data_dir: Path) -> str:
 
 
 def _run_and_report(data_dir: Path, *, force_warehouse: bool = False, budget: str = "") -> None:
-    from orchestration.cli_warehouse import reading_warehouse
     from orchestration.progress import CounterEcho
     from orchestration.runner import RunFailed, run_stale
     from orchestration.summary import render_summary
@@ -239,59 +278,6 @@ def run(data_dir: Path, rebuild_warehouse: bool, budget: str) -> None:
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--budget") from exc
     _run_and_report(data_dir, force_warehouse=rebuild_warehouse, budget=budget)
-
-
-@main.command()
-@click.argument("query")
-@click.option(
-    "--max-rows",
-    type=click.IntRange(min=0),
-    help="Print at most this many rows (default: 40 in the table, all in --csv/--json).",
-)
-@click.option(
-    "--csv", "output", flag_value="csv", help="CSV with a header row, for a spreadsheet or a file."
-)
-@click.option(
-    "--json",
-    "output",
-    flag_value="json",
-    help="JSON lines: one object per row and line, keyed by column name.",
-)
-@click.pass_obj
-def sql(data_dir: Path, query: str, max_rows: int | None, output: str | None) -> None:
-    """Run one SQL query against the warehouse (read-only) and print every value whole.
-
-    The default is a table for reading; --csv and --json write data to stdout for programs.
-    """
-    import itertools
-
-    import duckdb
-
-    from orchestration.sql_output import render_table, write_csv, write_json_lines
-
-    with (
-        reading_warehouse(data_dir, "sql") as data,
-        duckdb.connect(str(data.warehouse_path), read_only=True) as con,
-    ):
-        try:
-            relation = con.sql(query)
-            if relation is None:
-                click.echo("ok")
-                return
-            columns = relation.columns
-            if output is None:
-                limit = 40 if max_rows is None else max_rows
-                rows = relation.fetchmany(limit + 1)
-                click.echo(render_table(columns, rows[:limit], more=len(rows) > limit))
-                return
-            batches = iter(lambda: relation.fetchmany(10_000), [])
-            rows = itertools.chain.from_iterable(batches)
-            if max_rows is not None:
-                rows = itertools.islice(rows, max_rows)
-            write = write_csv if output == "csv" else write_json_lines
-            write(sys.stdout, columns, rows)
-        except duckdb.Error as exc:
-            raise click.ClickException(f"query failed: {printable(exc)}") from exc
 
 
 if __name__ == "__main__":

@@ -9,6 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DATA_DIR_ENV = "CREATIVE_SESSIONS_DATA"
+SESSION_GAP_ENV = "CREATIVE_SESSIONS_SESSION_GAP_MINUTES"
+IMAGE_MODEL_ENV = "CREATIVE_SESSIONS_IMAGE_MODEL"
+CLIP_CHECKPOINT_ENV = "CREATIVE_SESSIONS_CLIP_CHECKPOINT"
+"""Settings changed without Dagster run config: the CLI's options set them, the UI reads them."""
 DAGSTER_YAML = "telemetry:\n  enabled: false\nnux:\n  enabled: false\n"
 """A new instance's settings: no telemetry (nothing outside is reachable) and no pop-up."""
 

@@ -7,6 +7,7 @@ import os
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from embeddings.config import AUTO
 from orchestration.assets.embeddings import image_embeddings, prompt_embeddings
 from orchestration.assets.intents import session_labels
 from orchestration.assets.journal import journal
@@ -19,6 +20,7 @@ from orchestration.assets.warehouse import (
 )
 from orchestration.automation import automation_sensor
 from orchestration.checks import quality_checks
+from orchestration.data_dir import CLIP_CHECKPOINT_ENV, IMAGE_MODEL_ENV, SESSION_GAP_ENV
 from orchestration.deploy.executors import executor_from_env
 from orchestration.embedding_resources import ImageEncoderResource, TextEncoderResource
 from orchestration.jobs import named_jobs
@@ -39,7 +41,11 @@ def build_definitions(
     timezone: str = DEFAULT_TIMEZONE,
     executor: dg.ExecutorDefinition | None = None,
 ) -> dg.Definitions:
-    """Assets, checks, named jobs, schedules, sensors and resources over one data directory."""
+    """Assets, checks, named jobs, schedules, sensors and resources over one data directory.
+
+    The session gap and the image model come from the environment (`orchestration.data_dir`),
+    which the CLI's `--session-gap`, `--image-model` and `--clip-checkpoint` set.
+    """
     return dg.Definitions(
         assets=[
             archives,
@@ -53,9 +59,14 @@ def build_definitions(
         ],
         resources={
             "paths": DataPaths(data_dir=data_dir),
-            "session_rules": SessionRules(),
+            "session_rules": SessionRules(
+                gap_minutes=int(os.environ.get(SESSION_GAP_ENV, SessionRules().gap_minutes))
+            ),
             "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
-            "image_encoder": ImageEncoderResource(),
+            "image_encoder": ImageEncoderResource(
+                model=os.environ.get(IMAGE_MODEL_ENV, AUTO),
+                checkpoint_path=os.environ.get(CLIP_CHECKPOINT_ENV) or None,
+            ),
             "text_encoder": TextEncoderResource(),
         },
         asset_checks=quality_checks,

@@ -19,11 +19,12 @@ from typing import Any
 import dagster as dg
 
 from orchestration.assets.embeddings import (
-    IMAGE_EMBEDDINGS_KEY,
     PROMPT_EMBEDDINGS_KEY,
 )
 from orchestration.assets.lake import GENERATIONS_KEY
-from orchestration.assets.warehouse import warehouse_models, warehouse_relations
+from orchestration.assets.warehouse import (
+    warehouse_models,
+)
 from orchestration.embedding_runs import embed_for_plan, embed_stale, new_prompts
 from orchestration.fingerprint import archive_fingerprint
 from orchestration.ingest.lake import GENERATIONS_TABLE, partition_file
@@ -39,8 +40,8 @@ from orchestration.partitions import (
 )
 from orchestration.registry import RegisteredArchive
 from orchestration.resources import DataPaths
-from orchestration.warehouse_health import WarehouseInUse, warehouse_problem
 from orchestration.warehouse_lock import warehouse_access
+from orchestration.warehouse_state import FORCED, rebuilds_whole, warehouse_reason
 
 __all__ = ["RunFailed", "RunReport", "label_stale", "run_stale"]
 
@@ -73,56 +74,6 @@ def ingest_reason(
     if recorded is None or recorded.value != archive_fingerprint(Path(archive.path)):
         return "changed on disk"
     return None
-
-
-def warehouse_reason(
-    instance: dg.DagsterInstance,
-    paths: DataPaths,
-    on_wait: Callable[[str], None] | None = None,
-) -> str | None:
-    """Why the warehouse must be (re)built, or None when it is whole and newer than the lake.
-
-    Whole: the file opens and every model reads (a build killed half-way fails this). Newer:
-    every model's latest materialization comes after the lake's, with the model code in use.
-    """
-    if not paths.warehouse_path.exists():
-        return "warehouse file missing"
-    try:
-        with warehouse_access(
-            paths.root, write=False, holder="creative-sessions (health check)", on_wait=on_wait
-        ):
-            problem = warehouse_problem(paths.warehouse_path, warehouse_relations())
-    except WarehouseInUse as exc:
-        raise RunFailed(f"another program holds the warehouse open for writing: {exc}") from exc
-    if problem is not None:
-        return problem
-    records = {
-        r.asset_entry.asset_key: r.asset_entry.last_materialization_record
-        for r in instance.get_asset_records(list(warehouse_models.keys))
-    }
-    built = [records.get(key) for key in warehouse_models.keys]
-    if any(record is None for record in built):
-        return "never built"
-    code = warehouse_models.code_versions_by_key
-    for key, record in zip(warehouse_models.keys, built, strict=True):
-        materialization = record.asset_materialization if record else None
-        recorded = (
-            (materialization.tags or {}).get("dagster/code_version") if materialization else None
-        )
-        if code.get(key) is not None and recorded != code[key]:
-            return f"model {key.to_user_string()} changed since the last build"
-    oldest = min(record.storage_id for record in built if record is not None)
-    for key in (GENERATIONS_KEY, IMAGE_EMBEDDINGS_KEY, PROMPT_EMBEDDINGS_KEY):
-        lake = _latest_storage_id(instance, key)
-        if lake is not None and lake > oldest:
-            return "lake changed since the last build"
-    return None
-
-
-def _latest_storage_id(instance: dg.DagsterInstance, key: dg.AssetKey) -> int | None:
-    """Event-log position of the asset's latest materialization (ordered, unlike wall time)."""
-    records = instance.fetch_materializations(key, limit=1).records
-    return records[0].storage_id if records else None
 
 
 def run_stale(
@@ -162,7 +113,8 @@ def run_stale(
     # Under an image budget, images wait until the plan says which sessions need them.
     embed_stale(instance, defs, on_progress, images=not image_budget, prompts=False)
     prompts = new_prompts(defs, on_progress)
-    reason = "forced" if force_warehouse else warehouse_reason(instance, paths, on_progress)
+    rules = defs.resources["session_rules"]
+    reason = FORCED if force_warehouse else warehouse_reason(instance, paths, on_progress, rules)
     if reason is None and prompts:
         reason = "new prompt vectors"
     if reason is not None:
@@ -196,7 +148,11 @@ def build_warehouse(
     *,
     with_prompts: bool = False,
 ) -> None:
-    """A `nightly` run of the dbt models, after the blocking id check (and new prompt vectors)."""
+    """A `nightly` run of the dbt models, after the blocking id check (and new prompt vectors).
+
+    Reasons that change what the incremental models would compute (a forced build, new model
+    code, a new session gap) rebuild them whole (`--full-refresh`).
+    """
     from orchestration.checks import generation_ids_unique
 
     paths: DataPaths = defs.resources["paths"]
@@ -210,6 +166,9 @@ def build_warehouse(
             NIGHTLY_JOB,
             assets=assets,
             checks=generation_ids_unique.check_keys,
+            run_config={
+                "ops": {"warehouse_models": {"config": {"full_refresh": rebuilds_whole(reason)}}}
+            },
         )
 
 

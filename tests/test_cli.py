@@ -69,6 +69,13 @@ def test_ingest_sql_and_idempotent_run(tmp_path: Path, monkeypatch) -> None:
     assert result.exit_code == 0, result.output
     assert "up to date" in result.output and "ingesting" not in result.output
 
+    # The session gap from the command line: a change rebuilds the warehouse, no flag needed.
+    monkeypatch.setenv("CREATIVE_SESSIONS_SESSION_GAP_MINUTES", "30")  # restored afterwards
+    result = runner.invoke(main, ["--data-dir", str(data), "--session-gap", "240", "run"])
+    assert result.exit_code == 0, result.output
+    assert "session gap changed (30 → 240 minutes)" in result.output
+    assert "1 artists, 1 sessions, 7 generations" in result.output
+
 
 def test_clear_errors(tmp_path: Path, monkeypatch) -> None:
     runner = CliRunner()

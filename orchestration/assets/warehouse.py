@@ -107,6 +107,12 @@ INTENT_VIEWS_TAG = "intents"
 _TRANSLATOR = LayerTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+class WarehouseBuildConfig(dg.Config):
+    """`full_refresh` rebuilds the incremental models whole (a new session gap, a forced run)."""
+
+    full_refresh: bool = False
+
+
 @dbt_assets(
     manifest=ensure_manifest(),
     project=dbt_project,
@@ -120,9 +126,12 @@ def warehouse_models(
     dbt: DbtCliResource,
     paths: DataPaths,
     session_rules: SessionRules,
+    config: WarehouseBuildConfig,
 ) -> Iterator[Any]:
     """`dbt build` over the lake: sessions, members and the signals intent inference reads."""
-    yield from _dbt_build(context, dbt, paths, session_rules, verify=True)
+    yield from _dbt_build(
+        context, dbt, paths, session_rules, verify=True, full_refresh=config.full_refresh
+    )
 
 
 @dbt_assets(
@@ -171,6 +180,7 @@ def _dbt_build(
     session_rules: SessionRules,
     *,
     verify: bool = False,
+    full_refresh: bool = False,
 ) -> Iterator[Any]:
     """`dbt build` holding the warehouse for writing, so no other run reads or writes meanwhile.
 
@@ -179,6 +189,8 @@ def _dbt_build(
     """
     paths.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     args = ["build", "--vars", json.dumps(dbt_vars(paths, session_rules))]
+    if full_refresh:
+        args.append("--full-refresh")
     holder = f"dbt build in run {context.run_id[:8]}"
     with warehouse_access(paths.root, write=True, holder=holder, on_wait=_told(context)):
         if verify and paths.warehouse_path.exists():
