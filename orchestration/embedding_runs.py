@@ -21,7 +21,7 @@ from orchestration.jobs import EMBED_IMAGES_JOB, NIGHTLY_JOB
 from orchestration.launcher import launch
 from orchestration.partitions import IMAGE_SHARDS_PER_RUN, image_shard_partitions
 from orchestration.resources import DataPaths
-from orchestration.warehouse_lock import warehouse_access
+from orchestration.warehouse_lock import reading_connection
 
 
 def new_prompts(defs: dg.Definitions, on_progress: Callable[[str], None]) -> int:
@@ -48,8 +48,6 @@ def embed_for_plan(
     sparse metadata (the ones whose labels lean on them); the rest stay stale for a later run.
     Returns how many images were asked for.
     """
-    import duckdb
-
     from orchestration.assets.intents import plan_for
 
     paths: DataPaths = defs.resources["paths"]
@@ -60,10 +58,8 @@ def embed_for_plan(
     if not sessions:
         on_progress("images: none needed within the budget")
         return 0
-    with (
-        warehouse_access(paths.root, write=False, holder="creative-sessions (image plan)"),
-        duckdb.connect(str(paths.warehouse_path), read_only=True) as con,
-    ):
+    holder = "creative-sessions (image plan)"
+    with reading_connection(paths.root, paths.warehouse_path, holder=holder) as con:
         hashes = con.execute(
             "select distinct content_hash from intent_signals "
             "where session_id in (select unnest($ids)) and content_hash is not null "

@@ -10,34 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import duckdb
-
 from orchestration.data_dir import DataDir
 from orchestration.intent.backfill import Budget
 from orchestration.intent.labelling import LabellingOutcome
 from orchestration.journal.model import load_journals
 from orchestration.journal.pages import WrittenJournal, write_journal
 from orchestration.labels_store import run_labelling, views_read_lake
-from orchestration.warehouse_lock import warehouse_access
+from orchestration.warehouse_lock import reading_connection
 
 
 def can_relabel_in_place(data: DataDir) -> bool:
     """Whether the intent views exist and read this data directory's intent tables."""
     if not data.warehouse_path.exists():
         return False
-    with (
-        warehouse_access(data.root, write=False, holder="relabel check"),
-        duckdb.connect(str(data.warehouse_path), read_only=True) as con,
-    ):
+    with reading_connection(data.root, data.warehouse_path, holder="relabel check") as con:
         return views_read_lake(con, data)
 
 
 def refresh_journal(data: DataDir) -> WrittenJournal:
     """Rewrite every artist's HTML page from the warehouse (read under the reader lock)."""
-    with (
-        warehouse_access(data.root, write=False, holder="journal pages"),
-        duckdb.connect(str(data.warehouse_path), read_only=True) as con,
-    ):
+    with reading_connection(data.root, data.warehouse_path, holder="journal pages") as con:
         journals = load_journals(con, data.thumbnails_dir, data.journal_dir)
     return write_journal(journals, data.journal_dir)
 

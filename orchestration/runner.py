@@ -40,7 +40,7 @@ from orchestration.partitions import (
 )
 from orchestration.registry import RegisteredArchive
 from orchestration.resources import DataPaths
-from orchestration.warehouse_lock import warehouse_access
+from orchestration.warehouse_lock import reading_connection
 from orchestration.warehouse_state import FORCED, rebuilds_whole, warehouse_reason
 
 __all__ = ["RunFailed", "RunReport", "label_stale", "run_stale"]
@@ -193,10 +193,8 @@ def label_stale(
     paths: DataPaths = defs.resources["paths"]
     if not paths.warehouse_path.exists():
         return {}
-    with (
-        warehouse_access(paths.root, write=False, holder="creative-sessions (views check)"),
-        _read_only(paths) as con,
-    ):
+    holder = "creative-sessions (views check)"
+    with reading_connection(paths.root, paths.warehouse_path, holder=holder) as con:
         views_current = views_read_lake(con, paths)
     refresh_views = force_views or not views_current
     assets = set(INTENT_KEYS.values()) | (set(intent_views.keys) if refresh_views else set())
@@ -230,17 +228,6 @@ def label_stale(
     elif journal_written:
         on_progress(f"journal: {journal_index}")
     return metadata
-
-
-@contextlib.contextmanager
-def _read_only(paths: DataPaths) -> Iterator[Any]:
-    import duckdb
-
-    con = duckdb.connect(str(paths.warehouse_path), read_only=True)
-    try:
-        yield con
-    finally:
-        con.close()
 
 
 def write_journal_pages(

@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
+
 LOCK_FILE = "warehouse.lock"
 HOLDER_FILE = "warehouse.holder.json"
 DEFAULT_WAIT_SECONDS = 900.0
@@ -136,3 +138,22 @@ def describe_holder(locks: Path) -> str:
         f"{details.get('holder', 'another process')} "
         f"(pid {details.get('pid', '?')}, since {details.get('since', '?')})"
     )
+
+
+@contextmanager
+def reading_connection(
+    data_dir: Path,
+    warehouse: Path,
+    *,
+    holder: str,
+    wait_seconds: float = DEFAULT_WAIT_SECONDS,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the warehouse, held under the shared lock for the block."""
+    with (
+        warehouse_access(
+            data_dir, write=False, holder=holder, wait_seconds=wait_seconds, on_wait=on_wait
+        ),
+        duckdb.connect(str(warehouse), read_only=True) as con,
+    ):
+        yield con

@@ -3,13 +3,12 @@
 import time
 
 import dagster as dg
-import duckdb
 
 from orchestration.automation import WAREHOUSE_POOL, follow_inputs
 from orchestration.journal.model import load_journals
 from orchestration.journal.pages import write_journal
 from orchestration.resources import DataPaths
-from orchestration.warehouse_lock import warehouse_access
+from orchestration.warehouse_lock import reading_connection
 
 JOURNAL_KEY = dg.AssetKey(["journal"])
 # The views the pages read; the intent views follow the intent asset, so labels arrive with them.
@@ -41,10 +40,9 @@ def journal(context: dg.AssetExecutionContext, paths: DataPaths) -> dg.Materiali
     """Render every artist's page from the warehouse (opened read-only) and the thumbnails."""
     started = time.perf_counter()
     holder = f"journal in run {context.run_id[:8]}"
-    with (
-        warehouse_access(paths.root, write=False, holder=holder, on_wait=context.log.info),
-        duckdb.connect(str(paths.warehouse_path), read_only=True) as con,
-    ):
+    with reading_connection(
+        paths.root, paths.warehouse_path, holder=holder, on_wait=context.log.info
+    ) as con:
         journals = load_journals(con, paths.thumbnails_dir, paths.journal_dir)
     written = write_journal(journals, paths.journal_dir)
     sessions = [s for j in journals for s in j.sessions]

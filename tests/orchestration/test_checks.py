@@ -18,6 +18,17 @@ from orchestration.resources import DataPaths
 from tests.orchestration.embedding_lake import build_lake, write_generations
 from tests.orchestration.ops_fixtures import write_log
 
+_ROW = {
+    "generation_id": "g1",
+    "artist": "ada",
+    "tool": "a1111",
+    "source_archive": "dup",
+    "source_path": "row 1",
+    "source_order": 0,
+}
+DUPLICATED = [_ROW, {**_ROW, "source_order": 1}]
+"""One generation id twice in one archive's partition."""
+
 
 def test_ingest_runs_the_duplicate_id_check_and_it_catches_duplicates(tmp_path: Path) -> None:
     paths = DataPaths(data_dir=str(tmp_path / "data"))
@@ -34,15 +45,7 @@ def test_ingest_runs_the_duplicate_id_check_and_it_catches_duplicates(tmp_path: 
     (evaluation,) = result.get_asset_check_evaluations()
     assert evaluation.passed and evaluation.metadata["partitions"].value == 1
 
-    row = {
-        "generation_id": "g1",
-        "artist": "ada",
-        "tool": "a1111",
-        "source_archive": "dup",
-        "source_path": "row 1",
-        "source_order": 0,
-    }
-    write_generations(paths, "dup", [row, {**row, "source_order": 1}])
+    write_generations(paths, "dup", DUPLICATED)
     failed = generation_ids_unique(paths=paths)
     assert not failed.passed and failed.metadata["duplicated_ids"].value == 1
 
@@ -83,15 +86,7 @@ def test_a_failing_blocking_check_stops_the_warehouse_in_the_nightly_run(tmp_pat
     from orchestration.launcher import RunFailed, launch
 
     paths = DataPaths(data_dir=str(tmp_path / "data"))
-    row = {
-        "generation_id": "g1",
-        "artist": "ada",
-        "tool": "a1111",
-        "source_archive": "dup",
-        "source_path": "row 1",
-        "source_order": 0,
-    }
-    write_generations(paths, "dup", [row, {**row, "source_order": 1}])
+    write_generations(paths, "dup", DUPLICATED)
     defs = build_definitions(paths.data_dir)
     instance = dg.DagsterInstance.ephemeral()
     with pytest.raises(RunFailed, match="of job nightly failed at lake__generations_generation"):
