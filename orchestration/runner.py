@@ -131,10 +131,14 @@ def run_stale(
     return report
 
 
+def _dbt_log(paths: DataPaths) -> Path:
+    return paths.layout.logs_dir / "dbt.log"
+
+
 @contextlib.contextmanager
 def _dbt_chatter_to_log(paths: DataPaths) -> Iterator[Path]:
     """dagster-dbt echoes every dbt event to stdout; the terminal gets our summary instead."""
-    log_path = paths.root / "logs" / "dbt.log"
+    log_path = _dbt_log(paths)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "a", encoding="utf-8") as log, contextlib.redirect_stdout(log):
         yield log_path
@@ -157,8 +161,7 @@ def build_warehouse(
 
     paths: DataPaths = defs.resources["paths"]
     assets = set(warehouse_models.keys) | ({PROMPT_EMBEDDINGS_KEY} if with_prompts else set())
-    log_path = paths.root / "logs" / "dbt.log"
-    on_progress(f"warehouse: dbt build ({reason}); dbt's log: {log_path}")
+    on_progress(f"warehouse: dbt build ({reason}); dbt's log: {_dbt_log(paths)}")
     with _dbt_chatter_to_log(paths):
         launch(
             instance,

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.data_dir import DataDir
+
 LOCK_FILE = "warehouse.lock"
 HOLDER_FILE = "warehouse.holder.json"
 DEFAULT_WAIT_SECONDS = 900.0
@@ -33,11 +35,6 @@ _guard = threading.Lock()
 
 class WarehouseBusy(Exception):
     """The warehouse stayed locked by another process for longer than the caller would wait."""
-
-
-def lock_dir(data_dir: Path) -> Path:
-    """Where a data directory keeps its lock files."""
-    return Path(data_dir) / "locks"
 
 
 @contextmanager
@@ -58,7 +55,7 @@ def warehouse_access(
     Raises:
         WarehouseBusy: the lock was not free within ``wait_seconds``.
     """
-    path = (lock_dir(data_dir) / LOCK_FILE).resolve()
+    path = (DataDir.at(data_dir).locks_dir / LOCK_FILE).resolve()
     with _guard:
         held = _held.get(path)
         if held is not None and (held[2] or not write):
