@@ -45,10 +45,29 @@ class EvalReport:
             )
         lines.append(f"session-intent accuracy: {self.session_accuracy:.3f}")
         lines.append("phase confusion (rows true, columns predicted):")
-        lines.append(str(self.phase_confusion))
+        lines += confusion_table(self.phase_confusion)
         lines.append("session confusion (rows true, columns predicted):")
-        lines.append(str(self.session_confusion))
+        lines += confusion_table(self.session_confusion)
         return "\n".join(lines)
+
+
+def confusion_table(confusion: pl.DataFrame) -> list[str]:
+    """A confusion frame as aligned plain-text rows: a reader's table, not a frame dump."""
+    labels = confusion.columns[1:]
+    first = max(len("true \\ predicted"), *(len(str(t)) for t in confusion["true"]))
+    widths = [max(len(p), 4) for p in labels]
+    head = (
+        "  "
+        + "true \\ predicted".ljust(first)
+        + "".join(f"  {p:>{w}}" for p, w in zip(labels, widths, strict=True))
+    )
+    rows = [
+        "  "
+        + str(row[0]).ljust(first)
+        + "".join(f"  {n:>{w}}" for n, w in zip(row[1:], widths, strict=True))
+        for row in confusion.iter_rows()
+    ]
+    return [head, *rows]
 
 
 def _confusion(pairs: pl.DataFrame, labels: tuple[str, ...]) -> pl.DataFrame:

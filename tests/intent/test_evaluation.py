@@ -55,7 +55,12 @@ def test_score_counts_generations_and_sessions():
     assert confusion["optimization"]["refinement"] == 1
     sessions = {r["true"]: r for r in report.session_confusion.iter_rows(named=True)}
     assert sessions["optimization"]["mixed"] == 1
-    assert "phase macro-F1 (per generation): 0.667" in report.summary()
+    summary = report.summary()
+    assert "phase macro-F1 (per generation): 0.667" in summary
+    assert "shape:" not in summary and "i64" not in summary  # a table, not a frame dump
+    table = summary.split("phase confusion")[1].splitlines()
+    row = next(line for line in table if line.split()[:1] == ["optimization"])
+    assert row.split() == ["optimization", "0", "1", "1"]  # true optimization: 1 refi, 1 opti
 
 
 def test_score_needs_shared_generations():
