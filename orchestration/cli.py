@@ -27,7 +27,7 @@ from orchestration.terminal_text import printable, shell_arg
 
 # Commands that only read; every other command writes and takes the data directory's run lock.
 READ_ONLY_COMMANDS = frozenset(
-    {"sql", "sessions", "corrections list", "corrections export", "archives list"}
+    {"sql", "sessions", "find", "corrections list", "corrections export", "archives list"}
 )
 # Subcommands defined in other modules, imported when a command line names them (or on --help).
 LAZY_COMMANDS = {
@@ -36,6 +36,7 @@ LAZY_COMMANDS = {
     "correct": "orchestration.cli_intents:correct",
     "corrections": "orchestration.cli_intents:corrections",
     "eval": "orchestration.cli_eval:eval_command",
+    "find": "orchestration.cli_find:find",
     "label": "orchestration.cli_intents:label_command",
     "sessions": "orchestration.cli_intents:sessions",
     "sql": "orchestration.cli_sql:sql",

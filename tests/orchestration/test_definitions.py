@@ -34,6 +34,8 @@ EXPECTED_ASSET_KEYS = {
     "parameter_trajectories",
     "session_features",
     "intent_signals",
+    "prompt_vectors",
+    "session_prompts",
     "intents/session_phases",
     "intents/session_intents",
     "intents/member_phases",
