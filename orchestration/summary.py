@@ -88,6 +88,7 @@ def render_summary(
                 lines.append(f"  … {n_sessions - len(sessions)} earlier sessions")
         if len(artists) > max_artists:
             lines.append(f"… {len(artists) - max_artists} more artists")
+        lines += _time_lines(con)
         quarantined = con.sql(
             "select reason, count(*) from quarantine group by reason order by 2 desc, 1"
         ).fetchall()
@@ -109,6 +110,41 @@ def render_summary(
         lines.append(f"  # {printable(title)}")
         lines.append(f"  {command} sql {shell_arg(query)}")
     return "\n".join(lines)
+
+
+_TIME_LINES_SQL = """
+select
+    source_archive,
+    count(*) as n,
+    count(*) filter (where created_at_source in ('file mtime', 'archive entry time')) as kept,
+    count(*) filter (where created_at_source = 'date folder order') as by_day,
+    count(*) filter (where created_at_source = 'file order') as by_order
+from generations
+group by source_archive
+having kept + by_day + by_order > 0
+order by source_archive
+"""
+
+
+def _time_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Per archive, how many images had only file times, and what their times came from.
+
+    A file time that a copy reset is replaced by an ordering time (by day and counter, or by file
+    order): session times are then placed, not observed, and the reader should know.
+    """
+    rows = con.sql(_TIME_LINES_SQL).fetchall()
+    if not rows:
+        return []
+    lines = ["", "Times taken from files, not from the images:"]
+    for archive, n, kept, by_day, by_order in rows:
+        used = [f"{kept} file times kept"] if kept else []
+        if by_day:
+            used.append(f"{by_day} placed by date folder and counter (a copy reset their times)")
+        if by_order:
+            used.append(f"{by_order} placed by file order (a copy reset their times; no date)")
+        only = f"{kept + by_day + by_order} of {n} had only file times"
+        lines.append(f"  {printable(archive)}: {only}; {', '.join(used)}")
+    return lines
 
 
 def _count(n: int, noun: str) -> str:

@@ -51,6 +51,8 @@ def lake_partition(context: dg.AssetExecutionContext, paths: DataPaths):
         f"{archive.key}: {stats.generations} generations, {stats.quarantined} quarantined, "
         f"{stats.duplicates_skipped} duplicate files skipped in {stats.seconds:.1f}s"
     )
+    if (times := stats.times.summary()) is not None:
+        context.log.info(f"{archive.key}: {times}")
     common = {
         "archive": archive.path,
         "artist": archive.artist,
@@ -67,6 +69,9 @@ def lake_partition(context: dg.AssetExecutionContext, paths: DataPaths):
             "dagster/row_count": stats.generations,
             "duplicates_skipped": stats.duplicates_skipped,
             "tools": dg.MetadataValue.json(stats.tools),
+            "time_sources": dg.MetadataValue.json(dict(stats.times.sources)),
+            "file_time_only": stats.times.file_time_only,
+            "copied_file_times": stats.times.copied,
             "files_per_second": round(stats.files_seen / max(stats.seconds, 1e-9), 1),
         },
     )

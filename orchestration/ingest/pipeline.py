@@ -19,6 +19,8 @@ from orchestration.ingest.archives import (
     archive_kind,
     iter_entries,
 )
+from orchestration.ingest.file_names import read_name
+from orchestration.ingest.file_time import ArchiveTimes, TimeReport, Waiting
 from orchestration.ingest.guard import check_record, time_problem
 from orchestration.ingest.image_metadata import read_image_metadata
 from orchestration.ingest.lake import (
@@ -52,6 +54,7 @@ class IngestStats:
     seconds: float = 0.0
     tools: dict[str, int] = field(default_factory=dict)
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    times: TimeReport = field(default_factory=TimeReport)
 
 
 def content_hash(data: bytes) -> str:
@@ -68,12 +71,14 @@ class _PartitionSink:
         gens: AtomicParquetWriter,
         quarantine: AtomicParquetWriter,
         stats: IngestStats,
+        now: datetime,
     ) -> None:
         self.archive_key = archive_key
         self.gens = gens
         self.quarantine = quarantine
         self.stats = stats
-        self.now = datetime.now(UTC)  # one "now" per run for the future-time check
+        self.now = now  # one "now" per run for the future-time check
+        self.times = ArchiveTimes(gens.path.parent, now)
 
     def accept(self, record: dict[str, Any]) -> None:
         problem = check_record(record, self.now)
@@ -113,13 +118,18 @@ def ingest_archive(source: Path, artist: str, archive_key: str, lake_dir: Path) 
         AtomicParquetWriter(gens_path, GENERATIONS_SCHEMA) as gens,
         AtomicParquetWriter(quar_path, QUARANTINE_SCHEMA) as quarantine,
     ):
-        sink = _PartitionSink(archive_key, gens, quarantine, stats)
-        if kind is None:
-            sink.reject(source.name, refused, None, None)
-        elif kind == "log":
-            _ingest_log(source, artist, sink)
-        else:
-            _ingest_images(source, kind, artist, sink)
+        sink = _PartitionSink(archive_key, gens, quarantine, stats, datetime.now(UTC))
+        try:
+            if kind is None:
+                sink.reject(source.name, refused, None, None)
+            elif kind == "log":
+                _ingest_log(source, artist, sink)
+            else:
+                _ingest_images(source, kind, artist, sink)
+            _settle_times(sink)
+        finally:
+            sink.times.close()
+    stats.times = sink.times.report
     stats.seconds = time.monotonic() - started
     return stats
 
@@ -219,17 +229,44 @@ def _ingest_entry(entry: ArchiveEntry, artist: str, sink: _PartitionSink, seen: 
     except Exception as exc:  # a reader bug on one file must not stop the rest of the archive
         sink.reject(entry.path, _unexpected(entry.path, exc), digest, len(data))
         return
-    times = [
+    name = read_name(entry.path, meta.tool)
+    own_times = [
         (meta.created_at, "metadata"),
         (container.exif_datetime_original, "exif DateTimeOriginal"),
-        (entry.modified_at, entry.modified_at_source),
+        (container.png_time, "png tIME"),
+        (name.at, "file name"),
     ]
-    chosen, rejected = _first_plausible(times, sink.now)
-    if chosen is None:
-        reason = "no plausible creation time" + (f": {'; '.join(rejected)}" if rejected else "")
-        sink.reject(entry.path, reason, digest, len(data))
+    own, rejected = _first_plausible(own_times, sink.now)
+    file_time, file_rejected = _first_plausible(
+        [(entry.modified_at, entry.modified_at_source)], sink.now
+    )
+    observed = sink.times.observe(
+        file_time[0] if file_time else None, meta.tool, name, own[0] if own else None
+    )
+    record = _image_record(meta, entry, artist, sink.archive_key, digest, own)
+    if own is not None:
+        sink.times.own_time(own[1])
+        sink.accept(record)
         return
-    sink.accept(_image_record(meta, entry, artist, sink.archive_key, digest, chosen))
+    waiting = Waiting(
+        file_time=file_time[0] if file_time else None,
+        file_time_source=entry.modified_at_source,
+        tool=meta.tool,
+        name=name,
+        source_order=entry.order,
+        size=len(data),
+        rejected=tuple(rejected + file_rejected),
+    )
+    sink.times.wait(record, waiting, observed)
+
+
+def _settle_times(sink: _PartitionSink) -> None:
+    """Give the images that waited for the whole archive their times, or quarantine them."""
+    for record, reason, size in sink.times.resolve():
+        if reason is None:
+            sink.accept(record)
+        else:
+            sink.reject(record["source_path"], reason, record["content_hash"], size)
 
 
 def _first_plausible(
@@ -257,9 +294,10 @@ def _image_record(
     artist: str,
     archive_key: str,
     digest: str,
-    created: tuple[datetime, str],
+    created: tuple[datetime, str] | None,
 ) -> dict[str, Any]:
-    created_at, created_source = created
+    """The lake row; without a time of its own, the time is set once the archive is seen."""
+    created_at, created_source = created or (None, None)
     return {
         "generation_id": digest[:32],
         "artist": artist,

@@ -1,7 +1,8 @@
 -- One row per generation across all archives: the same image (same content hash) or the same
 -- log row in two overlapping archives is kept once. The copy with the earliest time wins; on a
--- tie, the copy whose time is the most direct evidence of generation (metadata, EXIF, the
--- output folder's file time, then an archive's entry time, which a re-export resets), then the
+-- tie, the copy whose time is the most direct evidence of generation (metadata, EXIF, a PNG
+-- tIME chunk, a log, the file name, the output folder's file time, then an archive's entry time,
+-- which a re-export resets, and last the ordering times placed by day or file order), then the
 -- archive key.
 with
 
@@ -35,9 +36,13 @@ deduplicated as (
             case created_at_source
                 when 'metadata' then 0
                 when 'exif DateTimeOriginal' then 1
-                when 'log column' then 2
-                when 'file mtime' then 3
-                else 4
+                when 'png tIME' then 2
+                when 'log column' then 3
+                when 'file name' then 4
+                when 'file mtime' then 5
+                when 'archive entry time' then 6
+                when 'date folder order' then 7
+                else 8
             end,
             source_archive,
             source_order

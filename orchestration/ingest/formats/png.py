@@ -1,4 +1,4 @@
-"""PNG: walk every chunk by its length, reading IHDR, text chunks and eXIf.
+"""PNG: walk every chunk by its length, reading IHDR, text chunks, tIME and eXIf.
 
 Text may sit after the image data (some savers append it), so the whole file is walked; IDAT
 payloads are skipped by length: never copied or inflated, and not even read from a file (see
@@ -9,6 +9,7 @@ metadata.
 from __future__ import annotations
 
 import struct
+from datetime import UTC, datetime
 
 from orchestration.ingest.formats.exif import read_exif
 from orchestration.ingest.formats.source import Source
@@ -81,6 +82,8 @@ def read_png(data: bytes | Source) -> tuple[ImageContainer, bool]:
                 _read_text(container, kind, held_view[body : body + length])
             else:
                 _read_text(container, kind, memoryview(read(body, length)))
+        elif kind == b"tIME" and length == 7:
+            container.png_time = _png_time(read(body, 7))
         elif kind == b"eXIf":
             exif = read_exif(read(body, length))
             for key, value in exif.text.items():
@@ -90,6 +93,15 @@ def read_png(data: bytes | Source) -> tuple[ImageContainer, bool]:
     if not seen_idat:
         raise UnreadableFile("corrupt PNG: no image data (no IDAT chunk)")
     return container, colour_type in _ALPHA_COLOUR_TYPES
+
+
+def _png_time(body: bytes) -> datetime | None:
+    """A tIME chunk's UTC time (the spec says UTC), or None when its fields are out of range."""
+    year, month, day, hour, minute, second = struct.unpack(">HBBBBB", body)
+    try:
+        return datetime(year, month, day, hour, minute, min(second, 59), tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def _name(kind: bytes) -> str:
