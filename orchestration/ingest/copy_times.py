@@ -60,12 +60,12 @@ def _burst_reason(burst: list[FileTime]) -> str | None:
         return None
     seconds = max((burst[-1].at - burst[0].at).total_seconds(), 0.001)
     within = f"{len(burst)} file times within {math.ceil(seconds)} s"
-    tools = {t.tool for t in burst}
-    if len(tools) > 1:
-        return f"{within} across {len(tools)} tools"
     days = {t.name_day for t in burst if t.name_day is not None}
     if len(days) > 1:
         return f"{within} while their folders or names span {len(days)} days"
+    tools = {t.tool for t in burst}
+    if len(tools) > 1:
+        return f"{within} across {len(tools)} tools"
     if sum(_disagrees(t) for t in burst) * 2 > len(burst):
         return f"{within}, days away from the times the files carry"
     if len(burst) >= MIN_PACE_FILES and len(burst) / seconds > MAX_FILES_PER_SECOND:
