@@ -37,6 +37,7 @@ LAZY_COMMANDS = {
     "corrections": "orchestration.cli_intents:corrections",
     "eval": "orchestration.cli_eval:eval_command",
     "find": "orchestration.cli_find:find",
+    "keep": "orchestration.cli_keepers:keep",
     "label": "orchestration.cli_intents:label_command",
     "sessions": "orchestration.cli_intents:sessions",
     "sql": "orchestration.cli_sql:sql",

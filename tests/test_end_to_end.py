@@ -6,6 +6,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 import pytest
+import yaml
 
 from orchestration.definitions import build_definitions
 from orchestration.runner import run_stale
@@ -68,6 +69,33 @@ def test_views_have_the_documented_columns(pipeline) -> None:
         assert set(columns) <= set(got), (view, set(columns) - set(got))
     kinds = dict(_query(paths, "select table_name, table_type from information_schema.tables"))
     assert all(kinds[v] == "VIEW" for v in VIEW_COLUMNS)
+
+
+USER_FACING = Path(__file__).resolve().parents[1] / "dbt_project" / "models"
+
+
+def _documented_columns() -> dict[str, dict[str, str]]:
+    """model → column → description, from the marts' and intents' yml files."""
+    out: dict[str, dict[str, str]] = {}
+    for folder in ("marts", "intents"):
+        for yml in (USER_FACING / folder).glob("_*__models.yml"):
+            for model in yaml.safe_load(yml.read_text())["models"]:
+                out[model["name"]] = {
+                    c["name"]: str(c.get("description") or "").strip()
+                    for c in model.get("columns", [])
+                }
+    return out
+
+
+def test_every_column_of_every_user_facing_relation_is_documented(pipeline) -> None:
+    *_, paths = pipeline
+    documented = _documented_columns()
+    models = {p.stem for f in ("marts", "intents") for p in (USER_FACING / f).glob("*.sql")}
+    assert models <= set(documented), models - set(documented)
+    for model in sorted(models):
+        got = [r[0] for r in _query(paths, f"describe {model}")]
+        missing = [c for c in got if not documented[model].get(c)]
+        assert not missing, f"{model}: undocumented columns {missing}"
 
 
 def test_every_generation_ingested_once_and_broken_files_quarantined(pipeline) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 
 from embeddings.thumbnails import thumbnail_path
+from orchestration.journal.keepers import KeeperPicture, attach_keepers
 
 STRIP_IMAGES = 10  # thumbnails per phase: evenly spaced over the phase, first and last kept
 # A swept parameter's value as text, as parameter_trajectories spells it.
@@ -100,6 +101,7 @@ class Session:
     phases: list[Phase] = field(default_factory=list)
     similarity: list[SimilarityPoint] = field(default_factory=list)
     prompt_metric: str = "prompt"  # "prompt words" where prompts have no vectors (token Jaccard)
+    keepers: list[KeeperPicture] | None = None  # None: the warehouse has no session_keepers
 
 
 @dataclass(slots=True)
@@ -177,6 +179,7 @@ def load_journals(
     _attach_thumbnails(con, phases, thumbnails_dir, journal_dir)
     _attach_trajectories(con, phases)
     _attach_similarity(con, sessions)
+    attach_keepers(con, sessions, thumbnails_dir, journal_dir)
     journals: dict[str, ArtistJournal] = {}
     slugs = artist_slugs(sorted({s.artist for s in sessions.values()}))
     for session in sessions.values():  # already newest first within each artist

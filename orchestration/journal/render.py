@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from html import escape
 
+from orchestration.journal.keepers import CSS as KEEPERS_CSS
+from orchestration.journal.keepers import render_keepers
 from orchestration.journal.model import ArtistJournal, Phase, Session
 from orchestration.journal.plots import similarity_svg, trajectory_svg
 
@@ -47,7 +49,7 @@ nav a{color:#2b6cb0}
 figure{margin:6px 0 0}
 figcaption{color:#718096;font-size:12px}
 .artists li{margin:0 0 6px}
-"""
+""" + KEEPERS_CSS
 
 SCRIPT = """
 window.addEventListener("load", function () {
@@ -169,6 +171,7 @@ def render_session(session: Session, eager: bool = True) -> str:
         f"{_plural(session.n_generations, 'generation')}{tools}</h2>",
         label,
         arc,
+        render_keepers(session.keepers, eager),
     ]
     svg = similarity_svg(session.similarity, session.prompt_metric)
     if svg:
