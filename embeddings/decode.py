@@ -3,7 +3,8 @@
 Decoding is the CPU half of image embedding, and on a GPU the expensive half: a 1024² PNG takes
 longer to inflate than ViT-B/32 takes to embed it. So it runs in worker processes, JPEGs use
 Pillow's draft mode (the DCT decodes at 1/2, 1/4 or 1/8 scale, never below the model's input),
-and each worker can check the bytes against the content hash recorded at ingest. The same
+and each worker can check the bytes against the content hash recorded at ingest. An image
+whose header declares more than ``MAX_DECODE_PIXELS`` is refused before decoding. The same
 worker writes the image's thumbnail from the picture it just decoded, so thumbnails cost a
 resize and a small WebP encode, not a second read and decode.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import warnings
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,6 +37,8 @@ class ZipMember:
 ImageRef = str | os.PathLike[str] | bytes | ZipMember
 """A file path, raw bytes (e.g. from a streamed tar) or a zip member."""
 
+# 8192×8192 (an 8× upscale of 1024²) decodes; more would cost each worker over 200 MB as RGB.
+MAX_DECODE_PIXELS = 8192 * 8192
 _OPEN_ZIPS: dict[str, zipfile.ZipFile] = {}  # per worker process: one handle per archive
 
 
@@ -51,11 +55,33 @@ def read_ref(ref: ImageRef) -> bytes:
         return fh.read()
 
 
+class ImageTooLarge(ValueError):
+    """The image would decode to more pixels than ``MAX_DECODE_PIXELS``: refused undecoded."""
+
+
 def decode(data: bytes, draft_size: int) -> Image.Image:
-    """Decode to RGB; JPEGs at the smallest DCT scale that still covers ``draft_size``."""
-    image = Image.open(io.BytesIO(data))
+    """Decode to RGB; JPEGs at the smallest DCT scale that still covers ``draft_size``.
+
+    The size in the header is checked before any pixel is decoded: a 490 KB PNG may declare
+    13000×13000 (half a gigabyte as RGB), and Pillow only warns below twice its own limit.
+
+    Raises:
+        ImageTooLarge: the (drafted) size is over ``MAX_DECODE_PIXELS``.
+    """
+    with warnings.catch_warnings():  # the check below, at a lower limit, replaces the warning
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data))
+        except Image.DecompressionBombError as exc:
+            raise ImageTooLarge(f"image over {MAX_DECODE_PIXELS:,} pixels: {exc}") from exc
     if image.format == "JPEG":
         image.draft("RGB", (draft_size, draft_size))
+    width, height = image.size
+    if width * height > MAX_DECODE_PIXELS:
+        raise ImageTooLarge(
+            f"{image.format} of {width}×{height} ({width * height:,} pixels) is over the "
+            f"{MAX_DECODE_PIXELS:,}-pixel decode limit: not decoded"
+        )
     return image.convert("RGB")
 
 

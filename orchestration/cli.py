@@ -22,6 +22,7 @@ from orchestration.data_dir import (
     IMAGE_MODEL_ENV,
     SESSION_GAP_ENV,
     DataDir,
+    storage_problem,
 )
 from orchestration.terminal_text import printable, shell_arg
 
@@ -64,6 +65,19 @@ class LazyGroup(click.Group):
         command = getattr(importlib.import_module(module), attr)
         self.add_command(command, cmd_name)
         return command
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; a full disk or a read-only data directory ends in one clear line."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            root = ctx.obj or Path(ctx.params.get("data_dir") or "data").expanduser().resolve()
+            problem = storage_problem(exc, root)
+            if problem is None:
+                raise
+            raise click.ClickException(printable(problem)) from exc
 
 
 @click.group(cls=LazyGroup, lazy=LAZY_COMMANDS)

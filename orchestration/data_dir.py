@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,6 +92,52 @@ class DataDir:
     def sample_dir(self) -> Path:
         """Where the demo writes the generated sample archive."""
         return self.root / "sample"
+
+
+# Errors from storage that refuses writes, as the OS and the databases on it word them.
+_FULL = (errno.ENOSPC, errno.EDQUOT)
+_FULL_TEXT = ("No space left on device", "database or disk is full", "Disk quota exceeded")
+_READ_ONLY_TEXT = ("Read-only file system", "readonly database")
+_ADVICE = "; free some space or pass another --data-dir, then run again"
+
+
+def storage_problem(exc: BaseException, root: Path) -> str | None:
+    """One line naming ``root`` when ``exc`` (or an error behind it) is storage refusing writes.
+
+    A full disk or a read-only data directory surfaces as an ``OSError`` from our own writes,
+    ``sqlite3``'s "database or disk is full" from Dagster's instance, or the same words inside
+    a failed run's message; a traceback would hide that the fix is on the person's side.
+    None for anything else, which stays a real error.
+    """
+    seen: set[int] = set()
+    at: BaseException | None = exc
+    while at is not None and id(at) not in seen:
+        seen.add(id(at))
+        found = _refusal(at, root)
+        if found is not None:
+            return f"cannot write to the data directory {root}: {found}"
+        at = at.__cause__ or at.__context__
+    return None
+
+
+def _refusal(exc: BaseException, root: Path) -> str | None:
+    code = exc.errno if isinstance(exc, OSError) else None
+    text = str(exc)
+    where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+    if code in _FULL or any(words in text for words in _FULL_TEXT):
+        return f"the disk is full{where}{_ADVICE}"
+    if code == errno.EROFS or any(words in text for words in _READ_ONLY_TEXT):
+        return f"it is on a read-only file system{where}; pass a writable --data-dir"
+    if code in (errno.EACCES, errno.EPERM) and _inside(getattr(exc, "filename", None), root):
+        return f"permission denied{where}; make it writable or pass another --data-dir"
+    return None
+
+
+def _inside(filename: object, root: Path) -> bool:
+    if not isinstance(filename, str | Path):
+        return False
+    path = Path(filename)
+    return path == root or path.is_relative_to(root)
 
 
 if __name__ == "__main__":  # `make ui`: print the instance folder of a data directory

@@ -13,12 +13,17 @@ import shlex
 _BIDI = (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)
 # Line and paragraph separators break a line in some terminals, like \n.
 _SEPARATORS = (0x2028, 0x2029)
+# Invisible characters that only hide or join text ("mi\u200bra" looks like "mira"). The
+# joiners U+200C/U+200D stay: emoji sequences and Indic and Persian scripts need them.
+_INVISIBLE = (0x200B, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF, 0x180E)
 _NAMED = {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
 _ESCAPES: dict[int, str] = {
     **{code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))},
-    **{code: f"\\u{code:04x}" for code in (*_BIDI, *_SEPARATORS)},
+    **{code: f"\\u{code:04x}" for code in (*_BIDI, *_SEPARATORS, *_INVISIBLE)},
     **_NAMED,
 }
+# Where a line break is layout, not a new record (an HTML page): tabs and breaks stay as they are.
+_LAYOUT_ESCAPES = {code: text for code, text in _ESCAPES.items() if code not in _NAMED}
 # In $'…' a \xHH is one byte, so C1 controls (two bytes in UTF-8) are written as \u00HH there.
 _SHELL_ESCAPES = {**_ESCAPES, **{code: f"\\u{code:04x}" for code in range(0x80, 0xA0)}}
 # Characters that keep their meaning inside double quotes (or start history expansion).
@@ -26,12 +31,20 @@ _DOUBLE_QUOTE_ACTIVE = frozenset('"$`\\!')
 
 
 def printable(text: object) -> str:
-    r"""``text`` with control and bidirectional characters as escapes (``\x1b``, ``\u202e``).
+    r"""``text`` with control, bidirectional and invisible characters as escapes (``\u202e``).
 
     Meant for one field at a time: a newline inside a name becomes ``\n``, so a name can never
     start a line of its own.
     """
     return str(text).translate(_ESCAPES)
+
+
+def visible(text: object) -> str:
+    r"""``text`` with controls, bidirectional and invisible characters escaped, as `printable`.
+
+    Tabs and line breaks are kept: for text whose layout ignores or wants them (an HTML page).
+    """
+    return str(text).translate(_LAYOUT_ESCAPES)
 
 
 def printable_lines(text: str) -> str:

@@ -22,6 +22,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from orchestration.ingest.budget import (
+    ArchiveBudget,
+    ArchiveBudgetExceeded,
+    decompressed,
+    overlapping_entries,
+)
+
 MAX_ENTRY_BYTES = 256 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
 
@@ -153,6 +160,9 @@ def iter_entries(path: Path, kind: str) -> Iterator[ArchiveEntry]:
         for entry in _iter_zip(path) if kind == "zip" else _iter_tar(path):
             count += 1
             yield entry
+    except ArchiveBudgetExceeded as exc:
+        read = "1 entry" if count == 1 else f"{count} entries"
+        raise UnreadableArchive(f"{exc}: stopped after {read}") from exc
     except _ARCHIVE_ERRORS as exc:
         raise UnreadableArchive(
             f"unreadable {kind} archive: {type(exc).__name__}: {exc} "
@@ -273,10 +283,14 @@ def _problem_entry(root: Path, exc: OSError, order: int, rel: str | None = None)
 
 
 def _iter_zip(path: Path) -> Iterator[ArchiveEntry]:
+    budget = ArchiveBudget.for_size(path.stat().st_size)
     with zipfile.ZipFile(path) as zf:
-        for order, info in enumerate(zf.infolist()):
+        infos = zf.infolist()
+        overlaps = overlapping_entries(infos)
+        for order, info in enumerate(infos):
             if info.is_dir():
                 continue
+            budget.next_entry()
             problem = None
             if info.file_size > MAX_ENTRY_BYTES:
                 problem = f"entry too large ({info.file_size} bytes > {MAX_ENTRY_BYTES})"
@@ -285,6 +299,9 @@ def _iter_zip(path: Path) -> Iterator[ArchiveEntry]:
                     f"suspected zip bomb: compression ratio "
                     f"{info.file_size / info.compress_size:.0f} > {MAX_COMPRESSION_RATIO}"
                 )
+            problem = overlaps.get(order, problem)
+            if problem is None:  # zipfile never inflates past the declared size: claim it now
+                problem = budget.claim(info.file_size)
             try:
                 modified = datetime(*info.date_time, tzinfo=UTC)
             except ValueError:
@@ -312,11 +329,14 @@ def _zip_reader(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], byte
 
 
 def _iter_tar(path: Path) -> Iterator[ArchiveEntry]:
-    # Stream mode reads members in order without seeking, so memory stays flat on huge tars.
-    with tarfile.open(path, mode="r|*") as tf:
+    # Stream mode reads members in order without seeking, so memory stays flat on huge tars;
+    # every decompressed byte (data read or skipped, headers) counts against the budget.
+    budget = ArchiveBudget.for_size(path.stat().st_size)
+    with open(path, "rb") as raw, tarfile.open(fileobj=decompressed(raw, budget), mode="r|") as tf:
         for order, member in enumerate(tf):
             if member.isdir():
                 continue
+            budget.next_entry()
             problem = None
             if member.issym() or member.islnk():
                 problem = "link inside archive: not followed"

@@ -88,6 +88,11 @@ def _parse(container: ImageContainer) -> tuple[GenerationMeta, ImageContainer]:
             return meta, container
     if rejection is not None:
         raise rejection
+    if container.skipped:  # say what was found: "no text" would hide a text-chunk bomb
+        found = f" ({describe(container)})" if container.text else ""
+        raise NoGenerationMetadata(
+            f"{'; '.join(container.skipped)}; no other generation metadata{found}"
+        )
     raise NoGenerationMetadata(f"no generation metadata ({describe(container)})")
 
 

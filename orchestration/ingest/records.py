@@ -58,6 +58,7 @@ class ImageContainer:
     height: int | None = None
     text: dict[str, str] = field(default_factory=dict)
     exif_datetime_original: datetime | None = None  # naive EXIF local time read as UTC
+    skipped: list[str] = field(default_factory=list)  # metadata not read, and why (too large)
     png_time: datetime | None = None  # a PNG tIME chunk: when the saver wrote the image
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from html import escape
 
+from orchestration.journal.html_text import escape
 from orchestration.journal.model import SimilarityPoint, TrajectoryPoint
 
 WIDTH, HEIGHT = 420, 96

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from html import escape
 
+from orchestration.journal.html_text import escape
 from orchestration.journal.keepers import CSS as KEEPERS_CSS
 from orchestration.journal.keepers import render_keepers
 from orchestration.journal.model import ArtistJournal, Phase, Session

@@ -13,7 +13,13 @@ from datetime import UTC, datetime
 
 from orchestration.ingest.formats.exif import read_exif
 from orchestration.ingest.formats.source import Source
-from orchestration.ingest.formats.text import decode_legacy, decode_utf8, inflate
+from orchestration.ingest.formats.text import (
+    MAX_TEXT_BYTES,
+    TextTooLarge,
+    decode_legacy,
+    decode_utf8,
+    inflate,
+)
 from orchestration.ingest.records import ImageContainer, UnreadableFile
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -78,7 +84,12 @@ def read_png(data: bytes | Source) -> tuple[ImageContainer, bool]:
         if kind == b"IEND":
             break
         if kind in _TEXT_CHUNKS:
-            if body + length <= held:
+            if length > MAX_TEXT_BYTES:  # skipped unread: no generator writes that much
+                container.skipped.append(
+                    f"PNG {_name(kind)} chunk {_keyword(read(body, 80))!r} is {length:,} bytes, "
+                    f"over the {MAX_TEXT_BYTES // (1024 * 1024)} MB text limit: not read"
+                )
+            elif body + length <= held:
                 _read_text(container, kind, held_view[body : body + length])
             else:
                 _read_text(container, kind, memoryview(read(body, length)))
@@ -108,20 +119,32 @@ def _name(kind: bytes) -> str:
     return kind.decode("latin-1") if kind.isalpha() else repr(kind)
 
 
+def _keyword(head: bytes) -> str:
+    """A text chunk's keyword from its first bytes (what a reason can name)."""
+    return head.split(b"\x00", 1)[0][:79].decode("latin-1")
+
+
 def _read_text(container: ImageContainer, kind: bytes, body: memoryview) -> None:
-    """Decode one text chunk into ``container.text``; a damaged chunk is skipped, not fatal."""
+    """Decode one text chunk into ``container.text``; a damaged chunk is skipped, not fatal.
+
+    One that inflates past the text limit is skipped too, and noted in ``container.skipped``.
+    """
     sep = bytes(body[:80]).find(b"\x00")
     if sep <= 0:
         return
     keyword = bytes(body[:sep]).decode("latin-1")
     rest = body[sep + 1 :]
-    if kind == b"tEXt":
-        text: str | None = decode_legacy(rest)
-    elif kind == b"zTXt":
-        inflated = inflate(rest[1:]) if len(rest) >= 1 and rest[0] == 0 else None
-        text = None if inflated is None else decode_legacy(inflated)
-    else:
-        text = _itxt(rest)
+    try:
+        if kind == b"tEXt":
+            text: str | None = decode_legacy(rest)
+        elif kind == b"zTXt":
+            inflated = inflate(rest[1:]) if len(rest) >= 1 and rest[0] == 0 else None
+            text = None if inflated is None else decode_legacy(inflated)
+        else:
+            text = _itxt(rest)
+    except TextTooLarge as exc:  # noted, so a quarantine reason says what was found
+        container.skipped.append(f"PNG {_name(kind)} chunk {keyword!r} {exc}: not read")
+        return
     if text is None:
         return
     key = "xmp" if keyword == XMP_KEYWORD else keyword

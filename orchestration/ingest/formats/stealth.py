@@ -11,6 +11,7 @@ metadata, and never on very large images.
 from __future__ import annotations
 
 import io
+import warnings
 import zlib
 from typing import TYPE_CHECKING
 
@@ -39,7 +40,10 @@ def read_stealth(data: bytes) -> str | None:
     from PIL import Image  # the one reader that decodes pixels: imported only when needed
 
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with warnings.catch_warnings():  # the size is checked below, before any pixel decodes
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+        with image:
             if image.width * image.height > MAX_PIXELS:
                 return None
             image.load()

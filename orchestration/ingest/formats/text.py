@@ -98,13 +98,21 @@ def decode_user_comment(raw: bytes | memoryview) -> str:
     return strip_nuls(repair_mojibake(text))
 
 
+class TextTooLarge(ValueError):
+    """Text that inflates past its limit: a bomb, or absurdly large; the file says which."""
+
+
 def inflate(raw: bytes | memoryview, limit: int = MAX_TEXT_BYTES) -> bytes | None:
-    """Decompress zlib data, or None when it is corrupt or inflates past ``limit`` bytes."""
+    """Decompress zlib data, or None when it is corrupt.
+
+    Raises:
+        TextTooLarge: it inflates past ``limit`` bytes (never more is inflated).
+    """
     inflater = zlib.decompressobj()
     try:
         out = inflater.decompress(raw, limit)
     except zlib.error:
         return None
     if inflater.unconsumed_tail:
-        return None  # a decompression bomb or absurdly large text
+        raise TextTooLarge(f"inflates past {limit // (1024 * 1024)} MB")
     return out
