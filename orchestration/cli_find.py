@@ -158,6 +158,6 @@ def render_matches(matches: list[Match], archives: dict[str, tuple[str, str]]) -
         for keeper in m.keepers:
             lines.append(
                 f"   keeper: {printable(keeper_path(keeper, archives))} "
-                f"({keeper.reason}: {printable(keeper.evidence)})"
+                f"({printable(keeper.reasons)})"
             )
     return "\n".join(lines)

@@ -24,6 +24,14 @@ class JournalPhase:
 
 
 @dataclass(slots=True)
+class JournalKeeper:
+    """One keeper of a session: its position and every reason, with evidence."""
+
+    position: int
+    reasons: str
+
+
+@dataclass(slots=True)
 class JournalSession:
     """One session line and its phases."""
 
@@ -38,6 +46,7 @@ class JournalSession:
     confidence: float | None
     corrected: bool
     phases: list[JournalPhase] = field(default_factory=list)
+    keepers: list[JournalKeeper] | None = None  # None: the warehouse has no session_keepers
 
 
 def has_intent_views(con: duckdb.DuckDBPyConnection) -> bool:
@@ -107,9 +116,44 @@ def load_journal(
             ).fetchall()
             for session_id, *phase in phases:
                 sessions[session_id].phases.append(JournalPhase(*phase))
+            _attach_keepers(con, sessions)
         return list(sessions.values())
     finally:
         con.close()
+
+
+def _attach_keepers(con: duckdb.DuckDBPyConnection, sessions: dict[str, JournalSession]) -> None:
+    """Each session's keepers, best first; left None where the warehouse has no keeper view."""
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_name = 'session_keepers'"
+    ).fetchone()
+    if not found or not found[0]:
+        return
+    rows = con.execute(
+        """
+        select k.session_id, m.position,
+               string_agg(k.reason || ': ' || k.evidence, '; ' order by k.reason)
+        from session_keepers as k
+        join session_members as m using (session_id, generation_id)
+        where k.session_id in (select unnest($ids))
+        group by k.session_id, m.position, k.rank
+        order by k.session_id, k.rank
+        """,
+        {"ids": list(sessions)},
+    ).fetchall()
+    for session in sessions.values():
+        session.keepers = []
+    for session_id, position, reasons in rows:
+        sessions[session_id].keepers.append(JournalKeeper(position, reasons))  # type: ignore[union-attr]
+
+
+def keeper_lines(keepers: list[JournalKeeper] | None, indent: str = "  ") -> list[str]:
+    """``keeper #5 (second_pass: …)`` lines, or one saying the data shows no choice."""
+    if keepers is None:
+        return []
+    if not keepers:
+        return [f"{indent}keepers: none (no evidence of choice in the data)"]
+    return [f"{indent}keeper #{k.position} ({printable(k.reasons)})" for k in keepers]
 
 
 def render_journal(sessions: list[JournalSession]) -> str:
@@ -129,6 +173,7 @@ def render_journal(sessions: list[JournalSession]) -> str:
             continue
         mark = " [corrected]" if session.corrected else f" ({session.confidence:.0%})"
         lines.append(f"{head}\n  {printable(session.label)}{mark}")
+        lines.extend(keeper_lines(session.keepers))
         if session.arc and len(session.phases) > 1:
             lines.append(f"  arc: {printable(session.arc)}")
         if len(session.phases) > 1 or (session.phases and session.phases[0].label != session.label):

@@ -27,8 +27,7 @@ class Keeper:
     """A keeper of a found session: where its file is and why it counts."""
 
     generation_id: str
-    reason: str
-    evidence: str
+    reasons: str  # "second_pass: seed 7 rendered again …; converged: …"
     source_archive: str
     source_path: str
 
@@ -177,12 +176,14 @@ def attach_keepers(con: duckdb.DuckDBPyConnection, matches: list[Match]) -> None
         return
     rows = con.execute(
         """
-        select k.session_id, k.generation_id, k.reason, k.evidence, g.source_archive,
-               g.source_path
+        select k.session_id, k.generation_id,
+               string_agg(k.reason || ': ' || k.evidence, '; ' order by k.reason),
+               any_value(g.source_archive), any_value(g.source_path)
         from session_keepers as k
         join generations as g using (generation_id)
         where k.session_id in (select unnest($ids))
-        order by k.session_id, k.rank, k.generation_id, k.reason
+        group by k.session_id, k.generation_id, k.rank
+        order by k.session_id, k.rank
         """,
         {"ids": [m.session_id for m in matches]},
     ).fetchall()

@@ -79,6 +79,7 @@ def dbt_vars(paths: DataPaths, rules: SessionRules) -> dict[str, Any]:
     """The dbt vars for a run: every path and rule comes from the resources, none from dbt."""
     return {
         "lake_dir": paths.lake_dir.as_posix(),
+        "corrections_dir": paths.corrections_dir.as_posix(),
         "warehouse_path": paths.warehouse_path.as_posix(),
         "session_gap_minutes": int(rules.gap_minutes),
     }

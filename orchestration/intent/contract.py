@@ -58,6 +58,7 @@ SIGNAL_COLUMNS: tuple[str, ...] = (
     "is_scheduler_changed",
     "is_model_changed",
     "has_image_embedding",
+    "keeper_reasons",
 )
 
 _TS = pa.timestamp("us", tz="UTC")
@@ -80,7 +81,7 @@ PHASES_SCHEMA = pa.schema(
         ("parameter", pa.string()),  # optimization: the swept parameter (cfg_scale, steps, ...)
         ("first_value", pa.string()),  # optimization: the parameter's first and last values
         ("last_value", pa.string()),
-        ("n_candidates", pa.int32()),  # refinement: distinct results converged on
+        ("n_candidates", pa.int32()),  # keepers among the phase's renders (0 when none)
         ("inferred_intent", pa.string()),
         ("inferred_label", pa.string()),
         ("corrected", pa.bool_()),

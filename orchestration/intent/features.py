@@ -102,6 +102,14 @@ def session_rows(session: pl.DataFrame) -> SessionRows:
     )
 
 
+def keepers_in(rows: SessionRows, first: int, last: int) -> int:
+    """Keepers (session_keepers) among rows ``first``..``last``: what a label's candidates count.
+
+    0 when nothing in the data shows a choice; never a guess from seeds or looks alone.
+    """
+    return sum(1 for reasons in rows.columns["keeper_reasons"][first : last + 1] if reasons)
+
+
 def _clean(prompt: str | None) -> str | None:
     return prompt.strip() or None if prompt else None
 

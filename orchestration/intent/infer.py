@@ -24,7 +24,14 @@ from orchestration.intent.concepts import ArtistContext, subject_name
 from orchestration.intent.confidence import phase_confidence
 from orchestration.intent.contract import PHASE_INTENTS
 from orchestration.intent.evidence import ArtistHabits, unit_features
-from orchestration.intent.features import FEATURE_SIGNALS, SessionRows, Step, session_rows, steps
+from orchestration.intent.features import (
+    FEATURE_SIGNALS,
+    SessionRows,
+    Step,
+    keepers_in,
+    session_rows,
+    steps,
+)
 from orchestration.intent.labels import LABELLERS, single_render_label
 from orchestration.intent.model import IntentModel, load_model
 from orchestration.intent.phases import finalize
@@ -60,7 +67,7 @@ class PhaseInference:
     parameter: str | None
     first_value: str | None
     last_value: str | None
-    n_candidates: int | None
+    n_candidates: int  # keepers among its renders (session_keepers), 0 when none
 
 
 @dataclass
@@ -171,7 +178,7 @@ def _phase(
         parameter=facts.parameter,
         first_value=facts.first_value,
         last_value=facts.last_value,
-        n_candidates=facts.n_candidates,
+        n_candidates=keepers_in(rows, first, last),
     )
     return phase, phase_steps
 
@@ -297,7 +304,7 @@ def _single_render(rows: SessionRows) -> SessionInference:
         parameter=None,
         first_value=None,
         last_value=None,
-        n_candidates=None,
+        n_candidates=keepers_in(rows, 0, rows.n - 1),
     )
     return SessionInference(
         session_id=rows.session_id,

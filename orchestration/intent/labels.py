@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from orchestration.intent.concepts import ArtistContext, representative, subject_name
-from orchestration.intent.features import IMAGE_HIGH, SEED_STEP, SessionRows, Step
+from orchestration.intent.features import SEED_STEP, SessionRows, Step, keepers_in
 from orchestration.intent.templates import Item, Template, explored_items
 
 PARAMETER_NAMES = {
@@ -36,7 +36,6 @@ class PhaseFacts:
     parameter: str | None = None
     first_value: str | None = None
     last_value: str | None = None
-    n_candidates: int | None = None
 
 
 def plural(n: int, word: str) -> str:
@@ -116,38 +115,17 @@ def render_counts(rows: SessionRows, phase_steps: list[Step]) -> str:
     return text + (f", {plural(edits, 'prompt edit')}" if edits else "")
 
 
-def candidates(rows: SessionRows, phase_steps: list[Step]) -> int | None:
-    """Distinct results the artist came back to: re-used seeds, else runs of near-twin images.
-
-    A seed rendered again anywhere in the session (an upscale, a hi-res pass, a sweep from it)
-    marks a kept result; without seeds, consecutive images above the high visual similarity
-    cut form a cluster. None when the data can show neither.
-    """
-    first, last = phase_steps[0].first_row, phase_steps[-1].last_row
-    all_seeds = Counter(s for s in rows.seeds if s is not None)
-    phase_seeds = {s for s in rows.seeds[first : last + 1] if s is not None}
-    # A seed locked for most of the session is a working habit, not a result returned to.
-    reused = sum(1 for s in phase_seeds if 1 < all_seeds[s] <= rows.n // 2)
-    if reused:
-        return reused
-    sims = rows.columns["image_similarity"][first + 1 : last + 1]
-    if all(s is None for s in sims):
-        return None
-    clusters, inside = 0, False
-    for s in sims:
-        close = s is not None and s >= IMAGE_HIGH
-        clusters += close and not inside
-        inside = close
-    return clusters
-
-
 def refined(rows: SessionRows, phase_steps: list[Step], context: ArtistContext) -> PhaseFacts:
-    """``Refined: subject — N renders, E prompt edits, came back to C results``."""
+    """``Refined: subject — N renders, E prompt edits, converged on K candidates``.
+
+    K counts the phase's keepers (session_keepers) and nothing else; without any, no claim.
+    """
     subject = representative(_unit_prompts(rows, phase_steps))
-    n_candidates = candidates(rows, phase_steps)
+    first, last = phase_steps[0].first_row, phase_steps[-1].last_row
+    n_candidates = keepers_in(rows, first, last)
     detail = render_counts(rows, phase_steps)
     if n_candidates:
-        detail += f", came back to {plural(n_candidates, 'result')}"
+        detail += f", converged on {plural(n_candidates, 'candidate')}"
     if subject:
         head = f"Refined: {subject}"
     elif any("image" in s.bins for s in phase_steps):
@@ -155,7 +133,7 @@ def refined(rows: SessionRows, phase_steps: list[Step], context: ArtistContext) 
     else:
         head = "Refined: unnamed renders"  # no prompt words, no images: only the counts
     label = clip(f"{head} — {detail}")
-    return PhaseFacts(label, [subject] if subject else [], n_candidates=n_candidates)
+    return PhaseFacts(label, [subject] if subject else [])
 
 
 def setting_value(rows: SessionRows, parameter: str, row: int) -> str | None:

@@ -46,7 +46,10 @@ def test_exploration_names_the_concepts():
 
 def test_refinement_counts_seed_variations_and_candidates():
     gens = refine(9, subject=1)
-    # The artist re-renders two of the seeds at a higher resolution: two kept results.
+    # The artist re-renders two of the seeds at a higher resolution: session_keepers names the
+    # two renders carried into that second pass, and the label counts those keepers.
+    for kept in (3, 6):
+        gens[kept] = gens[kept] | {"keeper_reasons": "second_pass"}
     gens += [gen(prompt=gens[0]["prompt"], seed=gens[3]["seed"], width=1024, height=1536, gap=30)]
     gens += [gen(prompt=gens[0]["prompt"], seed=gens[6]["seed"], width=1024, height=1536, gap=30)]
     result = _infer(gens)
@@ -58,7 +61,7 @@ def test_refinement_counts_seed_variations_and_candidates():
     assert refinement.n_candidates == 2
     assert refinement.concepts == ["mountain landscape at dawn"]
     assert refinement.label.startswith("Refined: mountain landscape at dawn — ")
-    assert "came back to 2 results" in refinement.label
+    assert "converged on 2 candidates" in refinement.label
     assert "seed variation" not in refinement.label
 
 
@@ -196,5 +199,5 @@ def test_a_seed_locked_all_session_is_not_a_candidate():
     gens = [g | {"prompt": f"{g['prompt']}, variant {i}"} for i, g in enumerate(gens)]
     result = _infer(gens)
     assert result.phases[0].intent == "refinement"
-    assert result.phases[0].n_candidates is None
+    assert result.phases[0].n_candidates == 0  # no keeper: 0, never NULL
     assert "candidate" not in result.label

@@ -36,6 +36,10 @@ EXPECTED_ASSET_KEYS = {
     "intent_signals",
     "prompt_vectors",
     "session_prompts",
+    "corrections/keeper_marks",
+    "stg_corrections__keeper_marks",
+    "stg_lake__generation_copies",
+    "session_keepers",
     "intents/session_phases",
     "intents/session_intents",
     "intents/member_phases",
@@ -50,6 +54,7 @@ def test_dbt_vars_come_from_resources(tmp_path: Path) -> None:
     got = dbt_vars(paths, SessionRules(gap_minutes=45))
     assert got == {
         "lake_dir": (tmp_path / "d" / "lake").resolve().as_posix(),
+        "corrections_dir": (tmp_path / "d" / "corrections").resolve().as_posix(),
         "warehouse_path": (tmp_path / "d" / "warehouse.duckdb").resolve().as_posix(),
         "session_gap_minutes": 45,
     }

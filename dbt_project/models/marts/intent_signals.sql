@@ -21,6 +21,27 @@ sessions as (
 
 ),
 
+-- Keepers (session_keepers): a label counts them, and a change to them relabels the session,
+-- so their digest joins the session fingerprint.
+keepers as (
+
+    select session_id, generation_id, string_agg(reason, ',' order by reason) as keeper_reasons
+    from {{ ref('session_keepers') }}
+    group by session_id, generation_id
+
+),
+
+keeper_digests as (
+
+    select
+        session_id,
+        md5(string_agg(generation_id || ':' || keeper_reasons, ';' order by generation_id))
+            as keeper_digest
+    from keepers
+    group by session_id
+
+),
+
 -- Images that already have a vector for the image model in use (the budget counts the rest).
 embedded_images as (
 
@@ -30,7 +51,8 @@ embedded_images as (
 
 select
     members.session_id,
-    sessions.session_fingerprint,
+    sessions.session_fingerprint || coalesce(' keepers:' || keeper_digests.keeper_digest, '')
+        as session_fingerprint,
     members.artist,
     members.tool,
     members.generation_id,
@@ -66,8 +88,11 @@ select
     pairs.is_sampler_changed,
     pairs.is_scheduler_changed,
     pairs.is_model_changed,
-    embedded_images.content_hash is not null as has_image_embedding
+    embedded_images.content_hash is not null as has_image_embedding,
+    keepers.keeper_reasons
 from members
 inner join sessions using (session_id)
 left join pairs using (generation_id)
+left join keepers using (session_id, generation_id)
+left join keeper_digests using (session_id)
 left join embedded_images on embedded_images.content_hash = members.content_hash

@@ -1,0 +1,283 @@
+-- The renders an artist kept, from evidence of choice the archives already hold. One row per
+-- keeper and reason (a render kept for two reasons has two rows, one rank):
+--   marked       the artist named it (`creative-sessions keep`)
+--   copied       the same image (content hash) sits in a second archive or folder
+--   second_pass  carried into another pass: the first render of a seed and prompt that were
+--                rendered again larger (hires fix, upscale); an image saved by an
+--                img2img/extras/inpaint/upscale pass (folder or file name); a Midjourney
+--                single-image job after a grid of the same prompt (U button)
+--   converged    the last render of a run where similarity to the previous render rose at
+--                least twice in a row, by `keeper_min_rise` or more in all, ending at
+--                `keeper_min_similarity` or more (image similarity where the session has
+--                images, else prompt similarity)
+-- A session with no row here has no evidence of choice in its data; nothing is guessed.
+-- The lake keeps no hires/denoise/upscale-node parameters, so those show only through sizes,
+-- paths and jobs.
+{% set min_similarity = var('keeper_min_similarity', 0.8) %}
+{% set min_rise = var('keeper_min_rise', 0.1) %}
+
+with
+
+members as (
+
+    select * from {{ ref('int_generations_sessionized') }}
+
+),
+
+series as (
+
+    select * from {{ ref('int_similarity_series_smoothed') }}
+
+),
+
+copies as (
+
+    select distinct generation_id, source_archive, source_path
+    from {{ ref('stg_lake__generation_copies') }}
+    where content_hash is not null
+
+),
+
+marks as (
+
+    select * from {{ ref('stg_corrections__keeper_marks') }}
+
+),
+
+marked as (
+
+    select
+        members.session_id,
+        members.generation_id,
+        members.position,
+        'marked' as reason,
+        1 as priority,
+        format(
+            'marked by {} on {}{}',
+            marks.author,
+            strftime(marks.marked_at, '%Y-%m-%d'),
+            coalesce(': ' || marks.note, '')
+        ) as evidence
+    from marks
+    inner join members using (generation_id)
+    qualify row_number() over (partition by marks.generation_id order by marks.marked_at) = 1
+
+),
+
+places as (
+
+    select generation_id, list(source_archive || ':' || source_path order by all) as paths
+    from copies
+    group by generation_id
+    having count(*) > 1
+
+),
+
+copied as (
+
+    select
+        members.session_id,
+        members.generation_id,
+        members.position,
+        'copied' as reason,
+        2 as priority,
+        format(
+            'also kept at {}',
+            array_to_string(
+                list_filter(
+                    places.paths, p -> p != members.source_archive || ':' || members.source_path
+                ),
+                ', '
+            )
+        ) as evidence
+    from places
+    inner join members using (generation_id)
+
+),
+
+-- The render whose seed and prompt were rendered again larger later (a hires fix or an
+-- upscale): the first such render of a seed and prompt is the one carried forward.
+seed_passes as (
+
+    select
+        earlier.session_id,
+        earlier.generation_id,
+        earlier.position,
+        'second_pass' as reason,
+        3 as priority,
+        format(
+            'seed {} rendered again at {}×{} (from {}×{}) at #{}',
+            earlier.seed, later.width, later.height, earlier.width, earlier.height,
+            later.position
+        ) as evidence
+    from members as earlier
+    inner join members as later
+        on later.session_id = earlier.session_id
+        and later.seed = earlier.seed
+        and later.prompt_hash is not distinct from earlier.prompt_hash
+        and later.position > earlier.position
+        and later.width * later.height > earlier.width * earlier.height
+    qualify row_number() over (
+        partition by earlier.session_id, earlier.seed, earlier.prompt_hash
+        order by earlier.position, later.width * later.height desc, later.position
+    ) = 1
+
+),
+
+path_passes as (
+
+    select
+        session_id,
+        generation_id,
+        position,
+        'second_pass' as reason,
+        3 as priority,
+        'saved by a second pass (' || source_path || ')' as evidence
+    from members
+    where regexp_matches(source_path, '(^|/)(img2img|extras|inpaint|upscal|hires)[^/]*/', 'i')
+        or regexp_matches(source_path, '[_ -](upscaled?|hires|hr)[_ .-]', 'i')
+
+),
+
+jobs as (
+
+    select
+        session_id,
+        job_id,
+        prompt_hash,
+        count(*) as n_images,
+        min(position) as first_position,
+        arg_min(generation_id, position) as generation_id
+    from members
+    where tool = 'midjourney' and job_id is not null
+    group by session_id, job_id, prompt_hash
+
+),
+
+upscaled_jobs as (
+
+    select
+        single.session_id,
+        single.generation_id,
+        single.first_position as position,
+        'second_pass' as reason,
+        3 as priority,
+        format(
+            'single image of the grid at #{} (job {}): a Midjourney upscale',
+            grid.first_position, left(grid.job_id, 8)
+        ) as evidence
+    from jobs as single
+    inner join jobs as grid
+        on grid.session_id = single.session_id
+        and grid.prompt_hash = single.prompt_hash
+        and grid.first_position < single.first_position
+        and grid.n_images > 1
+    where single.n_images = 1
+    qualify row_number() over (
+        partition by single.generation_id order by grid.first_position desc
+    ) = 1
+
+),
+
+signal as (
+
+    select
+        session_id,
+        generation_id,
+        position,
+        bool_or(image_similarity is not null) over (partition by session_id) as has_images,
+        case when has_images then image_similarity else prompt_similarity end as similarity
+    from series
+
+),
+
+rising as (
+
+    select
+        *,
+        coalesce(similarity > lag(similarity) over by_position, false) as is_rising
+    from signal
+    window by_position as (partition by session_id order by position)
+
+),
+
+runs as (
+
+    select
+        *,
+        sum(case when is_rising then 0 else 1 end) over (
+            partition by session_id order by position
+        ) as run_no
+    from rising
+
+),
+
+converged as (
+
+    select
+        session_id,
+        arg_max(generation_id, position) as generation_id,
+        max(position) as position,
+        'converged' as reason,
+        4 as priority,
+        format(
+            '{} similarity to the previous render rose {}→{} over #{}–#{}',
+            case when any_value(has_images) then 'image' else 'prompt' end,
+            round(arg_min(similarity, position), 2),
+            round(arg_max(similarity, position), 2),
+            min(position) - 1,
+            max(position)
+        ) as evidence
+    from runs
+    where similarity is not null
+    group by session_id, run_no
+    having count(*) filter (where is_rising) >= 2
+        and arg_max(similarity, position) >= {{ min_similarity }}
+        and arg_max(similarity, position) - arg_min(similarity, position) >= {{ min_rise }}
+
+),
+
+reasons as (
+
+    select * from marked
+    union all
+    select * from copied
+    union all
+    select * from seed_passes
+    union all
+    select * from path_passes
+    union all
+    select * from upscaled_jobs
+    union all
+    select * from converged
+
+),
+
+deduplicated as (
+
+    select *
+    from reasons
+    qualify row_number() over (
+        partition by session_id, generation_id, reason order by evidence
+    ) = 1
+
+),
+
+ranked as (
+
+    select
+        *,
+        min(priority) over (partition by session_id, generation_id) as best_priority
+    from deduplicated
+
+)
+
+select
+    session_id,
+    generation_id,
+    reason,
+    evidence,
+    dense_rank() over (
+        partition by session_id order by best_priority, position desc, generation_id
+    ) as rank
+from ranked

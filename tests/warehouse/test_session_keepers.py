@@ -1,0 +1,170 @@
+"""session_keepers and find_sessions over a hand-built lake: one session per keeper reason.
+
+ann/1  a seed rendered again at twice the size (hires fix): the first render is kept; the
+       artist also marked render #2 (`keep`), which ranks first
+ann/2  an image saved in A1111's img2img folder
+bob    a Midjourney grid, then one image of the same prompt (U button)
+cat    image similarity to the previous render rising 3 times to 0.996: #5 converged
+dan    the same image in a second archive (copied)
+eve    three renders, nothing shows a choice: no rows
+"""
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.intent.keeper_marks import KeeperMark, KeeperMarks
+from tests.warehouse.lake_fixture import content_hash, generation, write_archive, write_vectors
+
+DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+P = "castle on a hill at dusk"
+
+
+def _angle(degrees: float) -> list[float]:
+    return [math.cos(math.radians(degrees)), math.sin(math.radians(degrees))]
+
+
+def _lake_rows() -> tuple[list[dict], list[dict]]:
+    size = {"width": 512, "height": 512}
+    main = [
+        generation("a1", "ann", 0, P, seed=5, **size),
+        generation("a2", "ann", 2, P, seed=6, **size),
+        generation("a3", "ann", 4, P, seed=5, width=1024, height=1024),
+        generation("a4", "ann", 300, "a red fox", seed=9)
+        | {"source_path": "outputs/img2img-images/1.png"},
+        *[
+            generation(f"b{i}", "bob", i, "neon koi", tool="midjourney", job_id="job-grid")
+            for i in range(4)
+        ],
+        generation("b4", "bob", 5, "neon koi", tool="midjourney", job_id="job-upscale"),
+        *[generation(f"c{i}", "cat", i, f"ocean study {i}", seed=i) for i in range(1, 7)],
+        generation("d1", "dan", 0, "paper lantern", seed=1),
+        generation("d2", "dan", 1, "paper lantern, warm", seed=2),
+        *[generation(f"e{i}", "eve", i, f"forest path {i}", seed=10 + i) for i in range(3)],
+    ]
+    copy = [
+        generation("d1", "dan", 0, "paper lantern", seed=1) | {"source_path": "favourites/d1.png"}
+    ]
+    return main, copy
+
+
+def _dbt(lake: Path, warehouse: Path, corrections: Path, tmp: Path) -> None:
+    vars_ = {
+        "lake_dir": lake.as_posix(),
+        "warehouse_path": warehouse.as_posix(),
+        "corrections_dir": corrections.as_posix(),
+    }
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "build",
+            "--exclude",
+            "tag:intents",
+            "--profiles-dir",
+            ".",
+            "--vars",
+            json.dumps(vars_),
+            "--target-path",
+            str(tmp / "target"),
+            "--log-path",
+            str(tmp / "logs"),
+        ],
+        cwd=DBT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("keepers")
+    lake, corrections, warehouse = tmp / "lake", tmp / "corrections", tmp / "warehouse.duckdb"
+    main, copy = _lake_rows()
+    write_archive(lake, "main", main)
+    write_archive(lake, "copies", copy)
+    # cat: angles 0, 100, 160, 180, 185, 275 → consecutive cosines -0.17, 0.5, 0.94, 0.996, 0.
+    angles = [0, 100, 160, 180, 185, 275]
+    write_vectors(
+        lake,
+        "image_embeddings",
+        "img-2d",
+        "main",
+        {content_hash(f"c{i}"): _angle(a) for i, a in enumerate(angles, 1)},
+    )
+    prompts = {row["prompt"] for row in main}
+    write_vectors(
+        lake,
+        "prompt_embeddings",
+        "txt-2d",
+        "p0",
+        {p: _angle(90 if "castle" in p else 0) for p in prompts},
+    )
+    KeeperMarks.in_dir(corrections).mark(KeeperMark("a2", "ignored", "ann", "ann", "the one"))
+    _dbt(lake, warehouse, corrections, tmp)
+    return warehouse
+
+
+def _keepers(warehouse: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select g.artist, k.generation_id, k.reason, k.evidence, k.rank "
+            "from session_keepers as k join generations as g using (generation_id) "
+            "order by g.artist, k.rank, k.reason"
+        ).fetchall()
+    found: dict[str, list[tuple]] = {}
+    for artist, *rest in rows:
+        found.setdefault(artist, []).append(tuple(rest))
+    return found
+
+
+def test_each_reason_names_its_render_and_evidence(warehouse: Path) -> None:
+    keepers = _keepers(warehouse)
+    ann = {(gid, reason): (evidence, rank) for gid, reason, evidence, rank in keepers["ann"]}
+    evidence, rank = ann[("a2", "marked")]
+    assert evidence.startswith("marked by ann on ") and evidence.endswith(": the one")
+    assert rank == 1
+    evidence, rank = ann[("a1", "second_pass")]
+    assert "seed 5 rendered again at 1024×1024 (from 512×512) at #3" == evidence
+    assert rank == 2  # a marked keeper outranks evidence the pipeline found
+    assert "img2img-images" in ann[("a4", "second_pass")][0]
+    assert [(g, r) for g, r, _, _ in keepers["bob"]] == [("b4", "second_pass")]
+    assert "Midjourney upscale" in keepers["bob"][0][2]
+    ((gid, reason, evidence, _),) = keepers["cat"]
+    assert (gid, reason) == ("c5", "converged")
+    assert evidence.startswith("image similarity to the previous render rose ")
+    ((gid, reason, evidence, _),) = keepers["dan"]
+    assert (gid, reason) == ("d1", "copied")
+    # The evidence names the copy other than the one `generations` keeps.
+    assert evidence in ("also kept at main:d1.png", "also kept at copies:favourites/d1.png")
+
+
+def test_a_session_without_evidence_has_no_keepers(warehouse: Path) -> None:
+    assert "eve" not in _keepers(warehouse)
+
+
+def test_intent_signals_carry_keeper_reasons(warehouse: Path) -> None:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = dict(
+            con.execute(
+                "select generation_id, keeper_reasons from intent_signals where artist = 'ann'"
+            ).fetchall()
+        )
+    assert rows == {"a1": "second_pass", "a2": "marked", "a3": None, "a4": "second_pass"}
+
+
+def test_find_sessions_ranks_by_the_closest_prompt(warehouse: Path) -> None:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        ranked = con.execute(
+            "select artist, round(similarity, 3), best_prompt, best_position "
+            "from find_sessions([0.0, 1.0]) order by similarity desc, session_id"
+        ).fetchall()
+    assert ranked[0] == ("ann", 1.0, P, 1)
+    assert {row[0] for row in ranked[1:]} == {"ann", "bob", "cat", "dan", "eve"}
+    assert all(row[1] == 0.0 for row in ranked[1:])
