@@ -78,8 +78,10 @@ def render_summary(
                 [artist, SESSIONS_PER_ARTIST],
             ).fetchall()
             for session_id, started, ended, n, n_prompts, text in sessions:
+                placed = _placed_source(con, artist, started, ended)
+                span = _span(started, ended) if placed is None else _unknown_span(started, placed)
                 lines.append(
-                    f"  {session_id}  {_span(started, ended)}  "
+                    f"  {session_id}  {span}  "
                     f"{_count(n, 'generation')}, {_count(n_prompts, 'distinct prompt')}"
                 )
                 if text:
@@ -110,6 +112,28 @@ def render_summary(
         lines.append(f"  # {printable(title)}")
         lines.append(f"  {command} sql {shell_arg(query)}")
     return "\n".join(lines)
+
+
+# Times the ingest placed by order because a copy reset the files' own (see ingest/ordering.py).
+PLACED_SOURCES = ("date folder order", "file order")
+
+
+def _placed_source(con: duckdb.DuckDBPyConnection, artist: str, started, ended) -> str | None:
+    """The ordering source when every time in the session was placed, not observed."""
+    rows = con.execute(
+        "select distinct created_at_source from generations "
+        "where artist = ? and created_at between ? and ?",
+        [artist, started, ended],
+    ).fetchall()
+    sources = {source for (source,) in rows}
+    return sources.pop() if len(sources) == 1 and sources <= set(PLACED_SOURCES) else None
+
+
+def _unknown_span(started, source: str) -> str:
+    """A session whose times were placed: say what is known (a day, or only an order)."""
+    if source == "date folder order":
+        return f"{started:%Y-%m-%d}, time of day unknown (ordered by file counter)"
+    return "time unknown (ordered by file order; a copy reset the file times)"
 
 
 _TIME_LINES_SQL = """

@@ -50,8 +50,8 @@ def _warehouse(root: Path, artist: str) -> Path:
         con.execute(
             "create table generations as select $a as artist, 'tool\x1b[2J' as tool, "
             "'a prompt' as prompt, 'copied \u202egpj.zip' as source_archive, "
-            "'file order' as created_at_source",
-            {"a": artist},
+            "'file order' as created_at_source, $t0::timestamptz as created_at",
+            {"a": artist, "t0": T0},
         )
         con.execute("create table quarantine as select 'bad file \u202eexe.png' as reason")
         con.execute(
@@ -125,6 +125,7 @@ def test_summary_try_lines_paste_back_to_the_name(tmp_path: Path, kind: str) -> 
         assert raw not in text
     assert "\\u202edrow" in text and "bad file \\u202eexe.png" in text
     assert "copied \\u202egpj.zip: 1 of 1 had only file times; 1 placed by file order" in text
+    assert "s1  time unknown (ordered by file order; a copy reset the file times)" in text
     lines = text.splitlines()
     try_at = lines.index("Try:")
     sessions_line = next(line for line in lines[try_at:] if " sessions --artist " in line)
