@@ -8,7 +8,9 @@ files is all a relabel needs.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -20,6 +22,7 @@ from orchestration.intent.backfill import Budget, CostModel, LabellingPlan
 from orchestration.intent.contract import INTENT_TABLES
 from orchestration.intent.corrections import CorrectionStore
 from orchestration.intent.labelling import IntentTables, LabellingOutcome, label, prepare_plan
+from orchestration.intent.signal_source import SignalSource
 from orchestration.pause_points import pause_point
 from orchestration.warehouse_lock import warehouse_access
 
@@ -79,6 +82,13 @@ def read_signals(paths: LabelPaths) -> pl.DataFrame:
         return con.execute("select * from intent_signals order by session_id, position").pl()
 
 
+@contextlib.contextmanager
+def signal_source(paths: LabelPaths) -> Iterator[SignalSource]:
+    """The mart ``intent_signals`` as a `SignalSource`, over a read-only connection."""
+    with duckdb.connect(str(paths.warehouse_path), read_only=True) as con:
+        yield SignalSource(con)
+
+
 def read_previous(paths: LabelPaths) -> IntentTables:
     """The tables the last run wrote, or empty ones."""
     folder = intents_dir(paths)
@@ -119,9 +129,11 @@ def plan_for(paths: LabelPaths, budget: Budget) -> LabellingPlan:
     """What a run with this budget would label, and what it would leave, without running."""
     store = CorrectionStore.in_dir(paths.corrections_dir)
     cost = CostModel.load(CostModel.path_in(paths.root))
-    with warehouse_access(paths.root, write=False, holder="intent labelling plan"):
-        signals = read_signals(paths)
-    plan, _, _ = prepare_plan(signals, read_previous(paths), store.all(), budget, cost)
+    with (
+        warehouse_access(paths.root, write=False, holder="intent labelling plan"),
+        signal_source(paths) as source,
+    ):
+        plan, *_ = prepare_plan(source, read_previous(paths), store.all(), budget, cost)
     return plan
 
 
@@ -134,16 +146,21 @@ def run_labelling(paths: LabelPaths, budget: Budget) -> LabellingOutcome:
     """Label, write, and learn the run's cost; what the asset, `correct` and tests call.
 
     Holds the warehouse for writing from reading the signals to the last rename, so no dbt build
-    (from any run or process) sees half the tables or rebuilds the signals underneath.
+    (from any run or process) sees half the tables or rebuilds the signals underneath. When no
+    label moved, nothing is written. The cost model learns from the labelling work alone.
     """
     store = CorrectionStore.in_dir(paths.corrections_dir)
     cost_path = CostModel.path_in(paths.root)
     cost = CostModel.load(cost_path)
     with warehouse_access(paths.root, write=True, holder="intent labelling"):
-        outcome = label(read_signals(paths), read_previous(paths), store.all(), budget, cost)
-        write_tables(paths, outcome.tables)
+        with signal_source(paths) as source:
+            outcome = label(source, read_previous(paths), store.all(), budget, cost)
+        if outcome.changed or not all(
+            (intents_dir(paths) / f"{name}.parquet").exists() for name in INTENT_TABLES
+        ):
+            write_tables(paths, outcome.tables)
     if outcome.plan.todo.height:
-        cost.observed(sessions=outcome.plan.todo.height, labelling_seconds=outcome.seconds).save(
-            cost_path
-        )
+        cost.observed(
+            sessions=outcome.plan.todo.height, labelling_seconds=outcome.labelling_seconds
+        ).save(cost_path)
     return outcome

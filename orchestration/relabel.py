@@ -13,8 +13,8 @@ from collections.abc import Callable
 from orchestration.data_dir import DataDir
 from orchestration.intent.backfill import Budget
 from orchestration.intent.labelling import LabellingOutcome
-from orchestration.journal.model import load_journals
-from orchestration.journal.pages import WrittenJournal, write_journal
+from orchestration.journal.incremental import build_journal
+from orchestration.journal.pages import WrittenJournal
 from orchestration.labels_store import run_labelling, views_read_lake
 from orchestration.warehouse_lock import reading_connection
 
@@ -28,10 +28,9 @@ def can_relabel_in_place(data: DataDir) -> bool:
 
 
 def refresh_journal(data: DataDir) -> WrittenJournal:
-    """Rewrite every artist's HTML page from the warehouse (read under the reader lock)."""
+    """Rewrite the HTML pages whose sessions changed, and the index (under the reader lock)."""
     with reading_connection(data.root, data.warehouse_path, holder="journal pages") as con:
-        journals = load_journals(con, data.thumbnails_dir, data.journal_dir)
-    return write_journal(journals, data.journal_dir)
+        return build_journal(con, data.thumbnails_dir, data.journal_dir).written
 
 
 def relabel_in_place(

@@ -200,8 +200,15 @@ def label_stale(
     with reading_connection(paths.root, paths.warehouse_path, holder=holder) as con:
         views_current = views_read_lake(con, paths)
     refresh_views = force_views or not views_current
-    assets = set(INTENT_KEYS.values()) | (set(intent_views.keys) if refresh_views else set())
     journal_index = paths.journal_dir / "index.html"
+    if not refresh_views and journal_index.exists():
+        idle = _nothing_to_label(paths, budget)
+        if idle is not None:
+            on_progress(
+                f"intents: up to date ({idle['sessions_skipped_unchanged']} sessions unchanged)"
+            )
+            return idle
+    assets = set(INTENT_KEYS.values()) | (set(intent_views.keys) if refresh_views else set())
     with _dbt_chatter_to_log(paths):
         result = launch(
             instance,
@@ -231,6 +238,25 @@ def label_stale(
     elif journal_written:
         on_progress(f"journal: {journal_index}")
     return metadata
+
+
+def _nothing_to_label(paths: DataPaths, budget: str) -> dict[str, Any] | None:
+    """The labels run's figures when its plan (fingerprints in SQL, no inference) has no work.
+
+    Then no Dagster run is launched: nothing would be written, so there is nothing to record.
+    """
+    from orchestration.labels_store import plan_for
+
+    plan = plan_for(paths, Budget.parse(budget))
+    if plan.todo.height or plan.dropped.height:
+        return None
+    return {
+        "sessions_labelled": 0,
+        "sessions_skipped_unchanged": plan.skipped.height,
+        "sessions_remaining": 0,
+        "sessions_dropped": 0,
+        "budget": str(plan.budget),
+    }
 
 
 def write_journal_pages(

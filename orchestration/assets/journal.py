@@ -5,8 +5,7 @@ import time
 import dagster as dg
 
 from orchestration.automation import WAREHOUSE_POOL, follow_inputs
-from orchestration.journal.model import load_journals
-from orchestration.journal.pages import write_journal
+from orchestration.journal.incremental import build_journal
 from orchestration.resources import DataPaths
 from orchestration.warehouse_lock import reading_connection
 
@@ -37,22 +36,24 @@ JOURNAL_INPUTS = [
     "from disk (<data_dir>/journal/index.html).",
 )
 def journal(context: dg.AssetExecutionContext, paths: DataPaths) -> dg.MaterializeResult:
-    """Render every artist's page from the warehouse (opened read-only) and the thumbnails."""
+    """Render the pages whose sessions changed from the warehouse (read-only), then the index."""
     started = time.perf_counter()
     holder = f"journal in run {context.run_id[:8]}"
     with reading_connection(
         paths.root, paths.warehouse_path, holder=holder, on_wait=context.log.info
     ) as con:
-        journals = load_journals(con, paths.thumbnails_dir, paths.journal_dir)
-    written = write_journal(journals, paths.journal_dir)
-    sessions = [s for j in journals for s in j.sessions]
+        built = build_journal(con, paths.thumbnails_dir, paths.journal_dir)
+    written = built.written
+    # Counts over the rewritten pages: the others did not change.
+    sessions = [s for j in built.rewritten for s in j.sessions]
     phases = [p for s in sessions for p in s.phases]
-    context.log.info(f"journal: {len(written.pages)} artist pages in {paths.journal_dir}")
+    context.log.info(f"journal: {len(written.pages)} artist pages rewritten in {paths.journal_dir}")
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(written.index)),
-            "pages_written": len(written.pages) + 1,
-            "artists": len(journals),
+            "pages_written": len(written.pages) + built.index_written,
+            "pages_unchanged": built.artists - len(written.pages),
+            "artists": built.artists,
             "dagster/row_count": written.sessions,
             "sessions": written.sessions,
             "sessions_unlabelled": sum(s.label is None for s in sessions),

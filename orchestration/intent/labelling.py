@@ -1,10 +1,11 @@
 """One labelling run: fingerprints, plan, inference, corrections, and the tables to write.
 
-Pure data in, data out (the Dagster asset does the reading and writing). Corrections are applied
-last, so a correction overrides what inference says wherever the tables are shown, and the
-inferred values stay beside it. Each artist's corrections also calibrate that artist's
-inference, and both the calibration and the corrections are part of every session's fingerprint,
-so a new correction relabels exactly the sessions it can change.
+Data in, data out (the Dagster asset does the writing): the signals come through a
+`SignalSource`, which fingerprints sessions in SQL and hands over only the planned ones.
+Corrections are applied last, so a correction overrides what inference says wherever the tables
+are shown, and the inferred values stay beside it. Each artist's corrections also calibrate that
+artist's inference, and both the calibration and the corrections are part of every session's
+fingerprint, so a new correction relabels exactly the sessions it can change.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from orchestration.intent.backfill import (
     CostModel,
     LabellingPlan,
     plan_labelling,
-    session_fingerprint,
 )
 from orchestration.intent.calibration import Calibration, CorrectedExample, fit_calibration
 from orchestration.intent.contract import (
@@ -39,10 +39,10 @@ from orchestration.intent.infer import (
     SessionInference,
     build_artist_context,
     infer_session,
-    needs_visual,
 )
 from orchestration.intent.model import IntentModel, load_model
 from orchestration.intent.pooling import ARTIST_L2, pooled_model
+from orchestration.intent.signal_source import SignalSource
 
 _NO_CORRECTIONS = "none"
 
@@ -83,6 +83,8 @@ class LabellingOutcome:
     corrections: ResolvedCorrections | None
     calibrated_artists: list[str] = field(default_factory=list)
     intent_counts: dict[str, int] = field(default_factory=dict)
+    labelling_seconds: float = 0.0  # inference of the planned sessions alone (the cost model's)
+    changed: bool = True  # False when the stored tables already hold every label
 
 
 @dataclass(frozen=True)
@@ -113,21 +115,21 @@ class InferenceSetup:
 
 
 def prepare_plan(
-    signals: pl.DataFrame,
+    source: SignalSource,
     previous: IntentTables,
     corrections: Sequence[Correction],
     budget: Budget,
     cost: CostModel,
     *,
     now: datetime | None = None,
-) -> tuple[LabellingPlan, InferenceSetup, ResolvedCorrections]:
-    """Fingerprint every session and choose what this run labels (also the `--preview`)."""
-    resolved = resolve(corrections, _members_with_phases(signals, previous))
-    examples = _corrected_examples(signals, resolved)
-    habits = {
-        str(artist): ArtistHabits.from_signals(rows)
-        for (artist,), rows in signals.group_by("artist")
-    }
+) -> tuple[LabellingPlan, InferenceSetup, ResolvedCorrections, pl.DataFrame]:
+    """Fingerprint every session in SQL and choose what this run labels (also the `--preview`).
+
+    Returns the candidates too: the set of sessions that exist, which the merge keeps.
+    """
+    resolved = resolve(corrections, _members_with_phases(source, corrections, previous))
+    examples = _corrected_examples(source, resolved)
+    habits = source.seed_habits()
     base = load_model()
     pooled = [e for by_artist in examples.values() for e in by_artist]
     model = pooled_model(base, pooled, habits) if base is not None else None
@@ -143,7 +145,11 @@ def prepare_plan(
         model=model,
         artist_models=artist_models,
     )
-    candidates = _candidates(signals, resolved, setup)
+    candidates = source.candidates(
+        setup.version,
+        {artist: setup.artist_version(artist) for artist in habits},
+        _corrections_version_by_session(resolved),
+    )
     plan = plan_labelling(
         candidates,
         pl.from_arrow(previous.session_intents.select(["session_id", "fingerprint"])),
@@ -151,11 +157,11 @@ def prepare_plan(
         cost,
         now=now,
     )
-    return plan, setup, resolved
+    return plan, setup, resolved, candidates
 
 
 def label(
-    signals: pl.DataFrame,
+    source: SignalSource,
     previous: IntentTables,
     corrections: Sequence[Correction],
     budget: Budget,
@@ -163,59 +169,106 @@ def label(
     *,
     now: datetime | None = None,
 ) -> LabellingOutcome:
-    """Label what the plan takes; keep unchanged and not-yet-reached labels; drop vanished ones."""
+    """Label what the plan takes; keep unchanged and not-yet-reached labels; drop vanished ones.
+
+    Only the planned sessions' signals (and their artists' prompts) are read. The seconds the
+    cost model learns from are those of this labelling work, not of planning over the history.
+    """
     started = time.perf_counter()
     now = now or datetime.now(UTC)
-    plan, setup, resolved = prepare_plan(signals, previous, corrections, budget, cost, now=now)
-    todo = set(plan.todo["session_id"].to_list())
+    plan, setup, resolved, candidates = prepare_plan(
+        source, previous, corrections, budget, cost, now=now
+    )
+    labelling_started = time.perf_counter()
+    todo = plan.todo["session_id"].to_list()
     fingerprints = dict(plan.todo.select("session_id", "fingerprint").iter_rows())
-    inferred: list[tuple[list[str], SessionInference]] = []
-    for artist, rows in signals.filter(pl.col("session_id").is_in(todo)).group_by("artist"):
-        context = build_artist_context(signals.filter(pl.col("artist") == artist[0]))
-        calibration = setup.calibrations.get(artist[0])
-        habits = setup.habits.get(artist[0])
-        for _, session in rows.group_by("session_id", maintain_order=True):
-            ordered = session.sort("position")
-            model = setup.model_for(artist[0])
-            result = infer_session(ordered, context, calibration, habits, model)
-            inferred.append((ordered["generation_id"].to_list(), result))
+    inferred = _infer(source, todo, setup)
+    labelling_seconds = time.perf_counter() - labelling_started
+    if not todo and plan.dropped.is_empty():
+        # Nothing relabelled and nothing gone: the stored tables are already the answer.
+        return _outcome(previous, plan, started, labelling_seconds, resolved, setup, changed=False)
     fresh = _tables(inferred, fingerprints, now)
     # Phase corrections land on the new phases, so resolve again over the new segmentation.
-    keep = set(signals["session_id"].unique().to_list()) - todo
+    keep = set(candidates["session_id"].to_list()) - set(todo)
     merged = _merge(previous, fresh, keep)
     final_resolved = resolve(
         [p.correction for p in resolved.effective] + list(resolved.unplaced),
-        _members_with_phases(signals, merged),
+        _members_with_phases(source, corrections, merged),
     )
     tables = _apply_corrections(merged, final_resolved)
+    return _outcome(tables, plan, started, labelling_seconds, final_resolved, setup, changed=True)
+
+
+def _infer(
+    source: SignalSource, todo: list[str], setup: InferenceSetup
+) -> list[tuple[list[str], SessionInference]]:
+    """Infer the planned sessions, one artist at a time (each artist's prompts read once)."""
+    if not todo:
+        return []
+    signals = source.sessions(todo)
+    by_artist = signals.partition_by("artist", as_dict=True, maintain_order=True)
+    prompts = source.artist_prompts([key[0] for key in by_artist]).partition_by(
+        "artist", as_dict=True
+    )
+    inferred: list[tuple[list[str], SessionInference]] = []
+    for (artist,), rows in by_artist.items():
+        context = build_artist_context(prompts.get((artist,), rows))
+        calibration = setup.calibrations.get(artist)
+        habits = setup.habits.get(artist)
+        model = setup.model_for(artist)
+        for session in rows.partition_by("session_id", maintain_order=True):
+            result = infer_session(session, context, calibration, habits, model)
+            inferred.append((session["generation_id"].to_list(), result))
+    return inferred
+
+
+def _outcome(
+    tables: IntentTables,
+    plan: LabellingPlan,
+    started: float,
+    labelling_seconds: float,
+    resolved: ResolvedCorrections,
+    setup: InferenceSetup,
+    *,
+    changed: bool,
+) -> LabellingOutcome:
     counts = pl.from_arrow(tables.session_intents.select(["intent"]))["intent"].value_counts()
     return LabellingOutcome(
         tables=tables,
         plan=plan,
         seconds=time.perf_counter() - started,
-        corrections=final_resolved,
+        corrections=resolved,
         calibrated_artists=sorted(setup.calibrations),
         intent_counts=dict(counts.iter_rows()),
+        labelling_seconds=labelling_seconds,
+        changed=changed,
     )
 
 
-def _members_with_phases(signals: pl.DataFrame, tables: IntentTables) -> pl.DataFrame:
-    members = signals.select("generation_id", "session_id", "artist")
+def _members_with_phases(
+    source: SignalSource, corrections: Sequence[Correction], tables: IntentTables
+) -> pl.DataFrame:
+    """The generations corrections name, with their session and labelled phase."""
+    ids = {g for c in corrections for g in c.generation_ids}
+    members = source.members(ids)
     phases = pl.from_arrow(tables.member_phases.select(["generation_id", "session_id", "phase_no"]))
+    phases = phases.filter(pl.col("generation_id").is_in(list(ids)))
     return members.join(phases, on=["generation_id", "session_id"], how="left")
 
 
 def _corrected_examples(
-    signals: pl.DataFrame, resolved: ResolvedCorrections
+    source: SignalSource, resolved: ResolvedCorrections
 ) -> dict[str, list[CorrectedExample]]:
     """Per artist with corrections: the sessions they corrected, with the intents they gave."""
+    by_artist = resolved.by_artist()
+    wanted = {p.session_id for placements in by_artist.values() for p in placements}
+    sessions = source.sessions(wanted).partition_by("session_id", as_dict=True) if wanted else {}
     out: dict[str, list[CorrectedExample]] = {}
-    for artist, placements in resolved.by_artist().items():
+    for artist, placements in by_artist.items():
         examples = []
-        sessions = {p.session_id for p in placements}
-        for session_id in sorted(sessions):
-            session = signals.filter(pl.col("session_id") == session_id).sort("position")
-            if session.is_empty():
+        for session_id in sorted({p.session_id for p in placements}):
+            session = sessions.get((session_id,))
+            if session is None or session.is_empty():
                 continue
             session_level = [
                 p for p in placements if p.session_id == session_id and p.phase_no is None
@@ -245,52 +298,6 @@ def _phase_intents(session: pl.DataFrame, placements: Sequence[Any]) -> list[str
             by_generation[generation_id] = placement.correction.intent
     intents = [by_generation.get(g) for g in session["generation_id"].to_list()]
     return intents if all(intents) else None  # type: ignore[return-value]
-
-
-def _candidates(
-    signals: pl.DataFrame,
-    resolved: ResolvedCorrections,
-    setup: InferenceSetup,
-) -> pl.DataFrame:
-    """One row per session: what the planner needs, with the full labelling fingerprint."""
-    corrections_of = _corrections_version_by_session(resolved)
-    rows = []
-    for (session_id,), session in signals.group_by("session_id"):
-        first = session.row(0, named=True)
-        artist = first["artist"]
-        models = set(session["prompt_model_id"].drop_nulls().to_list())
-        models |= set(session["image_model_id"].drop_nulls().to_list())
-        rows.append(
-            {
-                "session_id": session_id,
-                "artist": artist,
-                "ended_at": session["created_at"].max(),
-                "fingerprint": session_fingerprint(
-                    str(first["session_fingerprint"] or ""),
-                    feature_version=setup.version,
-                    model_ids=models,
-                    calibration_version=setup.artist_version(artist),
-                    corrections_version=corrections_of.get(session_id, _NO_CORRECTIONS),
-                ),
-                "n_generations": session.height,
-                "n_images_to_embed": int(
-                    (session["content_hash"].is_not_null() & ~session["has_image_embedding"])
-                    .fill_null(False)
-                    .sum()
-                ),
-                "needs_visual": needs_visual(session),
-            }
-        )
-    schema = {
-        "session_id": pl.String,
-        "artist": pl.String,
-        "ended_at": pl.Datetime("us", "UTC"),
-        "fingerprint": pl.String,
-        "n_generations": pl.Int64,
-        "n_images_to_embed": pl.Int64,
-        "needs_visual": pl.Boolean,
-    }
-    return pl.DataFrame(rows, schema=schema)
 
 
 def _corrections_version_by_session(resolved: ResolvedCorrections) -> dict[str, str]:

@@ -13,15 +13,16 @@ import hashlib
 import os
 import re
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from embeddings.thumbnails import thumbnail_path
-from orchestration.journal.keepers import KeeperPicture, attach_keepers
 
 STRIP_IMAGES = 10  # thumbnails per phase: evenly spaced over the phase, first and last kept
 # A swept parameter's value as text, as parameter_trajectories spells it.
@@ -101,7 +102,6 @@ class Session:
     phases: list[Phase] = field(default_factory=list)
     similarity: list[SimilarityPoint] = field(default_factory=list)
     prompt_metric: str = "prompt"  # "prompt words" where prompts have no vectors (token Jaccard)
-    keepers: list[KeeperPicture] | None = None  # None: the warehouse has no session_keepers
 
 
 @dataclass(slots=True)
@@ -141,11 +141,16 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
 
 
 def load_journals(
-    con: duckdb.DuckDBPyConnection, thumbnails_dir: Path, journal_dir: Path
+    con: duckdb.DuckDBPyConnection,
+    thumbnails_dir: Path,
+    journal_dir: Path,
+    detail_for: Collection[str] | None = None,
 ) -> list[ArtistJournal]:
     """Every artist's journal; thumbnail paths are relative to ``journal_dir``, the pages' folder.
 
     A picture whose thumbnail file is absent (not embedded yet, or unreadable) is left out.
+    With ``detail_for``, only those artists' sessions get phases, thumbnails and plots: the
+    others' are enough for the index, and their pages are not rewritten.
     """
     sessions: dict[str, Session] = {}
     for row in _rows(
@@ -160,26 +165,16 @@ def load_journals(
         """,
     ):
         sessions[row["session_id"]] = Session(**row)
-    phases: dict[tuple[str, int], Phase] = {}
-    for row in _rows(
-        con,
-        """
-        select session_id, phase_no, intent, label, first_position, last_position,
-               n_generations, coalesce(corrected, false) as corrected, inferred_label,
-               parameter, first_value, last_value
-        from session_phases
-        order by session_id, phase_no
-        """,
-    ):
-        session = sessions.get(row.pop("session_id"))
-        if session is not None:
-            phase = Phase(**row)
-            session.phases.append(phase)
-            phases[(session.session_id, phase.phase_no)] = phase
-    _attach_thumbnails(con, phases, thumbnails_dir, journal_dir)
-    _attach_trajectories(con, phases)
-    _attach_similarity(con, sessions)
-    attach_keepers(con, sessions, thumbnails_dir, journal_dir)
+    scoped = detail_for is not None
+    if detail_for is not None:
+        wanted = set(detail_for)
+        ids = [s.session_id for s in sessions.values() if s.artist in wanted]
+        con.register("journal_scope", pa.table({"session_id": pa.array(ids, pa.string())}))
+    try:
+        _attach_details(con, sessions, scoped, thumbnails_dir, journal_dir)
+    finally:
+        if scoped:
+            con.unregister("journal_scope")
     journals: dict[str, ArtistJournal] = {}
     slugs = artist_slugs(sorted({s.artist for s in sessions.values()}))
     for session in sessions.values():  # already newest first within each artist
@@ -190,23 +185,59 @@ def load_journals(
     return sorted(journals.values(), key=lambda j: j.artist.lower())
 
 
+def _attach_details(
+    con: duckdb.DuckDBPyConnection,
+    sessions: dict[str, Session],
+    scoped: bool,
+    thumbnails_dir: Path,
+    journal_dir: Path,
+) -> None:
+    """Phases, thumbnails, trajectories and similarity (of the scope's sessions when scoped)."""
+    phases: dict[tuple[str, int], Phase] = {}
+    for row in _rows(
+        con,
+        f"""
+        select session_id, phase_no, intent, label, first_position, last_position,
+               n_generations, coalesce(corrected, false) as corrected, inferred_label,
+               parameter, first_value, last_value
+        from session_phases
+        where {_in_scope("", scoped)}
+        order by session_id, phase_no
+        """,
+    ):
+        session = sessions.get(row.pop("session_id"))
+        if session is not None:
+            phase = Phase(**row)
+            session.phases.append(phase)
+            phases[(session.session_id, phase.phase_no)] = phase
+    _attach_thumbnails(con, phases, scoped, thumbnails_dir, journal_dir)
+    _attach_trajectories(con, phases, scoped)
+    _attach_similarity(con, sessions, scoped)
+
+
+def _in_scope(alias: str, scoped: bool) -> str:
+    """The filter to the registered ``journal_scope`` sessions, or none."""
+    return f"{alias}session_id in (select session_id from journal_scope)" if scoped else "true"
+
+
 def _attach_thumbnails(
     con: duckdb.DuckDBPyConnection,
     phases: dict[tuple[str, int], Phase],
+    scoped: bool,
     thumbnails_dir: Path,
     journal_dir: Path,
 ) -> None:
     pictures: dict[tuple[str, int], list[Thumbnail]] = defaultdict(list)
     for row in _rows(
         con,
-        """
+        f"""
         select p.session_id, p.phase_no, m.position, g.content_hash, g.prompt
         from session_phases as p
         inner join session_members as m
             on m.session_id = p.session_id
             and m.position between p.first_position and p.last_position
         inner join generations as g using (generation_id)
-        where g.content_hash is not null
+        where g.content_hash is not null and {_in_scope("p.", scoped)}
         order by p.session_id, p.phase_no, m.position
         """,
     ):
@@ -222,7 +253,7 @@ def _attach_thumbnails(
 
 
 def _attach_trajectories(
-    con: duckdb.DuckDBPyConnection, phases: dict[tuple[str, int], Phase]
+    con: duckdb.DuckDBPyConnection, phases: dict[tuple[str, int], Phase], scoped: bool
 ) -> None:
     value = " ".join(f"when '{name}' then {sql}" for name, sql in PARAMETER_SQL.items())
     for row in _rows(
@@ -234,7 +265,7 @@ def _attach_trajectories(
             on m.session_id = p.session_id
             and m.position between p.first_position and p.last_position
         inner join generations as g using (generation_id)
-        where p.intent = 'optimization' and p.parameter is not null
+        where p.intent = 'optimization' and p.parameter is not null and {_in_scope("p.", scoped)}
         order by p.session_id, p.phase_no, m.position
         """,
     ):
@@ -243,13 +274,16 @@ def _attach_trajectories(
             phase.trajectory.append(TrajectoryPoint(row["position"], row["value"]))
 
 
-def _attach_similarity(con: duckdb.DuckDBPyConnection, sessions: dict[str, Session]) -> None:
+def _attach_similarity(
+    con: duckdb.DuckDBPyConnection, sessions: dict[str, Session], scoped: bool
+) -> None:
     rows = _rows(
         con,
-        """
+        f"""
         select session_id, position, prompt_similarity, prompt_jaccard, image_similarity,
                is_candidate_pivot
         from similarity_series
+        where {_in_scope("", scoped)}
         order by session_id, position
         """,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,20 +33,25 @@ def _write_atomic(path: Path, text: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def write_journal(journals: Sequence[ArtistJournal], folder: Path) -> WrittenJournal:
+def write_journal(
+    journals: Sequence[ArtistJournal], folder: Path, only: Collection[str] | None = None
+) -> WrittenJournal:
     """One page per artist (``<slug>.html``) plus ``index.html``; a reader never sees half a page.
 
-    Pages of artists no longer in the warehouse are removed, so the folder mirrors the data.
+    With ``only``, just those artists' pages are rewritten (the others are current). Pages of
+    artists no longer in the warehouse are removed, so the folder mirrors the data.
     """
     folder.mkdir(parents=True, exist_ok=True)
     pages = []
     for journal in journals:
+        if only is not None and journal.artist not in only:
+            continue
         page = folder / f"{journal.slug}.html"
         _write_atomic(page, render_artist(journal))
         pages.append(page)
     index = folder / INDEX_PAGE
     _write_atomic(index, render_index(journals))
-    keep = {index, *pages}
+    keep = {index, *(folder / f"{journal.slug}.html" for journal in journals)}
     stale = [p for p in folder.glob("*.html") if p not in keep]
     for page in stale:
         page.unlink()

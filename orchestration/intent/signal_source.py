@@ -1,0 +1,162 @@
+"""``intent_signals`` queried where it lives, so a run reads only what it labels.
+
+Planning needs one row per session (its fingerprint, size and images to embed) and one seed habit
+per artist: both are aggregates DuckDB computes over the warehouse's columns without handing the
+generations to Python. Only the sessions a run labels (and their artists' prompts, for phrase
+statistics) come back as frames, so memory follows the changed sessions, not the history. Tests
+and benchmarks hand a frame instead (:meth:`SignalSource.of_frame`); the same SQL runs on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import duckdb
+import polars as pl
+
+from orchestration.intent.evidence import ArtistHabits
+from orchestration.intent.features import SEED_STEP
+
+# The fingerprint of everything a session's labels are computed from; the same parts, order and
+# hash as `backfill.session_fingerprint` (a test holds the two equal).
+_CANDIDATES_SQL = """
+with per_session as (
+    select
+        session_id,
+        min(artist) as artist,
+        max(created_at) as ended_at,
+        coalesce(min(session_fingerprint), '') as dbt_fingerprint,
+        array_to_string(list_sort(list_distinct(list_filter(
+            flatten(list([prompt_model_id, image_model_id])), m -> m is not null and m <> ''
+        ))), ',') as model_ids,
+        count(*) as n_generations,
+        count(*) filter (where content_hash is not null and not has_image_embedding)
+            as n_images_to_embed,
+        bool_and(seed is null and steps is null and cfg_scale is null and sampler is null)
+            as needs_visual
+    from {relation}
+    group by session_id
+)
+select
+    per_session.session_id,
+    per_session.artist,
+    per_session.ended_at,
+    left(sha256(concat_ws(chr(31),
+        'intent-fingerprint-v1', dbt_fingerprint, $feature_version, model_ids,
+        artist_layers.version, coalesce(session_corrections.version, 'none')
+    )), 32) as fingerprint,
+    per_session.n_generations,
+    per_session.n_images_to_embed,
+    per_session.needs_visual
+from per_session
+left join artist_layers using (artist)
+left join session_corrections using (session_id)
+"""
+
+_HABITS_SQL = """
+with pairs as (
+    select
+        artist,
+        seed::bigint as seed,
+        lag(seed::bigint) over (partition by session_id order by position) as previous
+    from {relation}
+)
+select
+    artist,
+    count(*) as n_rows,
+    count(*) filter (where seed is not null and previous is not null) as n_pairs,
+    count(*) filter (where abs(seed - previous) <= $seed_step) as n_kept
+from pairs
+group by artist
+"""
+
+CANDIDATE_SCHEMA = {
+    "session_id": pl.String,
+    "artist": pl.String,
+    "ended_at": pl.Datetime("us", "UTC"),
+    "fingerprint": pl.String,
+    "n_generations": pl.Int64,
+    "n_images_to_embed": pl.Int64,
+    "needs_visual": pl.Boolean,
+}
+
+
+class SignalSource:
+    """Read access to ``intent_signals`` through one DuckDB connection."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, relation: str = "intent_signals") -> None:
+        self._con = con
+        self._relation = relation
+
+    @classmethod
+    def of_frame(cls, signals: pl.DataFrame) -> SignalSource:
+        """A source over an in-memory frame (tests, benchmarks, evaluation)."""
+        con = duckdb.connect()
+        con.register("signals_frame", signals)
+        return cls(con, "signals_frame")
+
+    def seed_habits(self) -> dict[str, ArtistHabits]:
+        """Every artist's seed habit, as `ArtistHabits.from_signals` defines it."""
+        rows = self._con.execute(
+            _HABITS_SQL.format(relation=self._relation), {"seed_step": SEED_STEP}
+        ).fetchall()
+        return {
+            str(artist): ArtistHabits(seed_share=kept / pairs)
+            if n_rows >= 2 and pairs
+            else ArtistHabits()
+            for artist, n_rows, pairs, kept in rows
+        }
+
+    def candidates(
+        self, feature_version: str, artist_versions: dict[str, str], corrections: dict[str, str]
+    ) -> pl.DataFrame:
+        """One row per session with its labelling fingerprint: what the planner reads."""
+        self._con.register(
+            "artist_layers",
+            pl.DataFrame(
+                {"artist": list(artist_versions), "version": list(artist_versions.values())},
+                schema={"artist": pl.String, "version": pl.String},
+            ),
+        )
+        self._con.register(
+            "session_corrections",
+            pl.DataFrame(
+                {"session_id": list(corrections), "version": list(corrections.values())},
+                schema={"session_id": pl.String, "version": pl.String},
+            ),
+        )
+        try:
+            frame = self._con.execute(
+                _CANDIDATES_SQL.format(relation=self._relation),
+                {"feature_version": feature_version},
+            ).pl()
+        finally:
+            self._con.unregister("artist_layers")
+            self._con.unregister("session_corrections")
+        if frame.is_empty():
+            return pl.DataFrame(schema=CANDIDATE_SCHEMA)
+        return frame.cast(CANDIDATE_SCHEMA)  # type: ignore[arg-type]
+
+    def sessions(self, session_ids: Iterable[str]) -> pl.DataFrame:
+        """Every column of these sessions, ordered by session and position."""
+        return self._where("session_id", session_ids, "*", "session_id, position")
+
+    def artist_prompts(self, artists: Iterable[str]) -> pl.DataFrame:
+        """artist, session_id, prompt of every generation of these artists (phrase statistics)."""
+        return self._where("artist", artists, "artist, session_id, prompt", "artist, session_id")
+
+    def members(self, generation_ids: Iterable[str]) -> pl.DataFrame:
+        """generation_id, session_id, artist of these generations (where corrections land)."""
+        return self._where("generation_id", generation_ids, "generation_id, session_id, artist", "")
+
+    def _where(self, column: str, values: Iterable[str], columns: str, order: str) -> pl.DataFrame:
+        keys = pl.DataFrame({"key": sorted(set(values))}, schema={"key": pl.String})
+        self._con.register("wanted_keys", keys)
+        try:
+            return self._con.execute(
+                f"select {columns} from {self._relation} "
+                f"where {column} in (select key from wanted_keys)"
+                + (f" order by {order}" if order else "")
+            ).pl()
+        finally:
+            self._con.unregister("wanted_keys")

@@ -1,0 +1,111 @@
+"""Rewrite only the pages whose content moved: a fingerprint per artist page, kept beside them.
+
+A page shows an artist's sessions with their labels, so its fingerprint is computed in SQL from
+the ``sessions`` rows and the labels' own fingerprints (which cover members, embeddings, models
+and corrections), plus the page's file name and the journal code. A run where nothing moved
+writes nothing; one new session rewrites its artist's page and the index.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from orchestration.journal.model import ArtistJournal, artist_slugs, load_journals
+from orchestration.journal.pages import INDEX_PAGE, WrittenJournal, write_journal
+
+_PAGE_SQL = """
+select
+    s.artist,
+    count(*) as n_sessions,
+    md5(string_agg(
+        concat_ws(chr(31), s.session_id, s.started_at, s.ended_at, s.n_generations, s.tools,
+                  i.fingerprint, i.intent, i.label, i.arc, i.corrected, i.labelled_at),
+        chr(30) order by s.session_id
+    )) as content
+from sessions as s
+left join session_intents as i using (session_id)
+group by s.artist
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class JournalBuild:
+    """What a build wrote: the files, and the rewritten artists' journals (for its metadata)."""
+
+    written: WrittenJournal
+    artists: int
+    index_written: bool = False
+    rewritten: list[ArtistJournal] = field(default_factory=list)
+
+
+@functools.cache
+def _code_version() -> str:
+    """The journal package's source: a change to how pages render rewrites them all."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def page_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, int]]:
+    """Per artist: the fingerprint of their page and their number of sessions."""
+    rows = con.execute(_PAGE_SQL).fetchall()
+    slugs = artist_slugs(sorted(artist for artist, _, _ in rows))
+    version = _code_version()
+    return {
+        artist: (hashlib.sha256(f"{content}|{slugs[artist]}|{version}".encode()).hexdigest(), n)
+        for artist, n, content in rows
+    }
+
+
+def manifest_path(journal_dir: Path) -> Path:
+    """Beside the folder, not in it: the folder holds the pages and nothing else."""
+    return journal_dir.with_name(f"{journal_dir.name}.pages.json")
+
+
+def _read_manifest(folder: Path) -> dict[str, str]:
+    try:
+        return dict(json.loads(manifest_path(folder).read_text(encoding="utf-8")))
+    except (FileNotFoundError, ValueError, TypeError):
+        return {}  # no manifest (or a damaged one): every page is rewritten
+
+
+def _write_manifest(folder: Path, fingerprints: dict[str, str]) -> None:
+    final = manifest_path(folder)
+    temp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+    temp.write_text(json.dumps(fingerprints, sort_keys=True), encoding="utf-8")
+    os.replace(temp, final)
+
+
+def build_journal(
+    con: duckdb.DuckDBPyConnection, thumbnails_dir: Path, journal_dir: Path
+) -> JournalBuild:
+    """Rewrite the pages of artists whose page fingerprint moved, and then the index.
+
+    The manifest is written after the pages, so a crash between leaves pages newer than it and
+    the next build rewrites them again rather than missing one.
+    """
+    pages = page_fingerprints(con)
+    fingerprints = {artist: fp for artist, (fp, _) in pages.items()}
+    stored = _read_manifest(journal_dir)
+    slugs = artist_slugs(sorted(pages))
+    changed = {
+        artist
+        for artist, fp in fingerprints.items()
+        if stored.get(artist) != fp or not (journal_dir / f"{slugs[artist]}.html").exists()
+    }
+    index = journal_dir / INDEX_PAGE
+    sessions = sum(n for _, n in pages.values())
+    if not changed and stored.keys() == fingerprints.keys() and index.exists():
+        return JournalBuild(WrittenJournal(index, [], sessions, 0), len(pages))
+    journals = load_journals(con, thumbnails_dir, journal_dir, detail_for=changed)
+    written = write_journal(journals, journal_dir, only=changed)
+    _write_manifest(journal_dir, fingerprints)
+    return JournalBuild(written, len(pages), True, [j for j in journals if j.artist in changed])
