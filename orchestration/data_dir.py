@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import errno
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,6 +99,10 @@ class DataDir:
 _FULL = (errno.ENOSPC, errno.EDQUOT)
 _FULL_TEXT = ("No space left on device", "database or disk is full", "Disk quota exceeded")
 _READ_ONLY_TEXT = ("Read-only file system", "readonly database")
+# SQLite reports a write that ran out of space as a plain "disk I/O error" more often than
+# as SQLITE_FULL; such an error counts as a full disk only when the disk really is nearly full.
+_IO_TEXT = ("disk I/O error",)
+NEARLY_FULL_BYTES = 16 * 1024 * 1024
 _ADVICE = "; free some space or pass another --data-dir, then run again"
 
 
@@ -126,11 +131,32 @@ def _refusal(exc: BaseException, root: Path) -> str | None:
     where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
     if code in _FULL or any(words in text for words in _FULL_TEXT):
         return f"the disk is full{where}{_ADVICE}"
+    if (code == errno.EIO or any(words in text for words in _IO_TEXT)) and _nearly_full(root):
+        return f"the disk is full (an I/O error with {_free(root)} left){_ADVICE}"
     if code == errno.EROFS or any(words in text for words in _READ_ONLY_TEXT):
         return f"it is on a read-only file system{where}; pass a writable --data-dir"
     if code in (errno.EACCES, errno.EPERM) and _inside(getattr(exc, "filename", None), root):
         return f"permission denied{where}; make it writable or pass another --data-dir"
     return None
+
+
+def _nearly_full(root: Path) -> bool:
+    try:
+        return shutil.disk_usage(_existing(root)).free < NEARLY_FULL_BYTES
+    except OSError:
+        return False
+
+
+def _free(root: Path) -> str:
+    free = shutil.disk_usage(_existing(root)).free
+    return f"{free / 1024:,.0f} KB" if free < 1024 * 1024 else f"{free / 1024 / 1024:,.0f} MB"
+
+
+def _existing(path: Path) -> Path:
+    """``path`` or its nearest existing parent (the data directory may not exist yet)."""
+    while not path.exists() and path.parent != path:
+        path = path.parent
+    return path
 
 
 def _inside(filename: object, root: Path) -> bool:

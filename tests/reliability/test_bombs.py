@@ -12,6 +12,7 @@ import errno
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import zipfile
 from dataclasses import replace
@@ -26,6 +27,7 @@ from embeddings.config import ImageEncoderConfig
 from embeddings.images import load_image_encoder
 from embeddings.thumbnails import thumbnail_path
 from orchestration import cli, run_lock
+from orchestration import data_dir as data_dir_module
 from orchestration.data_dir import storage_problem
 from orchestration.ingest import archives, budget
 from orchestration.ingest.formats import png
@@ -289,7 +291,9 @@ def test_full_disk_fails_with_one_line(data_dir: Path, monkeypatch) -> None:
     )
 
 
-def test_storage_problem_reads_causes_and_leaves_other_errors_alone(tmp_path: Path) -> None:
+def test_storage_problem_reads_causes_and_leaves_other_errors_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     try:
         try:
             raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "lake" / "x"))
@@ -301,6 +305,15 @@ def test_storage_problem_reads_causes_and_leaves_other_errors_alone(tmp_path: Pa
             f"({tmp_path / 'lake' / 'x'}); free some space or pass another --data-dir, "
             "then run again"
         )
+    io_error = sqlite3.OperationalError("disk I/O error")  # how SQLite often words ENOSPC
+    assert storage_problem(io_error, tmp_path) is None  # plenty of space: a real I/O error
+    usage = shutil.disk_usage(tmp_path)._replace(free=4096)
+    monkeypatch.setattr(data_dir_module.shutil, "disk_usage", lambda _path: usage)
+    assert storage_problem(io_error, tmp_path / "not-yet") == (
+        f"cannot write to the data directory {tmp_path / 'not-yet'}: the disk is full "
+        "(an I/O error with 4 KB left); free some space or pass another --data-dir, "
+        "then run again"
+    )
     outside = PermissionError(errno.EACCES, "Permission denied", "/elsewhere/archive.zip")
     assert storage_problem(outside, tmp_path) is None  # an archive it cannot read is not this
     assert storage_problem(ValueError("bad budget"), tmp_path) is None
