@@ -168,3 +168,76 @@ def test_find_sessions_ranks_by_the_closest_prompt(warehouse: Path) -> None:
     assert ranked[0] == ("ann", 1.0, P, 1)
     assert {row[0] for row in ranked[1:]} == {"ann", "bob", "cat", "dan", "eve"}
     assert all(row[1] == 0.0 for row in ranked[1:])
+
+
+class _FakeEncoder:
+    """Two-dimensional 'meanings': castles point up, everything else to the right."""
+
+    def embed(self, texts: list[str]):
+        import numpy as np
+
+        return np.array([[0.0, 1.0] if "castle" in t else [1.0, 0.0] for t in texts], np.float32)
+
+
+def test_find_prints_session_label_prompt_and_keepers(
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from orchestration import cli_find
+    from orchestration.cli import main
+
+    monkeypatch.setattr(cli_find, "_encoder", lambda model_id, text_model: _FakeEncoder())
+    data_dir = warehouse.parent
+    result = CliRunner().invoke(
+        main, ["--data-dir", str(data_dir), "find", "a castle", "--limit", "6"]
+    )
+    assert result.exit_code == 0, result.output
+    first = result.output.split("\n2. ")[0]
+    assert first.startswith("1. 1.00  ") and " ann (3 gen" in first
+    assert f"best prompt (#1, 1.00): {P}" in first
+    assert "keeper: main!a2.png (marked: marked by ann on " in first  # the mark ranks first
+    assert "keeper: main!a1.png (second_pass: seed 5 rendered again" in first
+    assert "keepers: none (no evidence of choice in the data)" in result.output  # eve
+
+    only_bob = CliRunner().invoke(
+        main, ["--data-dir", str(data_dir), "find", "a castle", "--artist", "b"]
+    )
+    assert only_bob.exit_code == 0, only_bob.output
+    assert " bob (5 gen" in only_bob.output and " ann " not in only_bob.output
+    later = CliRunner().invoke(
+        main, ["--data-dir", str(data_dir), "find", "castle", "--since", "2030-01-01"]
+    )
+    assert later.exit_code == 1 and "no session matches" in later.output
+
+
+def test_keep_marks_and_unmarks_a_render(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from orchestration import cli_intents
+    from orchestration.cli import main
+
+    relabelled: list[Path] = []
+    monkeypatch.setattr(cli_intents, "_relabel", relabelled.append)
+    data_dir = warehouse.parent
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (eve,) = con.execute("select session_id from sessions where artist = 'eve'").fetchone()
+
+    def eve_keepers() -> list[tuple]:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return con.execute(
+                "select generation_id, reason from session_keepers where session_id = $s",
+                {"s": eve},
+            ).fetchall()
+
+    runner = CliRunner()
+    result = runner.invoke(main, ["--data-dir", str(data_dir), "keep", eve[:6], "2"])
+    assert result.exit_code == 0, result.output
+    assert f"render #2 of session {eve} is a keeper" in result.output
+    assert eve_keepers() == [("e1", "marked")]  # the view reads the marks at query time
+    assert relabelled == [data_dir]  # the label's count follows
+    result = runner.invoke(main, ["--data-dir", str(data_dir), "keep", eve[:6], "2", "--remove"])
+    assert result.exit_code == 0, result.output
+    assert eve_keepers() == []
+    missing = runner.invoke(main, ["--data-dir", str(data_dir), "keep", eve[:6], "9"])
+    assert missing.exit_code == 1 and "no render #9" in missing.output
