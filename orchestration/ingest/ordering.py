@@ -46,13 +46,16 @@ def place(files: list[Unplaced], now: datetime) -> dict[int, tuple[datetime, str
             buckets[f.day].append(f)
     for day, members in buckets.items():
         runs = _runs(members)
+        # The copy's time bounds them (files existed by then) and, unlike ``now``, is the same
+        # on every rerun, so placed times, and sessions, stay put.
+        copies = [f.latest for f in members if f.latest is not None]
         if day is None:
-            end = min(min(f.latest for f in members if f.latest is not None), now)
+            end = min(*copies, now)
             gap = RUN_GAP
             source = FILE_ORDER
         else:
             start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            end = min(start + timedelta(days=1) - STEP, now)
+            end = min(start + timedelta(days=1) - STEP, max(copies) if copies else now, now)
             gap = _gap_within_day(runs)
             source = DAY_ORDER
         for f, at in _backwards(runs, end, gap):

@@ -90,6 +90,7 @@ def test_a_copied_a1111_folder_keeps_days_and_counter_order(
     truth = _truth(sample, "mira-a1111")
     _copy_folder(sample.root / "mira-a1111", tmp_path / "copy", seed=3)
     rows, stats = _ingest(tmp_path / "copy", tmp_path / "lake")
+    assert _ingest(tmp_path / "copy", tmp_path / "lake")[0] == rows  # a rerun places the same
     assert len(rows) == truth.height
     assert {r["created_at_source"] for r in rows} == {"date folder order"}
     true_at = dict(zip(truth["source_path"], truth["created_at"], strict=True))

@@ -67,6 +67,8 @@ def test_files_without_a_day_end_at_the_copy_and_never_in_the_future() -> None:
     today = date(2026, 12, 7)
     at, _ = place([Unplaced(0, "a1111", "x", 0, day=today)], NOW)[0]
     assert at == NOW
+    at, _ = place([Unplaced(0, "a1111", "x", 0, day=today, latest=COPY)], NOW)[0]
+    assert at == COPY  # not ``now``: a rerun places it at the same time
 
 
 def test_a_file_with_neither_day_nor_copy_time_is_not_placed() -> None:
