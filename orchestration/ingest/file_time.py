@@ -1,12 +1,13 @@
 """Each image's time from the best evidence in its archive, decided once the archive is seen.
 
 A file's own time (metadata, EXIF, a PNG tIME chunk, a date and time in its name) is decided
-alone. A file time (mtime, zip or tar entry time) can only be judged beside the archive's other
+alone. A time a tool kept beside its images (see ``tool_logs``) may come later in the archive,
+and a file time (mtime, zip or tar entry time) can only be judged beside the archive's other
 file times, because a copy shows as a burst (see ``copy_times``); so those records wait in a
 staging file beside the partition (memory stays flat on a million files; pickled, so that a value
-the lake's guard would repair or refuse reaches it unchanged) until the end, then get their file
-time, or an ordering time from their day and counter (see ``ordering``), or are quarantined.
-``TimeReport`` says what was used, for the asset metadata and the run summary.
+the lake's guard would repair or refuse reaches it unchanged) until the end, then get a tool's
+time, their file time, or an ordering time from their day and counter (see ``ordering``), or
+are quarantined. ``TimeReport`` says what was used, for the asset metadata and the run summary.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import IO, Any
 
 from orchestration.ingest.copy_times import FileTime, copied
 from orchestration.ingest.file_names import NameEvidence
+from orchestration.ingest.guard import time_problem
 from orchestration.ingest.ordering import Unplaced, place
 
 # Sources of a file's own time, most direct first.
@@ -37,6 +39,7 @@ class TimeReport:
     file_time_only: int = 0  # images whose only time of their own was a file or entry time
     copied: int = 0  # of those, file times found to be a copy's
     copy_reason: str | None = None
+    tool_logs: list[str] = field(default_factory=list)  # tool databases read beside the images
 
     def summary(self) -> str | None:
         """One line for the terminal, or None when every image carried its own time."""
@@ -63,6 +66,7 @@ class Waiting:
     name: NameEvidence
     source_order: int
     size: int
+    file_name: str
     rejected: tuple[str, ...]
 
 
@@ -78,6 +82,7 @@ class ArchiveTimes:
         self._observed: list[FileTime] = []
         self._observed_of: list[int] = []  # observed index of each waiting image, or -1
         self._waiting: list[Waiting] = []
+        self._tool_times: dict[str, tuple[datetime, str]] = {}  # file name → time, source
 
     def observe(
         self, file_time: datetime | None, tool: str, name: NameEvidence, own: datetime | None
@@ -91,6 +96,13 @@ class ArchiveTimes:
     def own_time(self, source: str) -> None:
         """Count an image that carried its own time."""
         self.report.sources[source] += 1
+
+    def tool_times(self, path: str, times: dict[str, datetime], source: str) -> None:
+        """Times a tool kept beside its images (by file name), used before any file time."""
+        self.report.tool_logs.append(path)
+        for name, at in times.items():
+            if time_problem(at, self.now) is None:
+                self._tool_times.setdefault(name, (at, source))
 
     def wait(self, record: dict[str, Any], waiting: Waiting, observed: int) -> None:
         """Stage an image whose time depends on the rest of the archive."""
@@ -107,6 +119,10 @@ class ArchiveTimes:
         plain = {}
         unplaced = []
         for i, w in enumerate(self._waiting):
+            logged = self._tool_times.get(w.file_name)
+            if logged is not None:
+                plain[i] = logged
+                continue
             if w.file_time is not None:
                 self.report.file_time_only += 1
             is_copy = self._observed_of[i] in copies

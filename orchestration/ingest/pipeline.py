@@ -33,6 +33,12 @@ from orchestration.ingest.lake import (
 )
 from orchestration.ingest.logs import UnreadableLog, iter_log_rows
 from orchestration.ingest.records import FileRejected, GenerationMeta
+from orchestration.ingest.tool_logs import (
+    INVOKEAI_SOURCE,
+    UnreadableToolLog,
+    is_tool_log,
+    read_invokeai_times,
+)
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +213,9 @@ def _ingest_entry(entry: ArchiveEntry, artist: str, sink: _PartitionSink, seen: 
         reason = "nested archive: not opened; extract it and register it with `ingest`"
         sink.reject(entry.path, reason, None, entry.size)
         return
+    if is_tool_log(name):
+        _read_tool_log(entry, sink)
+        return
     if not name.endswith(IMAGE_SUFFIXES):
         suffix = Path(entry.path).suffix or "no extension"
         sink.reject(entry.path, f"unsupported file type ({suffix})", None, entry.size)
@@ -255,9 +264,23 @@ def _ingest_entry(entry: ArchiveEntry, artist: str, sink: _PartitionSink, seen: 
         name=name,
         source_order=entry.order,
         size=len(data),
+        file_name=entry.path.rsplit("/", 1)[-1],
         rejected=tuple(rejected + file_rejected),
     )
     sink.times.wait(record, waiting, observed)
+
+
+def _read_tool_log(entry: ArchiveEntry, sink: _PartitionSink) -> None:
+    """Keep the image times a tool's database holds; an unreadable one is quarantined."""
+    try:
+        times = read_invokeai_times(entry.read())
+    except UnreadableToolLog as exc:
+        sink.reject(entry.path, str(exc), None, entry.size)
+        return
+    except Exception as exc:  # one database must not stop the rest of the archive
+        sink.reject(entry.path, _unexpected(entry.path, exc), None, entry.size)
+        return
+    sink.times.tool_times(entry.path, times, INVOKEAI_SOURCE)
 
 
 def _settle_times(sink: _PartitionSink) -> None:

@@ -10,6 +10,7 @@ import os
 import random
 import shutil
 import struct
+import uuid
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from orchestration.ingest.records import GenerationMeta
 from orchestration.sample.archive import SampleManifest, build_sample_archive
 from orchestration.sample.writers.a1111 import a1111_parameters
 from orchestration.sample.writers.containers import png_bytes, png_chunk
+from orchestration.sample.writers.invokeai import invokeai_database, invokeai_text
 
 GAP = timedelta(minutes=30)  # the sessions model's default gap
 
@@ -164,3 +166,44 @@ def test_a_png_time_chunk_outranks_the_name_and_the_file_time(tmp_path: Path) ->
     # An implausible tIME (a reset clock) falls back to the time in the name.
     assert got["2.png"] == (datetime(2025, 6, 1, 10, tzinfo=UTC), "file name")
     assert stats.times.summary() is None
+
+
+def _invokeai_png(seed: int) -> bytes:
+    meta = GenerationMeta(tool="invokeai", prompt="a lighthouse", seed=seed, steps=30)
+    return png_bytes(Image.new("RGB", (8, 8), (0, seed, 0)), invokeai_text(meta))
+
+
+def test_invokeai_times_come_from_its_database_wherever_it_sits(tmp_path: Path) -> None:
+    """UUID names and no time in the image: the database's records give each image its time,
+    in a copied folder and in a zip that lists the database after the images."""
+    at = {f"{uuid.UUID(int=i + 1)}.png": datetime(2025, 2, 1, 20, i, tzinfo=UTC) for i in range(12)}
+    files = {f"outputs/images/{name}": _invokeai_png(i) for i, name in enumerate(at)}
+    files["databases/invokeai.db"] = invokeai_database(at)
+    folder = tmp_path / "invokeai"
+    for path, data in files.items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_bytes(data)
+        os.utime(folder / path, (1_780_000_000, 1_780_000_000))  # one copy time for all
+    packed = tmp_path / "invokeai.zip"
+    with zipfile.ZipFile(packed, "w") as zf:
+        for path in sorted(files, reverse=True):  # outputs/ first, databases/ last
+            zf.writestr(path, files[path])
+    for source in (folder, packed):
+        rows, stats = _ingest(source, tmp_path / f"lake-{source.name}")
+        got = {r["source_path"].rsplit("/", 1)[1]: r["created_at"] for r in rows}
+        assert got == at
+        assert {r["created_at_source"] for r in rows} == {"invokeai database"}
+        assert stats.times.tool_logs == ["databases/invokeai.db"]
+        assert stats.times.file_time_only == 0 and stats.quarantined == 0
+
+
+def test_an_unreadable_tool_database_is_quarantined_and_the_images_go_on(tmp_path: Path) -> None:
+    folder = tmp_path / "invokeai"
+    (folder / "databases").mkdir(parents=True)
+    (folder / "databases" / "invokeai.db").write_bytes(b"not a database" * 100)
+    (folder / "a.png").write_bytes(_invokeai_png(1))
+    stats = ingest_archive(folder, "artist", "a", tmp_path / "lake")
+    quarantine = pq.read_table(partition_file(tmp_path / "lake", "quarantine", "a")).to_pylist()
+    assert [q["source_path"] for q in quarantine] == ["databases/invokeai.db"]
+    assert quarantine[0]["reason"].startswith("unreadable InvokeAI database: ")
+    assert stats.generations == 1 and stats.times.sources == {"file mtime": 1}

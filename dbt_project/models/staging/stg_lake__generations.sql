@@ -1,9 +1,9 @@
 -- One row per generation across all archives: the same image (same content hash) or the same
 -- log row in two overlapping archives is kept once. The copy with the earliest time wins; on a
 -- tie, the copy whose time is the most direct evidence of generation (metadata, EXIF, a PNG
--- tIME chunk, a log, the file name, the output folder's file time, then an archive's entry time,
--- which a re-export resets, and last the ordering times placed by day or file order), then the
--- archive key.
+-- tIME chunk, a log, a tool's database, the file name, the output folder's file time, then an
+-- archive's entry time, which a re-export resets, and last the ordering times placed by day or
+-- file order), then the archive key.
 with
 
 source as (
@@ -38,11 +38,12 @@ deduplicated as (
                 when 'exif DateTimeOriginal' then 1
                 when 'png tIME' then 2
                 when 'log column' then 3
-                when 'file name' then 4
-                when 'file mtime' then 5
-                when 'archive entry time' then 6
-                when 'date folder order' then 7
-                else 8
+                when 'invokeai database' then 4
+                when 'file name' then 5
+                when 'file mtime' then 6
+                when 'archive entry time' then 7
+                when 'date folder order' then 8
+                else 9
             end,
             source_archive,
             source_order

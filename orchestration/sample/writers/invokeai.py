@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from datetime import datetime
 from typing import Literal
 
 from orchestration.ingest.records import GenerationMeta
@@ -95,3 +97,32 @@ def _dream_line(g: GenerationMeta, prompt: str | None) -> str:
         ("-A", g.sampler),
     ]
     return " ".join([quoted, *(f"{flag} {value}" for flag, value in flags if value is not None)])
+
+
+def invokeai_database(images: dict[str, datetime]) -> bytes:
+    """An InvokeAI ``invokeai.db`` holding an ``images`` record per file name, as 5.x writes it.
+
+    Only the columns the ingest reads and the ones that make the table InvokeAI's are filled.
+    """
+    con = sqlite3.connect(":memory:")
+    try:
+        con.execute(
+            "create table images (image_name text not null primary key, image_origin text not "
+            "null, image_category text not null, width integer not null, height integer not "
+            "null, session_id text, node_id text, is_intermediate boolean default false, "
+            "created_at datetime not null default(strftime('%Y-%m-%d %H:%M:%f', 'now')), "
+            "updated_at datetime, deleted_at datetime, starred boolean default false, "
+            "has_workflow boolean default false)"
+        )
+        con.executemany(
+            "insert into images (image_name, image_origin, image_category, width, height, "
+            "created_at) values (?, 'internal', 'general', 512, 512, ?)",
+            [
+                (name, f"{at:%Y-%m-%d %H:%M:%S}.{at.microsecond // 1000:03d}")
+                for name, at in images.items()
+            ],
+        )
+        con.commit()
+        return con.serialize()
+    finally:
+        con.close()
