@@ -207,3 +207,28 @@ def test_an_unreadable_tool_database_is_quarantined_and_the_images_go_on(tmp_pat
     assert [q["source_path"] for q in quarantine] == ["databases/invokeai.db"]
     assert quarantine[0]["reason"].startswith("unreadable InvokeAI database: ")
     assert stats.generations == 1 and stats.times.sources == {"file mtime": 1}
+
+
+def test_real_samples_copied_twice_give_the_same_sessions(realdata: Path, tmp_path: Path) -> None:
+    """sd-metadata-samples: one author's files from 12 tools, copied (all mtimes within
+    milliseconds), no dates or counters in their names. Whatever order a copy wrote them in,
+    each run of one folder and tool is its own session; the one time of its own is kept."""
+    got = []
+    for seed in (1, 2):
+        copy = tmp_path / f"copy{seed}"
+        _copy_folder(realdata / "sd-metadata-samples", copy, seed)
+        rows, stats = _ingest(copy, tmp_path / f"lake{seed}")
+        assert stats.times.sources == {"file order": 36, "metadata": 1}
+        assert stats.times.copied == 36 and "across 12 tools" in (stats.times.copy_reason or "")
+        got.append(_sessions(rows))
+    assert got[0] == got[1]
+    assert len(got[0]) == 21
+    comfy_jpegs = {
+        "jpg/civitai-hires.jpg",  # Civitai's ComfyUI: the parser names the tool comfyui
+        "jpg/civitai-upscale.jpg",
+        "jpg/comfyui-comfy-image-saver.jpeg",
+        "jpg/comfyui-save-image-extended.jpeg",
+        "jpg/comfyui-saveimage-plus.jpg",
+        "jpg/comfyui-saveimagewithmetadata.jpeg",
+    }
+    assert frozenset(comfy_jpegs) in got[0]
