@@ -39,6 +39,7 @@ ImageRef = str | os.PathLike[str] | bytes | ZipMember
 
 # 8192×8192 (an 8× upscale of 1024²) decodes; more would cost each worker over 200 MB as RGB.
 MAX_DECODE_PIXELS = 8192 * 8192
+MAX_MEMBER_BYTES = 256 * 1024 * 1024  # the ingest's limit on one archive entry
 _OPEN_ZIPS: dict[str, zipfile.ZipFile] = {}  # per worker process: one handle per archive
 
 
@@ -50,7 +51,13 @@ def read_ref(ref: ImageRef) -> bytes:
         zf = _OPEN_ZIPS.get(ref.archive)
         if zf is None:
             zf = _OPEN_ZIPS[ref.archive] = zipfile.ZipFile(ref.archive)
-        return zf.read(ref.name)
+        # A name may resolve to another record than the one ingested (duplicate names): read
+        # no more than the ingest would have; the content-hash check then refuses it.
+        with zf.open(ref.name) as fh:
+            data = fh.read(MAX_MEMBER_BYTES + 1)
+        if len(data) > MAX_MEMBER_BYTES:
+            raise ValueError(f"zip member {ref.name!r} inflates past {MAX_MEMBER_BYTES:,} bytes")
+        return data
     with open(ref, "rb") as fh:
         return fh.read()
 

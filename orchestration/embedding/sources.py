@@ -12,7 +12,7 @@ from pathlib import Path
 
 from embeddings.decode import ImageRef, ZipMember
 from orchestration.embedding.shards import ShardImage
-from orchestration.ingest.archives import iter_entries, sanitise_member_path
+from orchestration.ingest.archives import UnreadableArchive, iter_entries, sanitise_member_path
 from orchestration.registry import RegisteredArchive
 
 
@@ -36,7 +36,23 @@ def iter_image_refs(
                 if image is not None and not info.is_dir():
                     yield image, ZipMember(str(root), info.filename)
     elif archive.kind == "tar":
+        yield from _tar_refs(root, wanted)
+
+
+def _tar_refs(root: Path, wanted: dict[str, ShardImage]) -> Iterator[tuple[ShardImage, bytes]]:
+    """Stream the tar until every wanted image is found, never past its budget.
+
+    A tar that stops the ingest (a bomb, damage) stops here at the same place: the images
+    before it were ingested and are found; the ingest already quarantined the rest.
+    """
+    left = set(wanted)
+    try:
         for entry in iter_entries(root, "tar"):
             image = wanted.get(entry.path)
             if image is not None and entry.problem is None:
+                left.discard(entry.path)
                 yield image, entry.read()
+                if not left:
+                    return
+    except UnreadableArchive:
+        return

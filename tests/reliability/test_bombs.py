@@ -29,9 +29,12 @@ from embeddings.thumbnails import thumbnail_path
 from orchestration import cli, run_lock
 from orchestration import data_dir as data_dir_module
 from orchestration.data_dir import storage_problem
+from orchestration.embedding.shards import ShardImage
+from orchestration.embedding.sources import iter_image_refs
 from orchestration.ingest import archives, budget
 from orchestration.ingest.formats import png
 from orchestration.journal.render import render_artist
+from orchestration.registry import RegisteredArchive
 from orchestration.terminal_text import printable, shell_arg
 from tests.journal.sample import sample_journal
 from tests.reliability.bombs import (
@@ -123,6 +126,16 @@ def test_tar_stream_expanding_past_its_budget_stops_with_the_reason(
         archive.name: "suspected archive bomb: inflates past 976.6 KB, the limit for "
         f"{budget.human_bytes(archive.stat().st_size)} on disk: stopped after 2 entries"
     }
+
+
+def test_embedding_finds_the_images_before_a_tar_bomb_and_stops(
+    tmp_path: Path, small_budget
+) -> None:
+    archive = tar_bomb(tmp_path / "bomb.tar.xz", 8_000_000, GOOD, "xz")
+    registered = RegisteredArchive("bomb", str(archive), "mira", "tar")
+    wanted = [ShardImage(hashlib.sha256(d).hexdigest(), n) for n, d in GOOD.items()]
+    found = list(iter_image_refs(registered, [*wanted, ShardImage("0" * 64, "after.png")]))
+    assert [(image.source_path, data) for image, data in found] == list(GOOD.items())
 
 
 def test_tar_within_its_budget_is_read_whole(tmp_path: Path, small_budget) -> None:
