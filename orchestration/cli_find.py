@@ -14,7 +14,7 @@ import click
 from orchestration.cli_warehouse import reading_warehouse
 from orchestration.data_dir import DataDir
 from orchestration.intent.vocabulary import PHASE_INTENTS, SESSION_INTENTS
-from orchestration.session_search import LABEL_RESCORE_POOL, Keeper, Match
+from orchestration.session_search import CLOSE_MATCH, LABEL_RESCORE_POOL, Keeper, Match
 from orchestration.terminal_text import printable
 
 
@@ -68,6 +68,11 @@ def find(
     seconds = time.perf_counter() - started
     if not matches:
         raise click.ClickException("no session matches those filters")
+    if matches[0].score < CLOSE_MATCH:
+        click.echo(
+            f"nothing close to {printable(repr(query))}: the best similarity is "
+            f"{matches[0].score:.2f} (under {CLOSE_MATCH}); the nearest sessions are"
+        )
     click.echo(render_matches(matches, _archive_paths(data)))
     click.echo(f"({len(matches)} sessions in {seconds:.2f} s, prompt model {model_id})")
 

@@ -20,6 +20,8 @@ from orchestration.session_journal import has_intent_views
 
 LABEL_RESCORE_POOL = 5
 """Re-score this many times ``limit`` prompt-ranked sessions against their labels."""
+CLOSE_MATCH = 0.5
+"""Below this cosine (MiniLM) nothing is about the query; `find` says so above its list."""
 
 
 @dataclass(slots=True)

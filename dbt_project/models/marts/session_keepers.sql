@@ -9,11 +9,13 @@
 --   converged    the last render of a run where similarity to the previous render rose at
 --                least twice in a row, by `keeper_min_rise` or more in all, ending at
 --                `keeper_min_similarity` or more (image similarity where the session has
---                images, else prompt similarity)
+--                images; else prompt similarity, which must end at
+--                `keeper_min_prompt_similarity`: the wording settled, not merely drifted)
 -- A session with no row here has no evidence of choice in its data; nothing is guessed.
 -- The lake keeps no hires/denoise/upscale-node parameters, so those show only through sizes,
 -- paths and jobs.
 {% set min_similarity = var('keeper_min_similarity', 0.8) %}
+{% set min_prompt_similarity = var('keeper_min_prompt_similarity', 0.95) %}
 {% set min_rise = var('keeper_min_rise', 0.1) %}
 
 with
@@ -232,7 +234,10 @@ converged as (
     where similarity is not null
     group by session_id, run_no
     having count(*) filter (where is_rising) >= 2
-        and arg_max(similarity, position) >= {{ min_similarity }}
+        and arg_max(similarity, position) >= case
+            when any_value(has_images) then {{ min_similarity }}
+            else {{ min_prompt_similarity }}
+        end
         and arg_max(similarity, position) - arg_min(similarity, position) >= {{ min_rise }}
 
 ),
