@@ -119,9 +119,12 @@ def _embed_images(
 ) -> None:
     paths: DataPaths = defs.resources["paths"]
     images = defs.resources["image_encoder"]
-    instance.add_dynamic_partitions(
-        image_shard_partitions.name, planned_shard_keys(paths.lake_dir, images.images_per_shard)
-    )
+    planned = planned_shard_keys(paths.lake_dir, images.images_per_shard)
+    if not planned:
+        # Logs without pictures: choosing a model would import torch and open_clip for nothing.
+        on_progress("images: none in the lake")
+        return
+    instance.add_dynamic_partitions(image_shard_partitions.name, planned)
     model_id = images.choose().model_id
     stale = stale_shards(paths.lake_dir, model_id, images.images_per_shard)
     registered = instance.get_dynamic_partitions(image_shard_partitions.name)

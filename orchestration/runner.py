@@ -41,7 +41,7 @@ from orchestration.partitions import (
 from orchestration.registry import RegisteredArchive
 from orchestration.resources import DataPaths
 from orchestration.warehouse_lock import reading_connection
-from orchestration.warehouse_state import FORCED, rebuilds_whole, warehouse_reason
+from orchestration.warehouse_state import FORCED, warehouse_config, warehouse_reason
 
 __all__ = ["RunFailed", "RunReport", "label_stale", "run_stale"]
 
@@ -125,9 +125,9 @@ def run_stale(
     if image_budget and embed_for_plan(instance, defs, budget, on_progress):
         build_warehouse(instance, defs, "images embedded for the budgeted sessions", on_progress)
         report.warehouse_built = True
-    report.labelling = label_stale(
-        instance, defs, budget=budget, force_views=report.warehouse_built, on_progress=on_progress
-    )
+    # The intent views read the labels' Parquet and the sessions by name: a build leaves them
+    # current, so they are rebuilt only when missing or stale (one dbt invocation per run).
+    report.labelling = label_stale(instance, defs, budget=budget, on_progress=on_progress)
     return report
 
 
@@ -169,9 +169,7 @@ def build_warehouse(
             NIGHTLY_JOB,
             assets=assets,
             checks=generation_ids_unique.check_keys,
-            run_config={
-                "ops": {"warehouse_models": {"config": {"full_refresh": rebuilds_whole(reason)}}}
-            },
+            run_config={"ops": {"warehouse_models": {"config": warehouse_config(reason)}}},
         )
 
 

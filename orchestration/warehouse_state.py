@@ -32,7 +32,29 @@ MODEL_CHANGED = "changed since the last build"
 
 def rebuilds_whole(reason: str) -> bool:
     """Whether the incremental models must be rebuilt whole: their old rows are wrong now."""
-    return reason == FORCED or reason.startswith(GAP_CHANGED) or reason.endswith(MODEL_CHANGED)
+    # "model X changed since the last build", not "lake changed since the last build".
+    model_changed = reason.startswith("model ") and reason.endswith(MODEL_CHANGED)
+    return reason == FORCED or reason.startswith(GAP_CHANGED) or model_changed
+
+
+# Reasons that only add rows to the lake: the models' code and scope are as last built.
+INCREMENTAL = (
+    "lake changed since the last build",
+    "new prompt vectors",
+    "images embedded for the budgeted sessions",
+)
+
+
+def warehouse_config(reason: str) -> dict[str, bool]:
+    """The build's run config: a whole rebuild where the old rows are wrong.
+
+    dbt's unit tests run where the model code or the build's scope may have moved, not on a
+    nightly increment of the lake (they check code against fixed rows, not the data).
+    """
+    return {
+        "full_refresh": rebuilds_whole(reason),
+        "unit_tests": not reason.startswith(INCREMENTAL),
+    }
 
 
 def warehouse_reason(

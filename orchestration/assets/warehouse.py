@@ -109,9 +109,14 @@ _TRANSLATOR = LayerTranslator(settings=DagsterDbtTranslatorSettings(enable_asset
 
 
 class WarehouseBuildConfig(dg.Config):
-    """`full_refresh` rebuilds the incremental models whole (a new session gap, a forced run)."""
+    """`full_refresh` rebuilds the incremental models whole (a new session gap, a forced run).
+
+    `unit_tests` runs dbt's unit tests, which check model code against fixed rows: worth their
+    seconds when the code or the build's scope changed, not on every nightly increment.
+    """
 
     full_refresh: bool = False
+    unit_tests: bool = True
 
 
 @dbt_assets(
@@ -131,7 +136,13 @@ def warehouse_models(
 ) -> Iterator[Any]:
     """`dbt build` over the lake: sessions, members and the signals intent inference reads."""
     yield from _dbt_build(
-        context, dbt, paths, session_rules, verify=True, full_refresh=config.full_refresh
+        context,
+        dbt,
+        paths,
+        session_rules,
+        verify=True,
+        full_refresh=config.full_refresh,
+        unit_tests=config.unit_tests,
     )
 
 
@@ -182,6 +193,7 @@ def _dbt_build(
     *,
     verify: bool = False,
     full_refresh: bool = False,
+    unit_tests: bool = True,
 ) -> Iterator[Any]:
     """`dbt build` holding the warehouse for writing, so no other run reads or writes meanwhile.
 
@@ -192,6 +204,8 @@ def _dbt_build(
     args = ["build", "--vars", json.dumps(dbt_vars(paths, session_rules))]
     if full_refresh:
         args.append("--full-refresh")
+    if not unit_tests:
+        args += ["--exclude-resource-type", "unit_test"]
     holder = f"dbt build in run {context.run_id[:8]}"
     with warehouse_access(paths.root, write=True, holder=holder, on_wait=_told(context)):
         if verify and paths.warehouse_path.exists():

@@ -5,6 +5,7 @@ import dagster as dg
 from orchestration.assets.warehouse import dbt_vars
 from orchestration.definitions import build_definitions
 from orchestration.resources import DataPaths, SessionRules
+from orchestration.warehouse_state import FORCED, MODEL_CHANGED, warehouse_config
 
 EXPECTED_ASSET_KEYS = {
     "archives",
@@ -58,6 +59,16 @@ def test_dbt_vars_come_from_resources(tmp_path: Path) -> None:
         "warehouse_path": (tmp_path / "d" / "warehouse.duckdb").resolve().as_posix(),
         "session_gap_minutes": 45,
     }
+
+
+def test_nightly_increments_skip_unit_tests_and_whole_rebuilds() -> None:
+    """A lake increment runs the models and data tests; code or scope changes run all."""
+    nightly = warehouse_config("lake changed since the last build")
+    assert nightly == {"full_refresh": False, "unit_tests": False}
+    assert warehouse_config("new prompt vectors")["unit_tests"] is False
+    assert warehouse_config("never built") == {"full_refresh": False, "unit_tests": True}
+    assert warehouse_config(FORCED) == {"full_refresh": True, "unit_tests": True}
+    assert warehouse_config(f"model sessions {MODEL_CHANGED}")["full_refresh"] is True
 
 
 def test_definitions_load_with_expected_graph(tmp_path: Path) -> None:
