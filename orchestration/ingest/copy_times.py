@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 
 # Consecutive file times closer than this belong to one burst.
 BURST_STEP = timedelta(seconds=2)
@@ -20,6 +21,10 @@ MIN_BURST = 9
 # Sustained faster than this over ``MIN_PACE_FILES`` files, no generator wrote them: a copy.
 MAX_FILES_PER_SECOND = 10.0
 MIN_PACE_FILES = 100
+# More of a folder's consecutive counters than this with falling file times: not written in order.
+# Three pairs are enough: a tool never writes a higher number first.
+MIN_COUNTED = 4
+MAX_INVERTED_SHARE = 0.1
 # Name days and file days this far apart disagree even across time zones.
 DAY_SLACK = timedelta(days=1, hours=14)
 
@@ -32,6 +37,8 @@ class FileTime:
     tool: str
     name_day: date | None = None
     own_time: datetime | None = None  # from metadata, EXIF, a tIME chunk or the name
+    folder: str = ""
+    counter: int | None = None
 
 
 def copied(times: list[FileTime]) -> tuple[set[int], str | None]:
@@ -52,7 +59,35 @@ def copied(times: list[FileTime]) -> tuple[set[int], str | None]:
     for i, t in enumerate(times):  # a lone restored file whose own date says otherwise
         if i not in flagged and _disagrees(t):
             flagged.add(i)
-    return flagged, why
+    shuffled, reason = _out_of_counter_order(times, flagged)
+    return flagged | shuffled, why or reason
+
+
+def _out_of_counter_order(times: list[FileTime], flagged: set[int]) -> tuple[set[int], str | None]:
+    """Files of one folder and tool whose times disagree with their counter's order.
+
+    A tool numbers files as it writes them, so its file times rise with the counter (a batch
+    written at once ties). A sync or restore that writes them in another order over minutes
+    leaves no burst, but many inversions.
+    """
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, t in enumerate(times):
+        if i not in flagged and t.counter is not None and t.own_time is None:
+            groups.setdefault((t.folder, t.tool), []).append(i)
+    out: set[int] = set()
+    why = None
+    for (folder, _), members in groups.items():
+        if len(members) < MIN_COUNTED or len({times[i].counter for i in members}) < len(members):
+            continue  # a number that repeats (a batch index, a random suffix) is no file counter
+        members.sort(key=lambda i: times[i].counter or 0)
+        inversions = sum(times[a].at - times[b].at > BURST_STEP for a, b in pairwise(members))
+        if inversions > MAX_INVERTED_SHARE * (len(members) - 1):
+            out.update(members)
+            why = why or (
+                f"{inversions} of {len(members) - 1} file times in {folder or 'the top folder'} "
+                "run against the file counter"
+            )
+    return out, why
 
 
 def _burst_reason(burst: list[FileTime]) -> str | None:

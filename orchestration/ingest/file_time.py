@@ -90,7 +90,7 @@ class ArchiveTimes:
         """Record one image's plausible file time for burst detection; its index, or -1."""
         if file_time is None:
             return -1
-        self._observed.append(FileTime(file_time, tool, name.day, own))
+        self._observed.append(FileTime(file_time, tool, name.day, own, name.folder, name.counter))
         return len(self._observed) - 1
 
     def own_time(self, source: str) -> None:

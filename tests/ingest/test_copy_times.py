@@ -1,3 +1,4 @@
+import random
 from datetime import UTC, date, datetime, timedelta
 
 from orchestration.ingest.copy_times import MIN_BURST, FileTime, copied
@@ -47,3 +48,31 @@ def test_a_lone_file_whose_date_folder_disagrees_is_flagged() -> None:
     restored = FileTime(COPY, "a1111", name_day=date(2024, 3, 5))
     same_day = FileTime(datetime(2024, 3, 5, 23, tzinfo=UTC), "a1111", name_day=date(2024, 3, 5))
     assert copied([restored, same_day]) == ({0}, None)
+
+
+def test_file_times_against_the_counter_are_a_copy_even_without_a_burst() -> None:
+    """A sync that wrote a ComfyUI folder over 20 minutes in another order leaves no burst."""
+    rng = random.Random(4)
+    minutes = rng.sample(range(20), 20)
+    shuffled = [
+        FileTime(COPY + timedelta(minutes=m), "comfyui", folder="output", counter=n)
+        for n, m in enumerate(minutes, start=1)
+    ]
+    flagged, why = copied(shuffled)
+    assert flagged == set(range(20))
+    assert why is not None and why.endswith("in output run against the file counter")
+    in_order = [
+        FileTime(COPY + timedelta(minutes=n), "comfyui", folder="output", counter=n)
+        for n in range(20)
+    ]
+    assert copied(in_order) == (set(), None)
+
+
+def test_numbers_that_repeat_are_not_a_counter() -> None:
+    """Midjourney's batch index (0-3 per job) is no file counter: its order says nothing."""
+    jobs = [
+        FileTime(COPY + timedelta(minutes=2 * job), "midjourney", folder="", counter=index)
+        for job in range(6)
+        for index in range(4)
+    ]
+    assert copied(jobs) == (set(), None)

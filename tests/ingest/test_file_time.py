@@ -232,3 +232,24 @@ def test_real_samples_copied_twice_give_the_same_sessions(realdata: Path, tmp_pa
         "jpg/comfyui-saveimagewithmetadata.jpeg",
     }
     assert frozenset(comfy_jpegs) in got[0]
+
+
+def test_mtimes_shuffled_within_their_days_yield_to_the_counter(
+    sample: SampleManifest, tmp_path: Path
+) -> None:
+    """A restore that kept each file's day but not its time: no burst, no day disagrees, but
+    the times run against A1111's counter, so the counter orders each day."""
+    truth = _truth(sample, "mira-a1111")
+    copy = tmp_path / "restored"
+    shutil.copytree(sample.root / "mira-a1111", copy)
+    rng = random.Random(9)
+    for path, at in zip(truth["source_path"], truth["created_at"], strict=True):
+        noon = at.replace(hour=12, minute=0, second=0, microsecond=0)
+        moved = (noon + timedelta(minutes=rng.uniform(-300, 300))).timestamp()
+        os.utime(copy / path, (moved, moved))
+    rows, stats = _ingest(copy, tmp_path / "lake")
+    assert {r["created_at_source"] for r in rows} == {"date folder order"}
+    true_at = dict(zip(truth["source_path"], truth["created_at"], strict=True))
+    placed = [r["source_path"] for r in sorted(rows, key=lambda r: r["created_at"])]
+    assert placed == sorted(true_at, key=true_at.__getitem__)
+    assert "run against the file counter" in (stats.times.copy_reason or "")
