@@ -1,9 +1,10 @@
 {#-
     Creates the DuckDB table macro `find_sessions(query_embedding)`: every session with a
-    prompt vector, scored by the cosine of its closest prompt to the query vector (the same
-    prompt model's: `select model_id from prompt_vectors limit 1`). Brute force over the
-    distinct prompt vectors; `creative-sessions find` embeds the text and calls it. From SQL,
-    a stored prompt's vector works as a query:
+    prompt vector, scored by the cosine of its closest prompt to the query vector (a vector of
+    the prompt model in `prompt_vectors.model_id`). Brute force over the distinct prompt
+    vectors. The stored vectors are unit length (the encoder normalizes them), so the cosine is
+    their inner product with the query divided by the query's length, once. `creative-sessions
+    find` embeds the text and calls it; from SQL, a stored prompt's vector works as a query:
 
         select * from find_sessions(
             (select embedding from prompt_vectors limit 1)
@@ -16,12 +17,22 @@
     create or replace macro main.find_sessions(query_embedding) as table
     with
 
+    query as (
+
+        select
+            query_embedding::float[] as vector,
+            sqrt(list_inner_product(query_embedding::float[], query_embedding::float[]))
+                as length
+
+    ),
+
     scored as (
 
         select
-            prompt_hash,
-            list_cosine_similarity(embedding, query_embedding::float[]) as similarity
-        from main.prompt_vectors
+            prompt_vectors.prompt_hash,
+            list_inner_product(prompt_vectors.embedding, query.vector) / query.length
+                as similarity
+        from main.prompt_vectors as prompt_vectors, query
 
     ),
 

@@ -1,6 +1,6 @@
 -- One vector per distinct prompt, of the prompt model in use (int_embedding_models_selected),
 -- stored in the warehouse so `find_sessions` scans native storage rather than decoding the
--- lake's Parquet on every query. Its post-hook creates that macro, which also reads
+-- lake's Parquet on every query. Its post-hook creates the macro, which also reads
 -- session_prompts (so that is built first).
 -- depends_on: {{ ref('session_prompts') }}
 {{ config(materialized='table', post_hook="{{ find_sessions() }}") }}
