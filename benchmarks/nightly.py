@@ -6,12 +6,14 @@ Builds a DiffusionDB-like history by replicating the real slice
 working the way the real ones did. Then, in a scratch data directory:
 
 1. full: ``ingest --register-only history.csv`` then ``run``;
-2. +1%: a new archive of ``rows / 100`` rows (the next copies, later days), registered, then ``run``;
+2. +1%: a new archive of ``rows / 100`` rows (the next copies, later days), then ``run``;
 3. no-op: ``run`` again (repeated; the median is printed).
 
 CPU seconds are the children's user + system time from ``resource.getrusage`` (dbt and Dagster's
 step processes included: each is waited for by its parent); wall seconds per command, and per
-stage of ``run`` from the time its progress lines arrive (ingest, warehouse, intents, journal).
+stage of ``run`` from the time its progress lines arrive: a stage runs from its first line to the
+next stage's (``start`` is the interpreter and imports; ``warehouse`` the health check and dbt;
+``intents`` the labels run; ``journal`` the pages, whose line comes when they are written).
 
     .venv/bin/python benchmarks/nightly.py --rows 10000
     .venv/bin/python benchmarks/nightly.py --rows 100000 --noop-repeats 3

@@ -28,7 +28,7 @@ from orchestration.assets.warehouse import (
 from orchestration.embedding_runs import embed_for_plan, embed_stale, new_prompts
 from orchestration.fingerprint import archive_fingerprint
 from orchestration.ingest.lake import GENERATIONS_TABLE, partition_file
-from orchestration.intent.backfill import Budget
+from orchestration.intent.backfill import Budget, LabellingPlan
 from orchestration.jobs import (
     INGEST_JOB,
     LABELS_JOB,
@@ -183,13 +183,14 @@ def label_stale(
 ) -> dict[str, Any]:
     """A `labels` run: label sessions whose inputs changed (within `budget`), then refresh.
 
-    The intent views read the labels' Parquet, so they are rebuilt only when missing or when the
-    warehouse was; the journal is rewritten when labels moved or it was never written.
+    The plan comes first (fingerprints in SQL): with nothing to label, current views and a
+    journal, no run is launched. The intent views read the labels' Parquet, so they are rebuilt
+    only when missing or stale (or forced); the journal rewrites the pages whose labels moved.
     """
     from orchestration.assets.intents import INTENT_KEYS
     from orchestration.assets.journal import JOURNAL_KEY
     from orchestration.assets.warehouse import intent_views
-    from orchestration.labels_store import views_read_lake
+    from orchestration.labels_store import plan_for, views_read_lake
 
     paths: DataPaths = defs.resources["paths"]
     if not paths.warehouse_path.exists():
@@ -199,13 +200,16 @@ def label_stale(
         views_current = views_read_lake(con, paths)
     refresh_views = force_views or not views_current
     journal_index = paths.journal_dir / "index.html"
-    if not refresh_views and journal_index.exists():
-        idle = _nothing_to_label(paths, budget)
-        if idle is not None:
-            on_progress(
-                f"intents: up to date ({idle['sessions_skipped_unchanged']} sessions unchanged)"
-            )
-            return idle
+    plan = plan_for(paths, Budget.parse(budget))
+    if not (plan.todo.height or plan.dropped.height):
+        if not refresh_views and journal_index.exists():
+            on_progress(f"intents: up to date ({plan.skipped.height} sessions unchanged)")
+            return _idle_metadata(plan)
+    else:
+        on_progress(
+            f"intents: labelling {plan.todo.height} changed sessions "
+            f"(~{plan.estimated_seconds:.0f} s), {plan.skipped.height} unchanged"
+        )
     assets = set(INTENT_KEYS.values()) | (set(intent_views.keys) if refresh_views else set())
     with _dbt_chatter_to_log(paths):
         result = launch(
@@ -238,16 +242,8 @@ def label_stale(
     return metadata
 
 
-def _nothing_to_label(paths: DataPaths, budget: str) -> dict[str, Any] | None:
-    """The labels run's figures when its plan (fingerprints in SQL, no inference) has no work.
-
-    Then no Dagster run is launched: nothing would be written, so there is nothing to record.
-    """
-    from orchestration.labels_store import plan_for
-
-    plan = plan_for(paths, Budget.parse(budget))
-    if plan.todo.height or plan.dropped.height:
-        return None
+def _idle_metadata(plan: LabellingPlan) -> dict[str, Any]:
+    """The labels run's figures when its plan has no work and no run is launched."""
     return {
         "sessions_labelled": 0,
         "sessions_skipped_unchanged": plan.skipped.height,

@@ -103,10 +103,16 @@ def test_journal_prints_labels_and_phases(labelled) -> None:
 
 
 def test_an_unchanged_archive_is_not_relabelled(labelled) -> None:
-    defs, instance, *_ = labelled
+    defs, instance, *_, paths = labelled
+    files = [*intents_dir(paths).glob("*.parquet"), *paths.journal_dir.glob("*.html")]
+    written = {f: f.stat().st_mtime_ns for f in files}
+    runs = len(instance.get_run_records())
     again = label_stale(instance, defs)
     assert again["sessions_labelled"] == 0
     assert again["sessions_skipped_unchanged"] == 38
+    # A no-op plans in SQL and stops: no Dagster run, no table or page rewritten.
+    assert len(instance.get_run_records()) == runs
+    assert {f: f.stat().st_mtime_ns for f in files} == written
 
 
 def test_budgeted_runs_resume_to_the_unbudgeted_result(labelled) -> None:
