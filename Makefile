@@ -20,7 +20,7 @@ demo: install
 	$(BIN)/creative-sessions demo
 
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=25
 
 lint: install
 	$(BIN)/ruff check orchestration embeddings tests benchmarks
