@@ -44,7 +44,8 @@ from orchestration.intent.model import IntentModel, load_model
 from orchestration.intent.pooling import ARTIST_L2, pooled_model
 from orchestration.intent.signal_source import SignalSource
 
-_NO_CORRECTIONS = "none"
+# Signals read at once while labelling: memory follows this, not the size of a backlog.
+BATCH_GENERATIONS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +183,9 @@ def label(
     labelling_started = time.perf_counter()
     todo = plan.todo["session_id"].to_list()
     fingerprints = dict(plan.todo.select("session_id", "fingerprint").iter_rows())
-    inferred = _infer(source, todo, setup)
+    inferred = [
+        result for batch in _artist_batches(plan.todo) for result in _infer(source, batch, setup)
+    ]
     labelling_seconds = time.perf_counter() - labelling_started
     if not todo and plan.dropped.is_empty():
         # Nothing relabelled and nothing gone: the stored tables are already the answer.
@@ -199,10 +202,27 @@ def label(
     return _outcome(tables, plan, started, labelling_seconds, final_resolved, setup, changed=True)
 
 
+def _artist_batches(todo: pl.DataFrame, max_generations: int | None = None) -> list[list[str]]:
+    """The planned sessions in batches of whole artists, each about ``max_generations`` rows."""
+    limit = BATCH_GENERATIONS if max_generations is None else max_generations
+    per_artist = todo.group_by("artist", maintain_order=True).agg(
+        pl.col("session_id"), pl.col("n_generations").sum()
+    )
+    batches: list[list[str]] = []
+    size = 0
+    for sessions, n in per_artist.select("session_id", "n_generations").iter_rows():
+        if not batches or size + n > limit:
+            batches.append([])
+            size = 0
+        batches[-1].extend(sessions)
+        size += n
+    return batches
+
+
 def _infer(
     source: SignalSource, todo: list[str], setup: InferenceSetup
 ) -> list[tuple[list[str], SessionInference]]:
-    """Infer the planned sessions, one artist at a time (each artist's prompts read once)."""
+    """Infer one batch of sessions, one artist at a time (each artist's prompts read once)."""
     if not todo:
         return []
     signals = source.sessions(todo)

@@ -4,10 +4,11 @@ from datetime import UTC, datetime
 
 import polars as pl
 
+from orchestration.intent import labelling
 from orchestration.intent.backfill import Budget, CostModel, session_fingerprint
 from orchestration.intent.evidence import ArtistHabits
 from orchestration.intent.infer import needs_visual
-from orchestration.intent.labelling import IntentTables, label
+from orchestration.intent.labelling import IntentTables, _artist_batches, label
 from orchestration.intent.signal_source import SignalSource
 from tests.intent.signal_frames import explore, refine, session_frame, sweep_cfg
 
@@ -88,3 +89,26 @@ def test_a_new_session_is_the_only_one_labelled() -> None:
     kept = pl.from_arrow(second.tables.session_intents).filter(pl.col("session_id") != "d1")
     assert kept.equals(pl.from_arrow(first.tables.session_intents))
     assert 0 <= second.labelling_seconds <= second.seconds
+
+
+def test_batches_hold_whole_artists_and_bound_the_rows_read() -> None:
+    todo = pl.DataFrame(
+        {
+            "session_id": ["a1", "b1", "a2", "c1", "d1"],
+            "artist": ["ada", "bo", "ada", "cy", "dee"],
+            "n_generations": [40, 30, 20, 50, 10],
+        }
+    )
+    assert _artist_batches(todo, max_generations=70) == [["a1", "a2"], ["b1"], ["c1", "d1"]]
+    assert _artist_batches(todo.head(0), max_generations=70) == []
+    assert _artist_batches(todo, max_generations=10) == [["a1", "a2"], ["b1"], ["c1"], ["d1"]]
+
+
+def test_labels_are_the_same_in_batches(monkeypatch) -> None:
+    signals = _history()
+    whole = label(SignalSource.of_frame(signals), IntentTables.empty(), [], Budget(), CostModel())
+    monkeypatch.setattr(labelling, "BATCH_GENERATIONS", 5)
+    batched = label(SignalSource.of_frame(signals), IntentTables.empty(), [], Budget(), CostModel())
+    for name, table in whole.tables.as_dict().items():
+        stamped = ["labelled_at"] if name == "session_intents" else []
+        assert batched.tables.as_dict()[name].drop(stamped).equals(table.drop(stamped)), name
