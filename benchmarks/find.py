@@ -127,7 +127,7 @@ def near_queries(con: duckdb.DuckDBPyConnection, n: int) -> list[np.ndarray]:
     """Stored prompt vectors with noise of their own size (cosine ≈ 0.7 to the original)."""
     rng = np.random.default_rng(1)
     rows = con.execute(
-        f"select embedding from prompt_vectors using sample reservoir({int(n)} rows) repeatable (3)"
+        "select embedding from prompt_vectors order by hash(prompt_hash, 3) limit $n", {"n": n}
     ).fetchall()
     queries = []
     for (vector,) in rows:

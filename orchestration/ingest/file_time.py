@@ -4,15 +4,15 @@ A file's own time (metadata, EXIF, a PNG tIME chunk, a date and time in its name
 alone. A time a tool kept beside its images (see ``tool_logs``) may come later in the archive,
 and a file time (mtime, zip or tar entry time) can only be judged beside the archive's other
 file times, because a copy shows as a burst (see ``copy_times``); so those records wait in a
-staging file beside the partition (memory stays flat on a million files; pickled, so that a value
-the lake's guard would repair or refuse reaches it unchanged) until the end, then get a tool's
-time, their file time, or an ordering time from their day and counter (see ``ordering``), or
-are quarantined. ``TimeReport`` says what was used, for the asset metadata and the run summary.
+staging file beside the partition (memory stays flat on a million files; ``staging_codec``
+keeps every value as the reader made it, so the guard still sees what it would refuse) until
+the end, then get a tool's time, their file time, or an ordering time from their day and
+counter (see ``ordering``), or are quarantined. ``TimeReport`` says what was used, for the
+asset metadata and the run summary.
 """
 
 from __future__ import annotations
 
-import pickle
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from orchestration.ingest import staging_codec
 from orchestration.ingest.copy_times import FileTime, copied
 from orchestration.ingest.file_names import NameEvidence
 from orchestration.ingest.guard import time_problem
@@ -108,7 +109,7 @@ class ArchiveTimes:
         """Stage an image whose time depends on the rest of the archive."""
         if self._file is None:
             self._file = open(self._path, "wb")  # closed in ``close``
-        pickle.dump(record, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._file.write(staging_codec.dumps(record))
         self._waiting.append(waiting)
         self._observed_of.append(observed)
 
@@ -158,7 +159,7 @@ class ArchiveTimes:
         self._file = None
         with open(self._path, "rb") as fh:
             for _ in self._waiting:
-                yield pickle.load(fh)  # our own file, written above in this run
+                yield staging_codec.loads(fh.readline())
 
 
 def _unplaced(key: int, w: Waiting, is_copy: bool) -> Unplaced:

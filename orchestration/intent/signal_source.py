@@ -34,7 +34,7 @@ with per_session as (
             as n_images_to_embed,
         bool_and(seed is null and steps is null and cfg_scale is null and sampler is null)
             as needs_visual
-    from {relation}
+    from intent_signals
     group by session_id
 )
 select
@@ -59,7 +59,7 @@ with pairs as (
         artist,
         seed::bigint as seed,
         lag(seed::bigint) over (partition by session_id order by position) as previous
-    from {relation}
+    from intent_signals
 )
 select
     artist,
@@ -84,22 +84,19 @@ CANDIDATE_SCHEMA = {
 class SignalSource:
     """Read access to ``intent_signals`` through one DuckDB connection."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, relation: str = "intent_signals") -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self._con = con
-        self._relation = relation
 
     @classmethod
     def of_frame(cls, signals: pl.DataFrame) -> SignalSource:
         """A source over an in-memory frame (tests, benchmarks, evaluation)."""
         con = duckdb.connect()
-        con.register("signals_frame", signals)
-        return cls(con, "signals_frame")
+        con.register("intent_signals", signals)  # the same name, so the same SQL reads it
+        return cls(con)
 
     def seed_habits(self) -> dict[str, ArtistHabits]:
         """Every artist's seed habit, as `ArtistHabits.from_signals` defines it."""
-        rows = self._con.execute(
-            _HABITS_SQL.format(relation=self._relation), {"seed_step": SEED_STEP}
-        ).fetchall()
+        rows = self._con.execute(_HABITS_SQL, {"seed_step": SEED_STEP}).fetchall()
         return {
             str(artist): ArtistHabits(seed_share=kept / pairs)
             if n_rows >= 2 and pairs
@@ -127,7 +124,7 @@ class SignalSource:
         )
         try:
             frame = self._con.execute(
-                _CANDIDATES_SQL.format(relation=self._relation),
+                _CANDIDATES_SQL,
                 {"feature_version": feature_version},
             ).pl()
         finally:
@@ -154,7 +151,7 @@ class SignalSource:
         self._con.register("wanted_keys", keys)
         try:
             return self._con.execute(
-                f"select {columns} from {self._relation} "
+                f"select {columns} from intent_signals "
                 f"where {column} in (select key from wanted_keys)"
                 + (f" order by {order}" if order else "")
             ).pl()

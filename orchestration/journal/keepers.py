@@ -42,34 +42,40 @@ class KeeperPicture:
     reasons: str
 
 
+_KEEPERS_SQL = """
+select k.session_id, m.position, any_value(g.content_hash) as content_hash,
+       string_agg(k.reason || ': ' || k.evidence, '; ' order by k.reason) as reasons
+from session_keepers as k
+join session_members as m using (session_id, generation_id)
+join generations as g using (generation_id)
+{scope}
+group by k.session_id, m.position, k.rank
+order by k.session_id, k.rank
+"""
+# Whole statements chosen by the caller's scope, never text built from data.
+KEEPERS_SQL = _KEEPERS_SQL.replace("{scope}", "")
+KEEPERS_IN_SCOPE_SQL = _KEEPERS_SQL.replace(
+    "{scope}", "where k.session_id in (select session_id from journal_scope)"
+)
+
+
 def attach_keepers(
     con: duckdb.DuckDBPyConnection,
     sessions: dict[str, Session],
     thumbnails_dir: Path,
     journal_dir: Path,
-    where: str = "true",
+    scoped: bool = False,
 ) -> None:
     """Fill ``Session.keepers`` (best first); left None when the warehouse has no keeper view.
 
-    ``where`` filters the keeper rows (alias ``k``), e.g. to the sessions a page rewrite needs.
+    ``scoped``: only the sessions in the registered ``journal_scope`` (a page rewrite's).
     """
     found = con.execute(
         "select count(*) from information_schema.tables where table_name = 'session_keepers'"
     ).fetchone()
     if not found or not found[0]:
         return
-    rows = con.execute(
-        f"""
-        select k.session_id, m.position, any_value(g.content_hash) as content_hash,
-               string_agg(k.reason || ': ' || k.evidence, '; ' order by k.reason) as reasons
-        from session_keepers as k
-        join session_members as m using (session_id, generation_id)
-        join generations as g using (generation_id)
-        where {where}
-        group by k.session_id, m.position, k.rank
-        order by k.session_id, k.rank
-        """
-    ).fetchall()
+    rows = con.execute(KEEPERS_IN_SCOPE_SQL if scoped else KEEPERS_SQL).fetchall()
     for session in sessions.values():
         session.keepers = []
     for session_id, position, content_hash, reasons in rows:

@@ -23,6 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from embeddings.thumbnails import thumbnail_path
+from orchestration.journal.keepers import KeeperPicture, attach_keepers
 
 STRIP_IMAGES = 10  # thumbnails per phase: evenly spaced over the phase, first and last kept
 # A swept parameter's value as text, as parameter_trajectories spells it.
@@ -102,6 +103,7 @@ class Session:
     phases: list[Phase] = field(default_factory=list)
     similarity: list[SimilarityPoint] = field(default_factory=list)
     prompt_metric: str = "prompt"  # "prompt words" where prompts have no vectors (token Jaccard)
+    keepers: list[KeeperPicture] | None = None  # None: the warehouse has no session_keepers
 
 
 @dataclass(slots=True)
@@ -213,6 +215,7 @@ def _attach_details(
     _attach_thumbnails(con, phases, scoped, thumbnails_dir, journal_dir)
     _attach_trajectories(con, phases, scoped)
     _attach_similarity(con, sessions, scoped)
+    attach_keepers(con, sessions, thumbnails_dir, journal_dir, scoped)
 
 
 def _in_scope(alias: str, scoped: bool) -> str:

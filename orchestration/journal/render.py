@@ -19,7 +19,8 @@ from orchestration.journal.plots import similarity_svg, trajectory_svg
 
 EAGER_SESSIONS = 30  # pictures of later sessions load as the reader scrolls to them
 
-STYLE = """
+STYLE = (
+    """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1a202c;margin:0;
   background:#f7fafc}
 main{max-width:1100px;margin:0 auto;padding:24px}
@@ -49,7 +50,9 @@ nav a{color:#2b6cb0}
 figure{margin:6px 0 0}
 figcaption{color:#718096;font-size:12px}
 .artists li{margin:0 0 6px}
-""" + KEEPERS_CSS
+"""
+    + KEEPERS_CSS
+)
 
 SCRIPT = """
 window.addEventListener("load", function () {
