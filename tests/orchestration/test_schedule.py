@@ -118,12 +118,14 @@ def test_downstream_assets_carry_automation_conditions(tmp_path: Path) -> None:
         node = graph.get(key)
         condition = node.automation_condition
         labels[key.to_user_string()] = condition.get_label() if condition else None
-    dbt_models = [k for k in labels if not k.startswith(("lake/", "intents/", "archives"))]
+    roots = ("lake/", "intents/", "archives", "corrections/")
+    dbt_models = [k for k in labels if not k.startswith(roots)]
     assert dbt_models and all(labels[k] == "follow_inputs" for k in dbt_models)
     assert labels["lake/prompt_embeddings"] == "follow_inputs"
     assert labels["lake/image_embeddings"] == "embed_new_partitions"
     # Roots change outside Dagster's sight: the schedule and the inbox sensor request them.
     assert labels["lake/generations"] is None and labels["archives"] is None
+    assert labels["corrections/keeper_marks"] is None  # written by `keep`, outside any run
     for key in [k for k in labels if k.startswith("intents/")]:
         if graph.get(dg.AssetKey.from_user_string(key)).is_materializable:
             assert labels[key] == "follow_inputs"
