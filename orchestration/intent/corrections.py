@@ -11,19 +11,19 @@ mid-removal can never take other corrections with it.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import logging
 import os
 import re
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from orchestration.intent.append_log import append_lines, fsync_dir, locked
 from orchestration.intent.vocabulary import PHASE_INTENTS, SESSION_INTENTS
 
 if TYPE_CHECKING:
@@ -242,15 +242,7 @@ def atomic_write(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_dir(path.parent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,18 +296,8 @@ class CorrectionStore:
         """The store at its standard name inside ``DataPaths.corrections_dir``."""
         return cls(Path(corrections_dir) / STORE_FILENAME)
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        created_dir = not self.path.parent.exists()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if created_dir:
-            _fsync_dir(self.path.parent.parent)
-        fd = os.open(self.path.with_name(f".{self.path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
+        return locked(self.path)
 
     def add(self, correction: Correction) -> bool:
         """Durably append one correction; False, writing nothing, if its id is already stored.
@@ -369,22 +351,7 @@ class CorrectionStore:
         return correction_id in stored | contents.removed_ids
 
     def _append(self, records: Sequence[Correction | Removal]) -> None:
-        payload = "".join(r.canonical() + "\n" for r in records).encode()
-        created = not self.path.exists()
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            size = os.fstat(fd).st_size
-            if size and _last_byte(self.path, size) != b"\n":
-                # A crash tore the previous append: end that fragment so this line stays whole.
-                payload = b"\n" + payload
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if created:
-            _fsync_dir(self.path.parent)
+        append_lines(self.path, "".join(r.canonical() + "\n" for r in records).encode())
 
     def read(self) -> StoreContents:
         """Every readable correction (first copy of an id wins) plus what was damaged.
@@ -500,12 +467,6 @@ class CorrectionStore:
                 lines = "".join(c.canonical() + "\n" for c in added).encode()
                 atomic_write(self.path, current + lines)
         return ImportResult(added=len(added), already_present=already, kept_removed=kept_removed)
-
-
-def _last_byte(path: Path, size: int) -> bytes:
-    with open(path, "rb") as fh:
-        fh.seek(size - 1)
-        return fh.read(1)
 
 
 def _parse_export(path: Path) -> list[Correction]:

@@ -9,14 +9,13 @@ a new mark at once. Append-only: undoing a mark appends a line that ``removes`` 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
-import os
 import uuid
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+from orchestration.intent.append_log import append_lines, locked
 
 KEEPERS_FILENAME = "keepers.jsonl"
 
@@ -87,28 +86,10 @@ class KeeperMarks:
             )
         return undone
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path.with_name(f".{self.path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
+        return locked(self.path)
 
     def _append(self, marks: list[KeeperMark]) -> None:
-        if not marks:
-            return
-        payload = "".join(json.dumps(asdict(m), sort_keys=True) + "\n" for m in marks).encode()
-        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            size = os.fstat(fd).st_size
-            if size and os.pread(fd, 1, size - 1) != b"\n":
-                payload = b"\n" + payload  # end a fragment a crash left, so this line is whole
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        append_lines(
+            self.path, "".join(json.dumps(asdict(m), sort_keys=True) + "\n" for m in marks).encode()
+        )

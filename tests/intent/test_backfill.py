@@ -16,18 +16,10 @@ from orchestration.intent.backfill import (
     plan_labelling,
     session_fingerprint,
 )
+from orchestration.intent.signal_source import CANDIDATE_SCHEMA
 
 NOW = datetime(2024, 6, 30, 12, 0, tzinfo=UTC)
 FLAT = CostModel(seconds_per_session=1.0, seconds_per_image=0.01)
-CANDIDATE_SCHEMA = {
-    "session_id": pl.String,
-    "artist": pl.String,
-    "ended_at": pl.Datetime("us", "UTC"),
-    "fingerprint": pl.String,
-    "n_generations": pl.Int64,
-    "n_images_to_embed": pl.Int64,
-    "needs_visual": pl.Boolean,
-}
 
 
 def candidates(rows: list[dict]) -> pl.DataFrame:
