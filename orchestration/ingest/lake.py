@@ -35,6 +35,12 @@ GENERATIONS_SCHEMA = pa.schema(
         ("source_order", pa.int64()),
         ("content_hash", pa.string()),
         ("job_id", pa.string()),
+        # A second pass the metadata describes (``ingest.passes``); added after the first lakes,
+        # so staging reads them NULL from partitions written before.
+        ("upscale_factor", pa.float64()),
+        ("upscaler", pa.string()),
+        ("denoising_strength", pa.float64()),
+        ("init_image", pa.string()),
     ]
 )
 

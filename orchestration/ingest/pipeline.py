@@ -32,6 +32,7 @@ from orchestration.ingest.lake import (
     partition_file,
 )
 from orchestration.ingest.logs import UnreadableLog, iter_log_rows
+from orchestration.ingest.passes import second_pass_fields
 from orchestration.ingest.records import FileRejected, GenerationMeta
 from orchestration.ingest.tool_logs import (
     INVOKEAI_SOURCE,
@@ -342,4 +343,5 @@ def _image_record(
         "source_order": entry.order,
         "content_hash": digest,
         "job_id": meta.job_id,
+        **second_pass_fields(meta),
     }

@@ -40,6 +40,7 @@ EXPECTED_ASSET_KEYS = {
     "corrections/keeper_marks",
     "stg_corrections__keeper_marks",
     "stg_lake__generation_copies",
+    "int_generation_passes_recorded",
     "session_keepers",
     "intents/session_phases",
     "intents/session_intents",

@@ -7,6 +7,10 @@ bob    a Midjourney grid, then one image of the same prompt (U button)
 cat    image similarity to the previous render rising 3 times to 0.996: #5 converged
 dan    the same image in a second archive (copied)
 eve    three renders, nothing shows a choice: no rows
+fay    seed 7 rendered plain, then the same seed and prompt with an A1111 hires fix recorded in
+       the metadata (same first-pass size): the plain render is kept
+gus    a ComfyUI img2img whose init image is the session's first render; a lone hires render
+       whose seed matches no earlier render is no evidence
 """
 
 import json
@@ -46,6 +50,32 @@ def _lake_rows() -> tuple[list[dict], list[dict]]:
         generation("d1", "dan", 0, "paper lantern", seed=1),
         generation("d2", "dan", 1, "paper lantern, warm", seed=2),
         *[generation(f"e{i}", "eve", i, f"forest path {i}", seed=10 + i) for i in range(3)],
+        generation("f1", "fay", 0, "glass city", seed=7, **size),
+        generation("f2", "fay", 1, "glass city", seed=8, **size),
+        generation(
+            "f3",
+            "fay",
+            2,
+            "glass city",
+            seed=7,
+            **size,
+            upscale_factor=2.0,
+            upscaler="R-ESRGAN 4x+",
+            denoising_strength=0.35,
+        ),
+        generation("g1", "gus", 0, "tin robot", seed=3, tool="comfyui")
+        | {"source_path": "output/ComfyUI_00001_.png"},
+        generation(
+            "g2",
+            "gus",
+            1,
+            "tin robot, rusty",
+            seed=4,
+            tool="comfyui",
+            denoising_strength=0.6,
+            init_image="ComfyUI_00001_.png",
+        ),
+        generation("g3", "gus", 2, "tin robot", seed=99, tool="comfyui", upscaler="LatentUpscale"),
     ]
     copy = [
         generation("d1", "dan", 0, "paper lantern", seed=1) | {"source_path": "favourites/d1.png"}
@@ -145,6 +175,25 @@ def test_each_reason_names_its_render_and_evidence(warehouse: Path) -> None:
     assert evidence in ("also kept at main:d1.png", "also kept at copies:favourites/d1.png")
 
 
+def test_second_passes_read_from_metadata(warehouse: Path) -> None:
+    keepers = _keepers(warehouse)
+    ((gid, reason, evidence, _),) = keepers["fay"]
+    assert (gid, reason) == ("f1", "second_pass")
+    assert evidence == (
+        "seed 7 carried into a hires/upscale pass at #3 (×2.0, R-ESRGAN 4x+, denoising 0.35)"
+    )
+    ((gid, reason, evidence, _),) = keepers["gus"]
+    assert (gid, reason) == ("g1", "second_pass")
+    assert evidence == "used as the init image of #2 (denoising 0.6)"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select generation_id, upscale_factor, upscaler, denoising_strength, init_image "
+            "from generations where artist in ('fay', 'gus') order by 1"
+        ).fetchall()
+    assert rows[2] == ("f3", 2.0, "R-ESRGAN 4x+", 0.35, None)
+    assert rows[4] == ("g2", None, None, 0.6, "ComfyUI_00001_.png")
+
+
 def test_a_session_without_evidence_has_no_keepers(warehouse: Path) -> None:
     assert "eve" not in _keepers(warehouse)
 
@@ -166,7 +215,7 @@ def test_find_sessions_ranks_by_the_closest_prompt(warehouse: Path) -> None:
             "from find_sessions([0.0, 1.0]) order by similarity desc, session_id"
         ).fetchall()
     assert ranked[0] == ("ann", 1.0, P, 1)
-    assert {row[0] for row in ranked[1:]} == {"ann", "bob", "cat", "dan", "eve"}
+    assert {row[0] for row in ranked[1:]} == {"ann", "bob", "cat", "dan", "eve", "fay", "gus"}
     assert all(row[1] == 0.0 for row in ranked[1:])
 
 

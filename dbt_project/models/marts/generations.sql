@@ -4,6 +4,12 @@ sessionized as (
 
     select * from {{ ref('int_generations_sessionized') }}
 
+),
+
+passes as (
+
+    select * from {{ ref('int_generation_passes_recorded') }}
+
 )
 
 select
@@ -26,5 +32,10 @@ select
     source_path,
     source_order,
     content_hash,
-    job_id
+    job_id,
+    passes.upscale_factor,
+    passes.upscaler,
+    passes.denoising_strength,
+    passes.init_image
 from sessionized
+left join passes using (generation_id)

@@ -3,17 +3,20 @@
 --   marked       the artist named it (`creative-sessions keep`)
 --   copied       the same image (content hash) sits in a second archive or folder
 --   second_pass  carried into another pass: the first render of a seed and prompt that were
---                rendered again larger (hires fix, upscale); an image saved by an
---                img2img/extras/inpaint/upscale pass (folder or file name); a Midjourney
---                single-image job after a grid of the same prompt (U button)
+--                rendered again larger (hires fix, upscale); the first plain render of a seed
+--                and prompt that a later render's metadata shows carried into a hires fix,
+--                upscale or img2img; a render named as a later img2img's init image; an image
+--                saved by an img2img/extras/inpaint/upscale pass (folder or file name); a
+--                Midjourney single-image job after a grid of the same prompt (U button)
 --   converged    the last render of a run where similarity to the previous render rose at
 --                least twice in a row, by `keeper_min_rise` or more in all, ending at
 --                `keeper_min_similarity` or more (image similarity where the session has
 --                images; else prompt similarity, which must end at
 --                `keeper_min_prompt_similarity`: the wording settled, not merely drifted)
 -- A session with no row here has no evidence of choice in its data; nothing is guessed.
--- The lake keeps no hires/denoise/upscale-node parameters, so those show only through sizes,
--- paths and jobs.
+-- Second passes show through sizes, paths and jobs, and through the metadata's own account of
+-- them (int_generation_passes_recorded: A1111 hires upscale/upscaler/denoising strength, ComfyUI
+-- upscale and latent-upscale nodes, an img2img's init image).
 {% set min_similarity = var('keeper_min_similarity', 0.8) %}
 {% set min_prompt_similarity = var('keeper_min_prompt_similarity', 0.95) %}
 {% set min_rise = var('keeper_min_rise', 0.1) %}
@@ -122,6 +125,80 @@ seed_passes as (
     qualify row_number() over (
         partition by earlier.session_id, earlier.seed, earlier.prompt_hash
         order by earlier.position, later.width * later.height desc, later.position
+    ) = 1
+
+),
+
+passes as (
+
+    select members.*, recorded.* exclude (generation_id)
+    from members
+    inner join {{ ref('int_generation_passes_recorded') }} as recorded using (generation_id)
+
+),
+
+-- A hires fix, upscale or img2img whose seed and prompt match an earlier plain render of the
+-- session: the earlier render's seed was carried into the second pass, so it is the keeper.
+metadata_passes as (
+
+    select
+        earlier.session_id,
+        earlier.generation_id,
+        earlier.position,
+        'second_pass' as reason,
+        3 as priority,
+        format(
+            'seed {} carried into {} at #{} ({})',
+            earlier.seed,
+            case when later.is_upscaled then 'a hires/upscale pass' else 'an img2img pass' end,
+            later.position,
+            array_to_string(list_filter([
+                case when later.upscale_factor is not null
+                    then '×' || round(later.upscale_factor, 2) end,
+                later.upscaler,
+                case when later.denoising_strength is not null
+                    then 'denoising ' || round(later.denoising_strength, 2) end
+            ], x -> x is not null), ', ')
+        ) as evidence
+    from passes as later
+    inner join members as earlier
+        on earlier.session_id = later.session_id
+        and earlier.seed = later.seed
+        and earlier.prompt_hash is not distinct from later.prompt_hash
+        and earlier.position < later.position
+        and (later.is_upscaled or later.is_img2img)
+    anti join passes as earlier_pass
+        on earlier_pass.generation_id = earlier.generation_id
+    qualify row_number() over (
+        partition by earlier.session_id, earlier.seed, earlier.prompt_hash
+        order by earlier.position, later.position
+    ) = 1
+
+),
+
+-- An img2img whose init image is a render of the session (matched by file name).
+init_passes as (
+
+    select
+        source.session_id,
+        source.generation_id,
+        source.position,
+        'second_pass' as reason,
+        3 as priority,
+        format(
+            'used as the init image of #{}{}',
+            later.position,
+            coalesce(' (denoising ' || round(later.denoising_strength, 2) || ')', '')
+        ) as evidence
+    from passes as later
+    inner join members as source
+        on source.session_id = later.session_id
+        and source.position < later.position
+        and lower(regexp_extract(source.source_path, '[^/!]+$'))
+            = lower(regexp_extract(regexp_replace(later.init_image, '[?#].*$', ''), '[^/\\]+$'))
+    where later.init_image is not null
+    qualify row_number() over (
+        partition by later.generation_id order by source.position desc
     ) = 1
 
 ),
@@ -249,6 +326,10 @@ reasons as (
     select * from copied
     union all
     select * from seed_passes
+    union all
+    select * from metadata_passes
+    union all
+    select * from init_passes
     union all
     select * from path_passes
     union all

@@ -6,9 +6,18 @@
 -- file order), then the archive key.
 with
 
+-- Columns added to the lake after its first partitions: a lake written before them has none,
+-- so an empty typed row set supplies them (NULL) until an archive is ingested again.
 source as (
 
     select * from {{ source('lake', 'generations') }}
+    union all by name
+    select
+        null::double as upscale_factor,
+        null::varchar as upscaler,
+        null::double as denoising_strength,
+        null::varchar as init_image
+    where false
 
 ),
 
@@ -71,5 +80,9 @@ select
     source_path,
     source_order,
     content_hash,
-    job_id
+    job_id,
+    upscale_factor,
+    upscaler,
+    denoising_strength,
+    init_image
 from deduplicated

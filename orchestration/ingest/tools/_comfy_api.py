@@ -14,6 +14,7 @@ from __future__ import annotations
 from orchestration.ingest.records import GenerationMeta
 from orchestration.ingest.tools import _coerce as co
 from orchestration.ingest.tools._comfy_graph import Graph, resolve
+from orchestration.ingest.tools._comfy_passes import read_passes
 
 TOOL = "comfyui"
 MAX_TEXTS = 64  # distinct texts kept per prompt (regional prompting uses a handful)
@@ -73,10 +74,14 @@ def parse_api_graph(raw: dict[str, object]) -> GenerationMeta | None:
         return None
     samplers = [n for n in graph.nodes if _is_sampler(graph, n)][:MAX_SAMPLERS]
     if not samplers:
-        return _without_sampler(graph)
+        meta = _without_sampler(graph)
+        read_passes(graph, meta, samplers, None)
+        return meta
     first = _first_pass(graph, _final_sampler(graph, samplers), set(samplers))
     graph.refill()
-    return _read_sampler(graph, first, set(samplers))
+    meta = _read_sampler(graph, first, set(samplers))
+    read_passes(graph, meta, samplers, first)
+    return meta
 
 
 def _is_sampler(graph: Graph, node_id: str) -> bool:
