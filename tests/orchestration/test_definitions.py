@@ -41,6 +41,7 @@ EXPECTED_ASSET_KEYS = {
     "stg_corrections__keeper_marks",
     "stg_lake__generation_copies",
     "int_generation_passes_recorded",
+    "int_session_anchors_found",
     "session_keepers",
     "intents/session_phases",
     "intents/session_intents",

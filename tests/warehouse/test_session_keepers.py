@@ -9,6 +9,8 @@ dan    the same image in a second archive (copied)
 eve    three renders, nothing shows a choice: no rows
 fay    seed 7 rendered plain, then the same seed and prompt with an A1111 hires fix recorded in
        the metadata (same first-pass size): the plain render is kept
+hal    image similarity: every render after #2 is closest to #2 (angles 15, -15, -5, 5 degrees
+       around it), with no rising run: #2 is the one later renders stay closest to
 gus    a ComfyUI img2img whose init image is the session's first render; a lone hires render
        whose seed matches no earlier render is no evidence
 """
@@ -76,6 +78,7 @@ def _lake_rows() -> tuple[list[dict], list[dict]]:
             init_image="ComfyUI_00001_.png",
         ),
         generation("g3", "gus", 2, "tin robot", seed=99, tool="comfyui", upscaler="LatentUpscale"),
+        *[generation(f"h{i}", "hal", i, "harbour at night", seed=20 + i) for i in range(1, 7)],
     ]
     copy = [
         generation("d1", "dan", 0, "paper lantern", seed=1) | {"source_path": "favourites/d1.png"}
@@ -126,7 +129,8 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "image_embeddings",
         "img-2d",
         "main",
-        {content_hash(f"c{i}"): _angle(a) for i, a in enumerate(angles, 1)},
+        {content_hash(f"c{i}"): _angle(a) for i, a in enumerate(angles, 1)}
+        | {content_hash(f"h{i}"): _angle(a) for i, a in enumerate([90, 0, 15, -15, -5, 5], 1)},
     )
     prompts = {row["prompt"] for row in main}
     write_vectors(
@@ -194,6 +198,15 @@ def test_second_passes_read_from_metadata(warehouse: Path) -> None:
     assert rows[4] == ("g2", None, None, 0.6, "ComfyUI_00001_.png")
 
 
+def test_the_render_later_renders_stay_closest_to(warehouse: Path) -> None:
+    ((gid, reason, evidence, rank),) = _keepers(warehouse)["hal"]
+    assert (gid, reason, rank) == ("h2", "converged", 1)
+    assert (
+        evidence
+        == "4 of the 4 renders after it (#3–#6) stay closest to it, mean image similarity 0.98"
+    )
+
+
 def test_a_session_without_evidence_has_no_keepers(warehouse: Path) -> None:
     assert "eve" not in _keepers(warehouse)
 
@@ -215,7 +228,16 @@ def test_find_sessions_ranks_by_the_closest_prompt(warehouse: Path) -> None:
             "from find_sessions([0.0, 1.0]) order by similarity desc, session_id"
         ).fetchall()
     assert ranked[0] == ("ann", 1.0, P, 1)
-    assert {row[0] for row in ranked[1:]} == {"ann", "bob", "cat", "dan", "eve", "fay", "gus"}
+    assert {row[0] for row in ranked[1:]} == {
+        "ann",
+        "bob",
+        "cat",
+        "dan",
+        "eve",
+        "fay",
+        "gus",
+        "hal",
+    }
     assert all(row[1] == 0.0 for row in ranked[1:])
 
 

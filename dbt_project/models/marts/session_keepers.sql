@@ -12,7 +12,10 @@
 --                least twice in a row, by `keeper_min_rise` or more in all, ending at
 --                `keeper_min_similarity` or more (image similarity where the session has
 --                images; else prompt similarity, which must end at
---                `keeper_min_prompt_similarity`: the wording settled, not merely drifted)
+--                `keeper_min_prompt_similarity`: the wording settled, not merely drifted);
+--                or the render later renders stay closest to (int_session_anchors_found: at
+--                least `keeper_min_followers` later renders, and half of those up to the last
+--                of them, have it as their nearest earlier render, at that similarity)
 -- A session with no row here has no evidence of choice in its data; nothing is guessed.
 -- Second passes show through sizes, paths and jobs, and through the metadata's own account of
 -- them (int_generation_passes_recorded: A1111 hires upscale/upscaler/denoising strength, ComfyUI
@@ -20,6 +23,7 @@
 {% set min_similarity = var('keeper_min_similarity', 0.8) %}
 {% set min_prompt_similarity = var('keeper_min_prompt_similarity', 0.95) %}
 {% set min_rise = var('keeper_min_rise', 0.1) %}
+{% set min_followers = var('keeper_min_followers', 3) %}
 
 with
 
@@ -319,6 +323,37 @@ converged as (
 
 ),
 
+-- The render later renders stay closest to: at least `keeper_min_followers` renders, and at
+-- least half of those up to the last of them, have it as their nearest earlier render, at the
+-- similarity a converged run must reach.
+anchored as (
+
+    select
+        session_id,
+        generation_id,
+        position,
+        'converged' as reason,
+        4 as priority,
+        format(
+            '{} of the {} renders after it (#{}–#{}) stay closest to it, mean {} similarity {}',
+            n_closest,
+            last_follower_position - position,
+            position + 1,
+            last_follower_position,
+            similarity_kind,
+            round(mean_similarity, 2)
+        ) as evidence
+    from {{ ref('int_session_anchors_found') }}
+    where generation_id is not null
+        and n_closest >= {{ min_followers }}
+        and n_closest * 2 >= last_follower_position - position
+        and mean_similarity >= case
+            when similarity_kind = 'image' then {{ min_similarity }}
+            else {{ min_prompt_similarity }}
+        end
+
+),
+
 reasons as (
 
     select * from marked
@@ -336,6 +371,8 @@ reasons as (
     select * from upscaled_jobs
     union all
     select * from converged
+    union all
+    select * from anchored
 
 ),
 
