@@ -14,6 +14,7 @@ import click
 from orchestration.cli_warehouse import reading_warehouse
 from orchestration.data_dir import DataDir
 from orchestration.intent.vocabulary import PHASE_INTENTS, SESSION_INTENTS
+from orchestration.phase_search import PhaseMatch
 from orchestration.session_search import CLOSE_MATCH, LABEL_RESCORE_POOL, Keeper, Match
 from orchestration.terminal_text import printable
 
@@ -33,6 +34,11 @@ from orchestration.terminal_text import printable
 )
 @click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True)
 @click.option(
+    "--phases",
+    is_flag=True,
+    help="Rank phases as results of their own (labelled sessions only), not whole sessions.",
+)
+@click.option(
     "--text-model",
     help="The prompt model to embed the query with (default: the one the warehouse's prompt "
     "vectors come from, when that is the built-in MiniLM).",
@@ -45,12 +51,14 @@ def find(
     intent: str | None,
     since: datetime | None,
     limit: int,
+    phases: bool,
     text_model: str | None,
 ) -> None:
     """Sessions whose prompts or labels are closest in meaning to QUERY, best first.
 
     Prints each session's line and label, the phase and prompt that matched best, and the
-    keepers' files. From SQL: `select * from find_sessions(<vector>)` (see the README).
+    keepers' files; with --phases, each phase is a result with its own keepers. From SQL:
+    `select * from find_sessions(<vector>)` or `find_phases(<vector>)` (see the README).
     """
     from orchestration.session_journal import resolve_artist
     from orchestration.session_search import prompt_model
@@ -64,6 +72,9 @@ def find(
     encoder = _encoder(model_id, text_model)
     started = time.perf_counter()
     vector = encoder.embed([query])[0]
+    if phases:
+        _find_phases(data, query, vector, encoder, artist, intent, since, limit, model_id)
+        return
     matches = _ranked(data, vector, encoder, artist, intent, since, limit)
     seconds = time.perf_counter() - started
     if not matches:
@@ -75,6 +86,40 @@ def find(
         )
     click.echo(render_matches(matches, _archive_paths(data)))
     click.echo(f"({len(matches)} sessions in {seconds:.2f} s, prompt model {model_id})")
+
+
+def _find_phases(data, query, vector, encoder, artist, intent, since, limit, model_id) -> None:
+    from orchestration.phase_search import attach_phase_keepers, rank_phases, rescore_phase_labels
+    from orchestration.session_search import SearchUnavailable
+
+    started = time.perf_counter()
+    since_utc = since.replace(tzinfo=UTC) if since is not None else None
+    with reading_warehouse(data.root, "find") as data, _connect(data) as con:
+        try:
+            pool = rank_phases(
+                con,
+                vector,
+                limit=limit * LABEL_RESCORE_POOL,
+                artist=artist,
+                intent=intent,
+                since=since_utc,
+            )
+        except SearchUnavailable as exc:
+            raise click.ClickException(printable(exc)) from exc
+        rescore_phase_labels(pool, encoder.embed, vector)
+        pool.sort(key=lambda m: -m.score)
+        matches = pool[:limit]
+        attach_phase_keepers(con, matches)
+    seconds = time.perf_counter() - started
+    if not matches:
+        raise click.ClickException("no phase matches those filters")
+    if matches[0].score < CLOSE_MATCH:
+        click.echo(
+            f"nothing close to {printable(repr(query))}: the best similarity is "
+            f"{matches[0].score:.2f} (under {CLOSE_MATCH}); the nearest phases are"
+        )
+    click.echo(render_phase_matches(matches, _archive_paths(data)))
+    click.echo(f"({len(matches)} phases in {seconds:.2f} s, prompt model {model_id})")
 
 
 def _connect(data: DataDir):
@@ -160,6 +205,33 @@ def render_matches(matches: list[Match], archives: dict[str, tuple[str, str]]) -
             continue
         if not m.keepers:
             lines.append("   keepers: none (no evidence of choice in the data)")
+        for keeper in m.keepers:
+            lines.append(
+                f"   keeper: {printable(keeper_path(keeper, archives))} "
+                f"({printable(keeper.reasons)})"
+            )
+    return "\n".join(lines)
+
+
+def render_phase_matches(matches: list[PhaseMatch], archives: dict[str, tuple[str, str]]) -> str:
+    """Phase line with its session, label, best prompt, the phase's keepers; fields escaped."""
+    lines: list[str] = []
+    for n, m in enumerate(matches, 1):
+        minutes = (m.ended_at - m.started_at).total_seconds() / 60
+        lines.append(
+            f"{n}. {m.score:.2f}  {m.started_at:%Y-%m-%d %H:%M} {printable(m.artist)}  "
+            f"phase {m.phase_no} of {m.n_phases} (#{m.first_position}–#{m.last_position}, "
+            f"{m.n_generations} gen, {minutes:.0f} min)  {m.session_id[:12]}"
+        )
+        lines.append(f"   {printable(m.label) if m.label else '(no label)'}")
+        lines.append(
+            f"   best prompt (#{m.best_position}, {m.prompt_similarity:.2f}): "
+            f"{printable(m.best_prompt)}"
+        )
+        if m.keepers is None:
+            continue
+        if not m.keepers:
+            lines.append("   keepers: none in this phase")
         for keeper in m.keepers:
             lines.append(
                 f"   keeper: {printable(keeper_path(keeper, archives))} "

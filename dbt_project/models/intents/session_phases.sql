@@ -1,4 +1,7 @@
 -- Each labelled session's phases in order, with corrections applied (see `corrected`).
+-- Its post-hook creates the table macro `find_phases`, which ranks phases by a query vector.
+{{ config(post_hook="{{ find_phases() }}") }}
+
 with
 
 phases as (

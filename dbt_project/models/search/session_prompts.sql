@@ -1,5 +1,6 @@
 -- One row per distinct prompt of a session: what `find_sessions` joins a prompt's score to,
--- so a prompt rendered 40 times is scored once.
+-- so a prompt rendered 40 times is scored once; its positions place it in phases
+-- (`find_phases`).
 {{ config(materialized='table') }}
 
 with
@@ -17,6 +18,7 @@ select
     arg_min(prompt, position) as prompt,
     arg_min(generation_id, position) as first_generation_id,
     min(position) as first_position,
+    list(position order by position) as positions,
     count(*) as n_generations
 from members
 where prompt_hash is not null
