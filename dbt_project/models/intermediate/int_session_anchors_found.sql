@@ -2,8 +2,9 @@
 -- (image cosine where the session has image vectors of the selected model, else prompt cosine;
 -- among the `keeper_anchor_window` renders before it; a tie goes to the later render, so a
 -- prompt re-run unchanged chains to its predecessor and names no anchor) is counted, and the
--- render named most often is the session's anchor. One row per session of 4 or more renders,
--- the anchor columns NULL where no render is anyone's nearest twice. session_keepers decides
+-- render named most often is the session's anchor. One row per session (a session that
+-- shrinks must be rebuilt too), the anchor columns NULL where no render is anyone's nearest
+-- twice. session_keepers decides
 -- whether the anchor is a keeper. Incremental by whole sessions like
 -- int_generation_pairs_compared.
 {{
@@ -21,7 +22,7 @@ with
 
 sessions_to_build as (
 
-    {{ sessions_to_rebuild(min_generations=4) }}
+    {{ sessions_to_rebuild() }}
 
 ),
 
