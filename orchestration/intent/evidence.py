@@ -271,7 +271,7 @@ def unit_features(
                 sim(u, u + 1) if has_next else 0.0,
                 jaccard(head[u], head[u - 1]) if has_prev else 0.0,
                 jaccard(head[u], head[u + 1]) if has_next else 0.0,
-                jaccard(parts[u].style_words, parts[u - 1].style_words) if has_prev else 0.0,
+                _style_kept(parts[u], parts[u - 1]) if has_prev else 0.0,
                 float(same_prev),
                 float(same_next),
                 max(around, default=0.0),
@@ -309,6 +309,13 @@ def unit_features(
             ]
         )
     return out
+
+
+def _style_kept(a: PromptParts, b: PromptParts) -> float:
+    """Style words two prompts share; two prompts with no style at all kept it (none)."""
+    if not a.style_words and not b.style_words:
+        return 1.0
+    return jaccard(a.style_words, b.style_words)
 
 
 def _seed_kept(a: int | None, b: int | None) -> bool:

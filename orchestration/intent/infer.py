@@ -19,7 +19,7 @@ from orchestration.intent.arcs import (
     pivots,
     session_label,
 )
-from orchestration.intent.calibration import Calibration
+from orchestration.intent.calibration import SWITCH_PENALTY, Calibration
 from orchestration.intent.concepts import ArtistContext, subject_name
 from orchestration.intent.confidence import phase_confidence
 from orchestration.intent.contract import PHASE_INTENTS
@@ -34,7 +34,7 @@ from orchestration.intent.features import (
 )
 from orchestration.intent.labels import LABELLERS, single_render_label
 from orchestration.intent.model import IntentModel, load_model
-from orchestration.intent.phases import finalize
+from orchestration.intent.phases import finalize, toggles
 from orchestration.intent.segmentation import (
     Segment,
     boundary_loglik,
@@ -45,6 +45,7 @@ from orchestration.intent.segmentation import (
 from orchestration.intent.session_rule import session_intent
 
 LEARNED_PENALTY = 0.0  # nats a phase must earn on top of the boundary model's own odds
+BARRED = -1e6  # log-likelihood that rules an intent out at a unit (finite: the decoder subtracts)
 EFFECTIVE_STEPS = 4  # naive Bayes over-counts correlated steps; confidence trusts this many
 SPARSE_SIGNAL = "sparse_metadata"
 
@@ -216,6 +217,46 @@ def learned_scores(
     return loglik, boundary, odds, emit
 
 
+def _decode_without_toggles(
+    rows: SessionRows,
+    session_steps: list[Step],
+    loglik: list[dict[str, float]],
+    boundary: list[dict[str, float]],
+    priors: dict[str, float],
+    allowed: tuple[str, ...],
+    penalty: float,
+) -> list[Segment]:
+    """The best segmentation in which no optimization only toggles a setting and goes back.
+
+    A setting tried and reverted (size 1600→1024→1600 between two prompt edits) is a detour
+    inside the work around it, not a sweep. Relabelling such a phase afterwards would keep the
+    boundaries drawn for it; instead its units are decoded again with optimization ruled out
+    there, so the phases around them are drawn as if the toggle were any other render.
+    """
+    decoded = decode(loglik, boundary, priors, allowed, penalty=penalty)
+    if "optimization" not in allowed:
+        return decoded
+    barred: set[int] = set()
+    for _ in range(3):
+        found = {
+            u
+            for seg in toggles(rows, session_steps, decoded)
+            for u in range(seg.first, seg.last + 1)
+        }
+        if not found - barred:
+            break
+        barred |= found
+        decoded = decode(
+            _bar(loglik, barred), _bar(boundary, barred), priors, allowed, penalty=penalty
+        )
+    return decoded
+
+
+def _bar(scores: list[dict[str, float]], units: set[int]) -> list[dict[str, float]]:
+    """Scores with optimization ruled out at ``units``."""
+    return [{**s, "optimization": BARRED} if u in units else s for u, s in enumerate(scores)]
+
+
 def infer_session(
     session: pl.DataFrame,
     context: ArtistContext,
@@ -242,17 +283,18 @@ def infer_session(
     sweeps = any(s.bins.get("params") in ("one", "sweep", "many") for s in session_steps)
     allowed = PHASE_INTENTS if sweeps else tuple(i for i in PHASE_INTENTS if i != "optimization")
     pivot_odds, emit = None, None
+    penalty = SWITCH_PENALTY
     if model is not None:
         loglik, boundary, pivot_odds, emit = learned_scores(
             rows, session_steps, model, tables, habits
         )
-        decoded = decode(
-            loglik, boundary, calibration.log_priors(), allowed, penalty=LEARNED_PENALTY
-        )
+        penalty = LEARNED_PENALTY
     else:
         loglik = rule_loglik
         boundary = boundary_loglik(session_steps, tables, allowed)
-        decoded = decode(loglik, boundary, calibration.log_priors(), allowed)
+    decoded = _decode_without_toggles(
+        rows, session_steps, loglik, boundary, calibration.log_priors(), allowed, penalty
+    )
     segments = finalize(rows, session_steps, decoded, loglik, allowed, pivot_odds=pivot_odds)
     phases, views = [], []
     for no, seg in enumerate(segments, 1):

@@ -31,7 +31,7 @@ from orchestration.intent.prompt_parts import StyleLexicon
 
 log = logging.getLogger(__name__)
 MODEL_PATH = Path(__file__).with_name("intent_model.json")
-L2 = 500.0  # ridge strength on standardized features; chosen by leave-one-artist-out CV
+L2 = 500.0  # ridge strength where none is chosen (corrections refits); `train` picks by nested CV
 
 
 @dataclass

@@ -42,16 +42,26 @@ def _is_sweep(rows: SessionRows, session_steps: list[Step], seg: Segment) -> boo
 
     Stepping CFG, raising steps, doubling the size or swapping the model all count, even as one
     change; trying a value and returning to the one before (CFG 7→15→7) is a toggle inside
-    some other strategy.
+    some other strategy, also when the return is the first render after the phase (1600→1024,
+    then back to 1600 with the next prompt edit).
     """
     phase_steps = session_steps[seg.first : seg.last + 1]
     parameter = swept_parameter(phase_steps)
     if parameter is None:
         return False
     start = max(phase_steps[0].first_row - 1, 0)
-    end = phase_steps[-1].last_row
+    end = min(phase_steps[-1].last_row + 1, rows.n - 1)
     values = [setting_value(rows, parameter, r) for r in range(start, end + 1)]
     return len(set(values)) >= 3 or values[-1] != values[0]
+
+
+def toggles(rows: SessionRows, session_steps: list[Step], segments: list[Segment]) -> list[Segment]:
+    """Decoded optimizations that only tried a setting and went back: no sweep to name."""
+    return [
+        seg
+        for seg in segments
+        if seg.intent == "optimization" and not _is_sweep(rows, session_steps, seg)
+    ]
 
 
 def _relabel_tweaks(

@@ -22,6 +22,9 @@ from orchestration.intent.real_eval import LabelledSession, sessions_with_truth
 
 SYNTHETIC_SHARE = 0.5  # synthetic units' total weight against the real units'
 LEXICON_MIN_ARTISTS = 3  # a chunk used by this many artists is shared style, not a subject
+# Ridge strengths tried, log-spaced around the 500 used before; fixed before looking at scores.
+L2_GRID = (100.0, 500.0, 2500.0)
+INNER_FOLDS = 5  # groups of training artists the ridge strength is chosen on
 
 
 def learn_style_lexicon(signals: pl.DataFrame, min_artists: int = LEXICON_MIN_ARTISTS) -> list[str]:
@@ -66,14 +69,71 @@ def synthetic_arrays(
     )
 
 
+Synthetic = tuple[np.ndarray, list[str], list[bool], np.ndarray]
+
+
+def _balanced_nll(log_p: list[float], truth: list[str]) -> float:
+    """Mean negative log-likelihood per class, averaged over classes (macro, like the score)."""
+    by_class: dict[str, list[float]] = defaultdict(list)
+    for lp, t in zip(log_p, truth, strict=True):
+        by_class[t].append(-lp)
+    return sum(sum(v) / len(v) for v in by_class.values()) / len(by_class)
+
+
+def held_out_loss(model: IntentModel, sessions: Sequence[LabelledSession]) -> float:
+    """Class-balanced log-loss of both regressions on units they were not fitted on."""
+    x = np.vstack([s.x for s in sessions])
+    intents = [i for s in sessions for i in s.intents]
+    starts = ["start" if b else "inside" for s in sessions for b in s.starts]
+    intent = model.intent.log_proba(x)
+    boundary = model.boundary.log_proba(x)
+    pick_i = [intent[k, model.intent.classes.index(c)] for k, c in enumerate(intents)]
+    pick_b = [boundary[k, model.boundary.classes.index(c)] for k, c in enumerate(starts)]
+    return _balanced_nll(pick_i, intents) + _balanced_nll(pick_b, starts)
+
+
+def choose_l2(
+    real: Sequence[LabelledSession],
+    synthetic: Synthetic | None = None,
+    grid: Sequence[float] = L2_GRID,
+) -> float:
+    """Ridge strength by cross-validation over groups of the given artists only.
+
+    Called inside each leave-one-artist-out fold with that fold's training artists, so the
+    held-out artist never influences the choice (nested cross-validation); the shipped model
+    chooses it the same way over all development artists. The measure is held-out log-loss of
+    the two regressions, cheap and smooth, not the decoded score.
+    """
+    artists = sorted({s.artist for s in real})
+    if len(artists) < 2:
+        return grid[len(grid) // 2]
+    groups = [set(artists[k::INNER_FOLDS]) for k in range(min(INNER_FOLDS, len(artists)))]
+    loss = {}
+    for l2 in grid:
+        total = 0.0
+        for group in groups:
+            train = [s for s in real if s.artist not in group]
+            test = [s for s in real if s.artist in group]
+            total += held_out_loss(fit_weighted(train, synthetic, l2=l2), test) * len(test)
+        loss[l2] = total
+    return min(grid, key=lambda l2: (loss[l2], -l2))
+
+
 def fit_weighted(
     real: Sequence[LabelledSession],
-    synthetic: tuple[np.ndarray, list[str], list[bool], np.ndarray] | None,
+    synthetic: Synthetic | None,
     *,
     style_lexicon: Sequence[str] = (),
     trained_on: dict[str, Any] | None = None,
+    l2: float | None = None,
 ) -> IntentModel:
-    """One model over real units (weight 1 each) and the weighted synthetic units."""
+    """One model over real units (weight 1 each) and the weighted synthetic units.
+
+    ``l2`` None: the ridge strength is chosen by ``choose_l2`` on these sessions alone.
+    """
+    if l2 is None:
+        l2 = choose_l2(real, synthetic)
+        trained_on = {**(trained_on or {}), "l2": l2} if trained_on is not None else None
     xs = [s.x for s in real]
     ys = [i for s in real for i in s.intents]
     bs = [b for s in real for b in s.starts]
@@ -90,4 +150,5 @@ def fit_weighted(
         sample_weight=np.concatenate(weights),
         style_lexicon=style_lexicon,
         trained_on=trained_on,
+        l2=l2,
     )
