@@ -138,11 +138,15 @@ def _refine(s: _Session, plan: PhasePlan, no: int) -> None:
     """One subject, edited render after render (rewording, modifier churn, reruns)."""
     rng, pool = s.rng, s.habit.pool
     first = _start(s, plan)
-    s.add(first, _fiddle(rng, s.settings, 0.05), plan, no)
+    s.add(first, _fiddle(rng, s.settings, 0.05, edited=_edited(s, first)), plan, no)
     for _ in range(plan.size - 1):
-        s.add(
-            refine_edit(rng, s.renders[-1].prompt, pool), _fiddle(rng, s.settings, 0.05), plan, no
-        )
+        prompt = refine_edit(rng, s.renders[-1].prompt, pool)
+        s.add(prompt, _fiddle(rng, s.settings, 0.05, edited=_edited(s, prompt)), plan, no)
+
+
+def _edited(s: _Session, prompt: Prompt) -> bool:
+    """Whether ``prompt`` differs from the last render's: a rerun is not an edit."""
+    return s.current is None or prompt.text() != s.current.text()
 
 
 def _optimize(s: _Session, plan: PhasePlan, no: int) -> None:
@@ -180,11 +184,19 @@ def _start(s: _Session, plan: PhasePlan) -> Prompt:
     return churn(rng, new_subject(rng, s.used, Prompt("", "", tail=tail)), pool, 0.3)
 
 
-def _fiddle(rng: random.Random, settings: LogSettings, p: float) -> LogSettings:
-    """Now and then a setting changes alongside a prompt edit."""
+def _fiddle(
+    rng: random.Random, settings: LogSettings, p: float, *, edited: bool = True
+) -> LogSettings:
+    """Now and then a setting changes alongside a prompt edit.
+
+    Only alongside one: a setting moved on a rerun of the same prompt is what the guideline
+    calls optimization, so a refinement's truth would contradict its own renders. The draw is
+    made either way, so the rest of the log does not depend on whether the prompt was edited.
+    """
     if rng.random() >= p:
         return settings
-    return _move(rng, settings, rng.choice(("cfg", "steps", "size")), rng.random() < 0.6)
+    moved = _move(rng, settings, rng.choice(("cfg", "steps", "size")), rng.random() < 0.6)
+    return moved if edited else settings
 
 
 def _move(rng: random.Random, settings: LogSettings, axis: str, up: bool) -> LogSettings:
