@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 
 NEGATIVE_MARKER = "Negative prompt:"
 _KEY = re.compile(r"\s*([A-Za-z][\w \-/+.()']{0,63}?)\s*:\s*")
+# One comma-separated segment that starts with a key, as ``_KEY`` matches it at a segment start.
+# The key is greedy here: the same matches, the key only gaining the spaces before its colon
+# (stripped), and faster than the lazy key.
+_PLAIN_PAIR = re.compile(r"(?:^|,)\s*([A-Za-z][\w \-/+.()']{0,63})\s*:\s*([^,]*)")
 _CORE_KEYS = frozenset({"steps", "sampler", "cfg scale", "seed", "size", "model", "model hash"})
 _CLOSERS = {"[": "]", "{": "}"}
 
@@ -71,6 +75,8 @@ def _split_prompt(lines: list[str]) -> tuple[str | None, str | None]:
 
 def split_params(line: str) -> dict[str, str]:
     """``Key: value, Key: "quoted, value", Key: [json, ...]`` into an ordered dict."""
+    if '"' not in line and "[" not in line and "{" not in line:
+        return _split_plain(line)
     out: dict[str, str] = {}
     pos, n = 0, len(line)
     while pos < n:
@@ -86,6 +92,20 @@ def split_params(line: str) -> dict[str, str]:
         out.setdefault(key, value)
         comma = line.find(",", pos)
         pos = n if comma < 0 else comma + 1
+    return out
+
+
+def _split_plain(line: str) -> dict[str, str]:
+    """``split_params`` for a line without quotes or brackets (most of them), in one regex pass.
+
+    With no quoted or bracketed value, no value spans a comma and a key cannot either, so the
+    line is its comma-separated segments, each a ``Key: value`` or skipped.
+    """
+    out: dict[str, str] = {}
+    for key, value in _PLAIN_PAIR.findall(line):
+        key = key.strip()
+        if key not in out:
+            out[key] = value.strip()
     return out
 
 

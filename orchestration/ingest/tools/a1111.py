@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 
 from orchestration.ingest.records import GenerationMeta, ImageContainer
 from orchestration.ingest.tools import _coerce as co
@@ -36,6 +37,7 @@ _CORE = {
     "model",
     "created date",
 }
+_CIVITAI_KEYS = frozenset({"civitai resources", "civitai metadata", "created date"})
 _REFORGE = re.compile(r"^f\d+(?:\.\d+)*v\d+-v\d")
 _FORGE = re.compile(r"^f\d+(?:\.\d+)*v\d")
 _MODEL_FILE = re.compile(r"\.(?:safetensors|ckpt|pt|pth|bin|gguf|sft)$", re.IGNORECASE)
@@ -66,41 +68,44 @@ def parse_text(text: str) -> GenerationMeta | None:
     if tool == "comfyui":
         prompt = None if prompt == _COMFY_PLACEHOLDER else prompt
         negative = None if negative == _COMFY_PLACEHOLDER else negative
-    width, height = co.parse_size(info.get("Size"))
-    scheduler = info.get("Schedule type", "Scheduler")
+    get = info.folded.get  # keys already case-folded: this runs once per file
+    width, height = co.parse_size(get("size"))
+    scheduler = get("schedule type")
+    if scheduler is None:
+        scheduler = get("scheduler")
     if scheduler is None and tool == "sdnext":
-        scheduler = info.get("Sampler sigma")
+        scheduler = get("sampler sigma")
     meta = GenerationMeta(
         tool=tool,
         prompt=prompt,
         negative_prompt=negative,
-        seed=co.to_seed(info.get("Seed")),
-        steps=co.to_steps(info.get("Steps")),
-        cfg_scale=co.to_cfg(info.get("CFG scale")),
-        sampler=co.to_label(info.get("Sampler")),
+        seed=co.to_seed(get("seed")),
+        steps=co.to_steps(get("steps")),
+        cfg_scale=co.to_cfg(get("cfg scale")),
+        sampler=co.to_label(get("sampler")),
         scheduler=co.to_label(scheduler),
-        model=co.to_label(info.get("Model")) or _civitai_model(info),
+        model=co.to_label(get("model")) or _civitai_model(info),
         width=width,
         height=height,
-        created_at=_created(info.get("Created Date")),
+        created_at=_created(get("created date")),
     )
     for key, value in info.params.items():
-        if key.casefold() not in _CORE and value:
+        if value and key.casefold() not in _CORE:
             meta.extra.setdefault(_snake(key), value[:_MAX_EXTRA])
     return meta
 
 
 def detect_tool(info: Infotext) -> str:
     """Which member of the A1111 family wrote this infotext."""
-    keys = {k.casefold() for k in info.params}
-    if keys & {"civitai resources", "civitai metadata", "created date"}:
+    get = info.folded.get  # the params' case-folded keys
+    if not _CIVITAI_KEYS.isdisjoint(info.folded):
         return "civitai"
-    if (info.get("App") or "").casefold().replace(" ", "") == "sd.next":
+    if (get("app") or "").casefold().replace(" ", "") == "sd.next":
         return "sdnext"
-    version = (info.get("Version") or "").strip()
+    version = (get("version") or "").strip()
     if version.casefold() == "comfyui":
         return "comfyui"
-    if not version and _MODEL_FILE.search(info.get("Model") or ""):
+    if not version and _MODEL_FILE.search(get("model") or ""):
         return "comfyui"
     if version.casefold().startswith("fooocus"):
         return "fooocus"
@@ -130,5 +135,6 @@ def _civitai_model(info: Infotext) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # the same few dozen keys on every file; a key is at most 64 chars
 def _snake(key: str) -> str:
     return _NON_WORD.sub("_", key.casefold()).strip("_") or "param"
