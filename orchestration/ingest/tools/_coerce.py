@@ -61,7 +61,7 @@ def get_ci(mapping: Mapping[str, Any] | None, *keys: str) -> Any | None:
 
     Tools disagree on capitalisation (``Prompt`` vs ``prompt``, ``cfgScale`` vs ``cfgscale``).
     """
-    if not isinstance(mapping, Mapping):
+    if type(mapping) is not dict and not isinstance(mapping, Mapping):
         return None
     for key in keys:
         value = mapping.get(key)
@@ -75,15 +75,21 @@ def get_ci(mapping: Mapping[str, Any] | None, *keys: str) -> Any | None:
     return None
 
 
+def has_key_ci(mapping: Mapping[str, Any], folded_keys: frozenset[str]) -> bool:
+    """Whether a key of ``mapping``, case-folded, is in ``folded_keys`` (already case-folded).
+
+    When it is not, ``get_ci`` finds none of those keys: a parser can say "not mine" at the cost
+    of one pass over the few keys a container has.
+    """
+    for key in mapping:
+        if str(key).casefold() in folded_keys:
+            return True
+    return False
+
+
 def _number(value: object) -> float | int | None:
     """A finite int or float from an int, float or numeric string; bools and the rest are None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, str):
+    if isinstance(value, str):  # the common case (metadata text) first; the types are disjoint
         text = value.strip()
         if not text or len(text) > 64:
             return None
@@ -96,6 +102,12 @@ def _number(value: object) -> float | int | None:
         except ValueError:
             return None
         return number if math.isfinite(number) else None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     return None
 
 

@@ -21,6 +21,7 @@ from orchestration.ingest.tools import _coerce as co
 TOOL = "fooocus"
 RUINED_TOOL = "ruinedfooocus"
 _MAX_LIST = 100_000  # characters of a list repr worth evaluating
+_SCHEME_KEY = frozenset({"fooocus_scheme"})  # case-folded
 _A1111_VERSION = re.compile(r"(?:^|[,\n])\s*Version:\s*Fooocus", re.IGNORECASE)
 
 
@@ -31,7 +32,9 @@ def parse(c: ImageContainer) -> GenerationMeta | None:
         FileRejected: Fooocus-marked metadata that holds no prompt and no parameters.
     """
     raw = co.get_ci(c.text, "parameters")
-    scheme_value = co.get_ci(c.text, "fooocus_scheme")
+    scheme_value = (
+        co.get_ci(c.text, "fooocus_scheme") if co.has_key_ci(c.text, _SCHEME_KEY) else None
+    )
     if scheme_value is None and not _may_be_fooocus(raw):
         return None  # the common case (other tools' files): decided without parsing anything
     scheme = (co.to_text(scheme_value) or "").casefold()

@@ -20,6 +20,8 @@ from orchestration.ingest.records import FileRejected, GenerationMeta, ImageCont
 from orchestration.ingest.tools import _coerce as co
 
 TOOL = "invokeai"
+_KEYS = ("invokeai_metadata", "sd-metadata", "Dream")
+_FOLDED_KEYS = frozenset(k.casefold() for k in _KEYS)
 _BRACKETS = re.compile(r"\[([^\[\]]*)\]")
 # dream switches: short and long spellings → GenerationMeta field
 _DREAM_FLAGS = {
@@ -45,7 +47,9 @@ def parse(c: ImageContainer) -> GenerationMeta | None:
     Raises:
         FileRejected: an InvokeAI key is present but none of its variants can be read.
     """
-    keys = ("invokeai_metadata", "sd-metadata", "Dream")
+    if not co.has_key_ci(c.text, _FOLDED_KEYS):
+        return None  # the common case (other tools' files), decided in one pass over the keys
+    keys = _KEYS
     present = [k for k in keys if co.get_ci(c.text, k) is not None]
     if not present:
         return None

@@ -17,6 +17,7 @@ from orchestration.ingest.records import FileRejected, GenerationMeta, ImageCont
 from orchestration.ingest.tools import _coerce as co
 
 TOOL = "stability_matrix"
+_KEYS = frozenset({"parameters-json", "smproj"})  # case-folded
 T = TypeVar("T")
 
 
@@ -26,6 +27,8 @@ def parse(c: ImageContainer) -> GenerationMeta | None:
     Raises:
         FileRejected: its keys are present but neither can be read.
     """
+    if not co.has_key_ci(c.text, _KEYS):
+        return None  # the common case (other tools' files), decided in one pass over the keys
     raw_params, raw_project = co.get_ci(c.text, "parameters-json"), co.get_ci(c.text, "smproj")
     if raw_params is None and raw_project is None:
         return None

@@ -14,6 +14,7 @@ from orchestration.ingest.tools import _coerce as co
 from orchestration.ingest.tools import comfyui
 
 TOOL = "tensorart"
+_KEYS = frozenset({"generation_data"})  # case-folded
 
 
 def parse(c: ImageContainer) -> GenerationMeta | None:
@@ -22,7 +23,7 @@ def parse(c: ImageContainer) -> GenerationMeta | None:
     Raises:
         FileRejected: ``generation_data`` is present but unreadable and no graph backs it up.
     """
-    raw = co.get_ci(c.text, "generation_data")
+    raw = co.get_ci(c.text, "generation_data") if co.has_key_ci(c.text, _KEYS) else None
     if raw is None:
         return None
     data = co.load_json_object(raw)
