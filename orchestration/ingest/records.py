@@ -32,10 +32,16 @@ class GenerationMeta:
 
     def filled_fields(self) -> list[str]:
         """Names of the generation fields this record actually carries (for recovery statistics)."""
-        skip = {"tool", "extra", "created_at", "job_id"}
-        return [
-            f.name for f in fields(self) if f.name not in skip and getattr(self, f.name) is not None
-        ]
+        return [name for name in _GENERATION_FIELDS if getattr(self, name) is not None]
+
+
+# GenerationMeta's fields that are generation parameters, in declaration order (computed once:
+# ``filled_fields`` runs several times per file)
+_GENERATION_FIELDS = tuple(
+    f.name
+    for f in fields(GenerationMeta)
+    if f.name not in {"tool", "extra", "created_at", "job_id"}
+)
 
 
 @dataclass(slots=True)

@@ -58,22 +58,25 @@ class Graph:
         self.budget -= 1
         return self.budget >= 0
 
-    def links(self, node_id: str, keys: Iterable[str] | None = None) -> Iterator[tuple[str, str]]:
+    def links(self, node_id: str, keys: Iterable[str] | None = None) -> list[tuple[str, str]]:
         """(input name, target node id) for the node's link inputs that point at existing nodes."""
+        targets = self._targets(node_id)
+        if keys is None:
+            return list(targets.items())
+        return [(name, targets[name]) for name in keys if name in targets]
+
+    def _targets(self, node_id: str) -> dict[str, str]:
+        """{input name: target id} of the node's links; each node's inputs are read once."""
         targets = self._links.get(node_id)
-        if targets is None:  # each node's inputs are read once, however many walks pass by
+        if targets is None:
             targets = {}
+            nodes = self.nodes
             for name, value in self.inputs(node_id).items():
                 link = as_link(value)
-                if link is not None and link[0] in self.nodes:
+                if link is not None and link[0] in nodes:
                     targets[name] = link[0]
             self._links[node_id] = targets
-        if keys is None:
-            yield from targets.items()
-        else:
-            for name in keys:
-                if name in targets:
-                    yield name, targets[name]
+        return targets
 
     def walk(
         self,
@@ -88,7 +91,10 @@ class Graph:
         """
         stack = [s for s in reversed(list(starts)) if s in self.nodes]
         seen: set[str] = set()
-        while stack and self.spend():
+        while stack:
+            self.budget -= 1  # self.spend(), inline: this loop is the hot path of graph reading
+            if self.budget < 0:
+                break
             node_id = stack.pop()
             if node_id in seen:
                 continue
@@ -96,13 +102,17 @@ class Graph:
             yield node_id
             if stop is not None and stop(node_id):
                 continue
-            nxt = [t for name, t in self.links(node_id) if follow is None or follow(name)]
+            targets = self._targets(node_id)
+            if follow is None:
+                nxt = list(targets.values())
+            else:
+                nxt = [t for name, t in targets.items() if follow(name)]
             stack.extend(t for t in reversed(nxt) if t not in seen)
 
 
 def as_link(value: object) -> Link | None:
     """``["4", 0]`` (or ``[4, 0]``) → ("4", 0); anything else is not a link."""
-    if isinstance(value, list | tuple) and len(value) == 2:
+    if isinstance(value, (list, tuple)) and len(value) == 2:
         node, slot = value
         if isinstance(node, bool) or isinstance(slot, bool) or not isinstance(slot, int):
             return None

@@ -71,11 +71,7 @@ class _Sources:
     def __init__(self, text: dict[str, str]) -> None:
         keys = [k for k in _PREFERRED_KEYS if k in text]
         keys += [k for k in text if k not in _PREFERRED_KEYS]
-        self.candidates = [
-            text[k]
-            for k in keys
-            if isinstance(text[k], str) and any(m in text[k] for m in _MARKERS)
-        ]
+        self.candidates = [text[k] for k in keys if _has_marker(text[k])]
         self._parsed: dict[int, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {}
 
     def first(self, kind: str) -> dict[str, Any] | None:
@@ -88,6 +84,11 @@ class _Sources:
             if found is not None:
                 return found
         return None
+
+
+def _has_marker(value: object) -> bool:
+    """Whether a text field could hold a graph: it names ``class_type`` or ``widgets_values``."""
+    return isinstance(value, str) and (_MARKERS[0] in value or _MARKERS[1] in value)
 
 
 def _classify(value: object) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
