@@ -8,6 +8,7 @@ metadata.
 
 from __future__ import annotations
 
+import os
 import struct
 from datetime import UTC, datetime
 
@@ -52,7 +53,7 @@ def read_png(data: bytes | Source) -> tuple[ImageContainer, bool]:
         raise UnreadableFile(f"corrupt PNG: image size {width}x{height}")
     seen_idat = idat_done = False
     pos = 8 + 12 + length
-    read, unpack_from = src.read, struct.unpack_from
+    read, unpack_from, fd = src.read, struct.unpack_from, src.fd
     held_bytes = src.head
     held, held_view = len(held_bytes), memoryview(held_bytes)
     while True:
@@ -63,6 +64,8 @@ def read_png(data: bytes | Source) -> tuple[ImageContainer, bool]:
             raise UnreadableFile(f"truncated PNG: file ends {where} (no IEND, {n} bytes)")
         if pos + 8 <= held:  # in the bytes already at hand (all of them, on the bytes path)
             length, kind = unpack_from(">I4s", held_bytes, pos)
+        elif fd is not None:  # one pread per chunk past the head (the IDATs), no more
+            length, kind = struct.unpack(">I4s", os.pread(fd, 8, pos))
         else:
             length, kind = struct.unpack(">I4s", read(pos, 8))
         body = pos + 8
@@ -77,9 +80,11 @@ def read_png(data: bytes | Source) -> tuple[ImageContainer, bool]:
                 f"truncated PNG: chunk {_name(kind)} runs past end of file "
                 f"(needs {body + length + 4} bytes, has {n})"
             )
-        if kind == b"IDAT":
+        if kind == b"IDAT":  # most chunks: skipped by length, nothing else to check
             seen_idat = True
-        elif seen_idat:
+            pos = body + length + 4
+            continue
+        if seen_idat:
             idat_done = True
         if kind == b"IEND":
             break

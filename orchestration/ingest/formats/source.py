@@ -58,6 +58,11 @@ class Source:
             return cls(fh.read(min(HEAD_BYTES, size)), size, fh=fh)
         return cls.from_bytes(fh.read())
 
+    @property
+    def fd(self) -> int | None:
+        """The descriptor ranges past the head are read from (None over bytes or a file object)."""
+        return self._fd
+
     def read(self, pos: int, n: int) -> bytes:
         """Up to ``n`` bytes at ``pos`` (fewer only at the end of the file)."""
         end = pos + n
