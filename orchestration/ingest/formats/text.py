@@ -36,9 +36,10 @@ def decode_legacy(raw: bytes | memoryview) -> str:
     (some Windows tools do); that is decoded as UTF-16 rather than kept as spaced-out Latin-1.
     """
     data = bytes(raw)
-    head = data[:4096].rstrip(b"\x00")  # a C string's terminator is not evidence
-    if b"\x00" in head[:64] and head.count(b"\x00") * 4 >= len(head):
-        return strip_nuls(decode_utf16(data))
+    if b"\x00" in data[:64]:  # (else there is none in head[:64] either: the usual text)
+        head = data[:4096].rstrip(b"\x00")  # a C string's terminator is not evidence
+        if b"\x00" in head[:64] and head.count(b"\x00") * 4 >= len(head):
+            return strip_nuls(decode_utf16(data))
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

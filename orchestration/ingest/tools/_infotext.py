@@ -59,6 +59,8 @@ def split_infotext(text: str) -> Infotext | None:
 
 def looks_like_params(params: dict[str, str]) -> bool:
     """A settings line has Steps, or at least three of the keys every A1111-style writer uses."""
+    if "Steps" in params:  # as A1111 and most others spell it
+        return True
     keys = {k.casefold() for k in params}
     return "steps" in keys or len(keys & _CORE_KEYS) >= 3
 

@@ -22,6 +22,7 @@ TOOL = "fooocus"
 RUINED_TOOL = "ruinedfooocus"
 _MAX_LIST = 100_000  # characters of a list repr worth evaluating
 _SCHEME_KEY = frozenset({"fooocus_scheme"})  # case-folded
+_SOFTWARE_KEY = frozenset({"software"})
 _A1111_VERSION = re.compile(r"(?:^|[,\n])\s*Version:\s*Fooocus", re.IGNORECASE)
 
 
@@ -66,7 +67,8 @@ def _may_be_fooocus(raw: object) -> bool:
 
 
 def _is_ruined(data: dict[str, Any]) -> bool:
-    software = co.to_text(co.get_ci(data, "software")) or ""
+    has_software = co.has_key_ci(data, _SOFTWARE_KEY)  # Fooocus's own JSON has none
+    software = (co.to_text(co.get_ci(data, "software")) if has_software else None) or ""
     if software.casefold().startswith("ruinedfooocus"):
         return True
     return "base_model_name" in data and "Prompt" in data
