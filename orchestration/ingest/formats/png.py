@@ -55,7 +55,7 @@ def read_png(data: bytes | Source) -> tuple[ImageContainer, bool]:
     pos = 8 + 12 + length
     read, unpack_from, fd = src.read, struct.unpack_from, src.fd
     held_bytes = src.head
-    held, held_view = len(held_bytes), memoryview(held_bytes)
+    held = len(held_bytes)
     while True:
         if pos + 8 > n:
             if idat_done:
@@ -95,9 +95,9 @@ def read_png(data: bytes | Source) -> tuple[ImageContainer, bool]:
                     f"over the {MAX_TEXT_BYTES // (1024 * 1024)} MB text limit: not read"
                 )
             elif body + length <= held:
-                _read_text(container, kind, held_view[body : body + length])
+                _read_text(container, kind, held_bytes, body, body + length)
             else:
-                _read_text(container, kind, memoryview(read(body, length)))
+                _read_text(container, kind, read(body, length), 0, length)
         elif kind == b"tIME" and length == 7:
             container.png_time = _png_time(read(body, 7))
         elif kind == b"eXIf":
@@ -129,24 +129,25 @@ def _keyword(head: bytes) -> str:
     return head.split(b"\x00", 1)[0][:79].decode("latin-1")
 
 
-def _read_text(container: ImageContainer, kind: bytes, body: memoryview) -> None:
-    """Decode one text chunk into ``container.text``; a damaged chunk is skipped, not fatal.
+def _read_text(container: ImageContainer, kind: bytes, buf: bytes, start: int, end: int) -> None:
+    """Decode one text chunk, ``buf[start:end]``, into ``container.text``.
 
-    One that inflates past the text limit is skipped too, and noted in ``container.skipped``.
+    A damaged chunk is skipped, not fatal. One that inflates past the text limit is skipped too,
+    and noted in ``container.skipped``.
     """
-    sep = bytes(body[:80]).find(b"\x00")
-    if sep <= 0:
+    sep = buf.find(b"\x00", start, min(start + 80, end))
+    if sep <= start:  # no keyword, or none ended within 80 bytes
         return
-    keyword = bytes(body[:sep]).decode("latin-1")
-    rest = body[sep + 1 :]
+    keyword = buf[start:sep].decode("latin-1")
     try:
         if kind == b"tEXt":
-            text: str | None = decode_legacy(rest)
+            text: str | None = decode_legacy(buf[sep + 1 : end])
         elif kind == b"zTXt":
+            rest = memoryview(buf)[sep + 1 : end]  # compressed: inflated from place, not copied
             inflated = inflate(rest[1:]) if len(rest) >= 1 and rest[0] == 0 else None
             text = None if inflated is None else decode_legacy(inflated)
         else:
-            text = _itxt(rest)
+            text = _itxt(memoryview(buf)[sep + 1 : end])
     except TextTooLarge as exc:  # noted, so a quarantine reason says what was found
         container.skipped.append(f"PNG {_name(kind)} chunk {keyword!r} {exc}: not read")
         return
