@@ -107,7 +107,9 @@ class Graph:
                 nxt = list(targets.values())
             else:
                 nxt = [t for name, t in targets.items() if follow(name)]
-            stack.extend(t for t in reversed(nxt) if t not in seen)
+            for target in reversed(nxt):
+                if target not in seen:
+                    stack.append(target)
 
 
 def as_link(value: object) -> Link | None:

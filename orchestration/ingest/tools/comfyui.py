@@ -32,6 +32,7 @@ _PREFERRED_KEYS = (
     "exif:UserComment",
     "exif:ImageDescription",
 )
+_RANK = {key: rank for rank, key in enumerate(_PREFERRED_KEYS)}
 _MARKERS = ('"class_type"', '"widgets_values"')
 
 
@@ -41,9 +42,9 @@ def parse(c: ImageContainer) -> GenerationMeta | None:
     Raises:
         FileRejected: a ComfyUI graph is present but broken, or names no sampler and no text.
     """
-    if not any(_has_marker(value) for value in c.text.values()):
-        return None  # the common case (other tools' files): no field names a graph's keys
     sources = _Sources(c.text)
+    if not sources.candidates:
+        return None
     api = sources.first("api")
     meta = parse_api_graph(api) if api is not None else None
     civitai = _civitai_params(api)
@@ -69,9 +70,10 @@ class _Sources:
     """Text fields that look like ComfyUI graphs, parsed lazily and at most once each."""
 
     def __init__(self, text: dict[str, str]) -> None:
-        keys = [k for k in _PREFERRED_KEYS if k in text]
-        keys += [k for k in text if k not in _PREFERRED_KEYS]
-        self.candidates = [text[k] for k in keys if _has_marker(text[k])]
+        keys = [k for k, value in text.items() if _has_marker(value)]  # one scan of each field
+        if len(keys) > 1:  # the preferred keys first, in that order; the rest in the file's
+            keys.sort(key=lambda k: _RANK.get(k, len(_RANK)))
+        self.candidates = [text[k] for k in keys]
         self._parsed: dict[int, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {}
 
     def first(self, kind: str) -> dict[str, Any] | None:
