@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import stat
 import struct
+from pathlib import PurePath
 from typing import BinaryIO
 
 from orchestration.ingest.formats.jpeg import read_jpeg
@@ -64,7 +65,7 @@ def read_container_file(file: str | os.PathLike[str] | BinaryIO) -> ImageContain
         UnreadableFile: as ``read_container``.
         OSError: the file cannot be opened or read.
     """
-    if isinstance(file, (str, os.PathLike)):
+    if isinstance(file, (str, PurePath, os.PathLike)):  # (PurePath: found before the ABC)
         fd = os.open(file, _OPEN_FLAGS)  # no file object: this is per file on the hot path
         try:
             info = os.fstat(fd)
