@@ -115,7 +115,9 @@ def _edit(a: list[str], b: list[str]) -> tuple[bool, bool]:
     """(slot substitution, modifier edit) between two prompts' word lists.
 
     A slot substitution keeps a frame and swaps one span for a disjoint one ("minimalist
-    inuyasha" → "minimalist goldfinger"); a modifier edit only inserts or deletes words.
+    inuyasha" → "minimalist goldfinger"); a modifier edit only inserts or deletes words. A number
+    swapped for a number ("variant 2" → "variant 3", "4 k" → "8 k") names no new subject: it
+    counts as a modifier edit, never as a slot.
     """
     if a == b or not a or not b:
         return False, False
@@ -123,7 +125,11 @@ def _edit(a: list[str], b: list[str]) -> tuple[bool, bool]:
     changes = [o for o in ops if o[0] != "equal"]
     kept = sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal")
     share = kept / max(len(a), len(b))
-    replaces = [o for o in changes if o[0] == "replace"]
+    replaces = [
+        o
+        for o in changes
+        if o[0] == "replace" and not (_numbers(a[o[1] : o[2]]) and _numbers(b[o[3] : o[4]]))
+    ]
     slot = (
         len(replaces) == 1
         and len(changes) <= 2
@@ -132,6 +138,10 @@ def _edit(a: list[str], b: list[str]) -> tuple[bool, bool]:
     )
     modifier = not replaces and share >= 0.5
     return slot, modifier
+
+
+def _numbers(span: list[str]) -> bool:
+    return all(w.isdigit() for w in span)
 
 
 EDIT_TYPES = ("rerun", "modifier", "slot", "rewrite", "new_subject")

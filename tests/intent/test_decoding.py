@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from orchestration.intent.evidence import FEATURE_NAMES, unit_features
+from orchestration.intent.evidence import FEATURE_NAMES, edit_type, unit_features
 from orchestration.intent.features import session_rows, steps
 from orchestration.intent.infer import _decode_without_toggles
 from orchestration.intent.phases import toggles
@@ -74,3 +74,11 @@ def test_two_prompts_without_style_kept_their_style():
     rows = session_rows(session_frame(gens))
     x = unit_features(rows, steps(rows))
     assert x[1][FEATURE_NAMES.index("style_jac_prev")] == 1.0
+
+
+def test_a_number_swapped_for_a_number_is_a_modifier_edit_not_a_slot():
+    assert edit_type("a koi pond at dawn, variant 2", "a koi pond at dawn, variant 3") == "modifier"
+    assert edit_type("a koi pond, octane 4 k render", "a koi pond, octane 8 k render") == "modifier"
+    assert edit_type(
+        "minimalist icon of inuyasha, flat", "minimalist icon of goldfinger, flat"
+    ) == ("slot")
