@@ -28,6 +28,7 @@ XMP_KEYWORD = "XML:com.adobe.xmp"
 _ALPHA_COLOUR_TYPES = (4, 6)  # grey+alpha, RGBA
 _MAX_CHUNK = 2**31 - 1  # the spec's limit on a chunk length
 _TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
+_CHUNK_HEADER = struct.Struct(">I4s")  # length, type
 
 
 def read_png(data: bytes | Source) -> tuple[ImageContainer, bool]:
@@ -53,7 +54,8 @@ def read_png(data: bytes | Source) -> tuple[ImageContainer, bool]:
         raise UnreadableFile(f"corrupt PNG: image size {width}x{height}")
     seen_idat = idat_done = False
     pos = 8 + 12 + length
-    read, unpack_from, fd = src.read, struct.unpack_from, src.fd
+    read, fd = src.read, src.fd
+    unpack_from, unpack = _CHUNK_HEADER.unpack_from, _CHUNK_HEADER.unpack
     held_bytes = src.head
     held = len(held_bytes)
     while True:
@@ -63,11 +65,11 @@ def read_png(data: bytes | Source) -> tuple[ImageContainer, bool]:
             where = "inside the image data" if seen_idat else "before the image data"
             raise UnreadableFile(f"truncated PNG: file ends {where} (no IEND, {n} bytes)")
         if pos + 8 <= held:  # in the bytes already at hand (all of them, on the bytes path)
-            length, kind = unpack_from(">I4s", held_bytes, pos)
+            length, kind = unpack_from(held_bytes, pos)
         elif fd is not None:  # one pread per chunk past the head (the IDATs), no more
-            length, kind = struct.unpack(">I4s", os.pread(fd, 8, pos))
+            length, kind = unpack(os.pread(fd, 8, pos))
         else:
-            length, kind = struct.unpack(">I4s", read(pos, 8))
+            length, kind = unpack(read(pos, 8))
         body = pos + 8
         if not kind.isalpha() or length > _MAX_CHUNK:
             if idat_done:
