@@ -40,6 +40,7 @@ EXPECTED_ASSET_KEYS = {
     "corrections/keeper_marks",
     "stg_corrections__keeper_marks",
     "stg_lake__generation_copies",
+    "stg_lake__generation_passes",
     "int_generation_passes_recorded",
     "int_session_anchors_found",
     "session_keepers",
