@@ -55,10 +55,10 @@ def test_correcting_two_sessions_raises_accuracy_on_the_others():
     pooled = pooled_model(shipped, examples, habits)
     layered = pooled_model(pooled, examples, habits, l2=ARTIST_L2)
     before, after = evaluate(shipped), evaluate(layered)
-    # The shipped model reads her style studies (locked seed, medium swapped) as refinement.
-    assert before.phase_recall["exploration"] < 0.3
-    assert after.phase_recall["exploration"] > 0.8
-    assert after.macro_f1 > before.macro_f1 + 0.25
+    # Her style studies (locked seed, medium swapped) are explorations; the shipped model reads
+    # most of them so already, and her two corrections teach it the rest.
+    assert after.phase_recall["exploration"] > max(before.phase_recall["exploration"], 0.9)
+    assert after.macro_f1 > before.macro_f1
     assert after.session_accuracy > before.session_accuracy
 
 
