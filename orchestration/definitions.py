@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from embeddings.config import AUTO
 from orchestration.assets.embeddings import image_embeddings, prompt_embeddings
@@ -21,6 +20,7 @@ from orchestration.assets.warehouse import (
 from orchestration.automation import automation_sensor
 from orchestration.checks import quality_checks
 from orchestration.data_dir import CLIP_CHECKPOINT_ENV, IMAGE_MODEL_ENV, SESSION_GAP_ENV
+from orchestration.dbt_cli import SubprocessDbtResource
 from orchestration.deploy.executors import executor_from_env
 from orchestration.embedding_resources import ImageEncoderResource, TextEncoderResource
 from orchestration.jobs import named_jobs
@@ -62,7 +62,7 @@ def build_definitions(
             "session_rules": SessionRules(
                 gap_minutes=int(os.environ.get(SESSION_GAP_ENV, SessionRules().gap_minutes))
             ),
-            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+            "dbt": SubprocessDbtResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
             "image_encoder": ImageEncoderResource(
                 model=os.environ.get(IMAGE_MODEL_ENV, AUTO),
                 checkpoint_path=os.environ.get(CLIP_CHECKPOINT_ENV) or None,
