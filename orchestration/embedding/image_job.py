@@ -21,6 +21,7 @@ import numpy as np
 from embeddings.store import EmbeddingStore
 from embeddings.thumbnails import thumbnail_path
 from orchestration.embedding.progress import Progress
+from orchestration.embedding.refusals import refusals_file, write_refusals
 from orchestration.embedding.shards import (
     IMAGE_EMBEDDINGS_TABLE,
     ShardImage,
@@ -108,8 +109,11 @@ def embed_shard(
     stats = ShardStats(images=len(images), cached=len(vectors))
     progress = Progress(f"image_embeddings {key}", len(todo), emit)
     located = 0
+    retried: set[str] = set()
+    refused: dict[str, tuple[str, str]] = {}
     for chunk in chunked(iter_image_refs(archive, todo), CHUNK_IMAGES):
         located += len(chunk)
+        retried.update(image.content_hash for image, _ in chunk)
         batch = [image for image, _ in chunk]
         result = load_encoder().embed(
             [ref for _, ref in chunk],
@@ -125,6 +129,7 @@ def embed_shard(
         for i, error in result.errors.items():
             stats.failed += 1
             stats.failures[error.split(":", 1)[0]] += 1
+            refused[batch[i].content_hash] = (batch[i].source_path, error)
             if len(stats.examples) < 5:
                 stats.examples.append(f"{batch[i].source_path}: {error}")
     stats.missing = len(todo) - located
@@ -138,6 +143,14 @@ def embed_shard(
         ]
         stats.thumbnails += backfill_thumbnails(archive, unthumbed, thumbnails, num_workers, emit)
     keys = [image.content_hash for image in images if image.content_hash in vectors]
+    write_refusals(
+        refusals_file(lake_dir, model_id, key),
+        archive.key,
+        model_id,
+        refused,
+        retried=retried,
+        embedded=set(keys),
+    )
     if keys:
         store.write(out, keys, np.stack([vectors[k] for k in keys]))
     else:
