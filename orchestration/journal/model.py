@@ -48,6 +48,14 @@ class Thumbnail:
 
 
 @dataclass(frozen=True, slots=True)
+class PromptStep:
+    """A prompt a phase moved to: the first, then each one that differs from the one before."""
+
+    position: int
+    prompt: str
+
+
+@dataclass(frozen=True, slots=True)
 class TrajectoryPoint:
     """The swept parameter's value at one position of an optimization phase."""
 
@@ -83,6 +91,7 @@ class Phase:
     thumbnails: list[Thumbnail] = field(default_factory=list)
     n_images: int = 0  # pictures the phase has thumbnails for; the strip shows a sample
     trajectory: list[TrajectoryPoint] = field(default_factory=list)
+    prompt_steps: list[PromptStep] = field(default_factory=list)  # for phases without pictures
 
 
 @dataclass(slots=True)
@@ -213,6 +222,7 @@ def _attach_details(
             session.phases.append(phase)
             phases[(session.session_id, phase.phase_no)] = phase
     _attach_thumbnails(con, phases, scoped, thumbnails_dir, journal_dir)
+    _attach_prompt_steps(con, {k: p for k, p in phases.items() if not p.thumbnails}, scoped)
     _attach_trajectories(con, phases, scoped)
     _attach_similarity(con, sessions, scoped)
     attach_keepers(con, sessions, thumbnails_dir, journal_dir, scoped)
@@ -253,6 +263,34 @@ def _attach_thumbnails(
         if key in phases:
             phases[key].thumbnails = strip_sample(found)
             phases[key].n_images = len(found)
+
+
+def _attach_prompt_steps(
+    con: duckdb.DuckDBPyConnection, phases: dict[tuple[str, int], Phase], scoped: bool
+) -> None:
+    """What a phase without pictures shows instead: its first prompt and every edit after."""
+    if not phases:
+        return
+    for row in _rows(
+        con,
+        f"""
+        select p.session_id, p.phase_no, m.position, g.prompt,
+            g.prompt is distinct from lag(g.prompt) over (
+                partition by p.session_id, p.phase_no order by m.position
+            ) as is_edit
+        from session_phases as p
+        inner join session_members as m
+            on m.session_id = p.session_id
+            and m.position between p.first_position and p.last_position
+        inner join generations as g using (generation_id)
+        where {_in_scope("p.", scoped)}
+        qualify is_edit and g.prompt is not null
+        order by p.session_id, p.phase_no, m.position
+        """,
+    ):
+        phase = phases.get((row["session_id"], row["phase_no"]))
+        if phase is not None:
+            phase.prompt_steps.append(PromptStep(row["position"], row["prompt"]))
 
 
 def _attach_trajectories(

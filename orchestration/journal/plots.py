@@ -20,9 +20,18 @@ SIZE = re.compile(r"(\d+)x(\d+)")
 PROMPT_COLOUR, IMAGE_COLOUR, PIVOT_COLOUR, LINE_COLOUR = "#2b6cb0", "#c05621", "#a0aec0", "#2f855a"
 
 
-def _x(position: float, lo: float, hi: float) -> float:
+CHAR_WIDTH = 6  # px per character of a 10 px label, generous for digits and "x"
+AXIS_LABEL_CHARS = 14  # longer value labels are cut; the legend and the title say them whole
+
+
+def _x(position: float, lo: float, hi: float, left: float = LEFT) -> float:
     span = hi - lo or 1.0
-    return LEFT + (position - lo) / span * (WIDTH - LEFT - RIGHT)
+    return left + (position - lo) / span * (WIDTH - left - RIGHT)
+
+
+def _left_for(*labels: str) -> int:
+    """A left margin wide enough for the y-axis labels (``1536x1536`` is not clipped)."""
+    return max(LEFT, CHAR_WIDTH * max(map(len, labels)) + 6)
 
 
 def _y(value: float, lo: float, hi: float) -> float:
@@ -72,14 +81,14 @@ def _polyline(run: list[tuple[float, float]], colour: str, css: str) -> str:
     )
 
 
-def _axes(x_lo: int, x_hi: int, y_lo_text: str, y_hi_text: str) -> list[str]:
+def _axes(x_lo: int, x_hi: int, y_lo_text: str, y_hi_text: str, left: int = LEFT) -> list[str]:
     bottom = HEIGHT - BOTTOM
     return [
-        f'<line x1="{LEFT}" y1="{bottom}" x2="{WIDTH - RIGHT}" y2="{bottom}" stroke="#cbd5e0"/>',
-        f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{bottom}" stroke="#cbd5e0"/>',
-        _text(LEFT - 3, TOP + 8, y_hi_text, "end"),
-        _text(LEFT - 3, bottom, y_lo_text, "end"),
-        _text(LEFT, HEIGHT - 4, f"#{x_lo}"),
+        f'<line x1="{left}" y1="{bottom}" x2="{WIDTH - RIGHT}" y2="{bottom}" stroke="#cbd5e0"/>',
+        f'<line x1="{left}" y1="{TOP}" x2="{left}" y2="{bottom}" stroke="#cbd5e0"/>',
+        _text(left - 3, TOP + 8, y_hi_text, "end"),
+        _text(left - 3, bottom, y_lo_text, "end"),
+        _text(left, HEIGHT - 4, f"#{x_lo}"),
         _text(WIDTH - RIGHT, HEIGHT - 4, f"#{x_hi}", "end"),
     ]
 
@@ -149,22 +158,25 @@ def trajectory_svg(parameter: str, points: Sequence[TrajectoryPoint]) -> str | N
     y_lo, y_hi = min(ys), max(ys)
     if y_lo == y_hi:
         y_lo, y_hi = y_lo - 1, y_hi + 1
+    low, high = _short(low_text, AXIS_LABEL_CHARS), _short(high_text, AXIS_LABEL_CHARS)
+    left = _left_for(low, high)
     coords: list[tuple[float, float]] = []
     for point, value in zip(points, ys, strict=True):
-        x, y = _x(point.position, x_lo, x_hi), _y(value, y_lo, y_hi)
+        x, y = _x(point.position, x_lo, x_hi, left), _y(value, y_lo, y_hi)
         if coords:
             coords.append((x, coords[-1][1]))  # hold the previous value until it changes
         coords.append((x, y))
-    body = _axes(x_lo, x_hi, _short(low_text), _short(high_text))
+    body = _axes(x_lo, x_hi, low, high, left)
     body.append(_polyline(coords, LINE_COLOUR, "trajectory"))
     body += [
-        f'<circle cx="{_fmt(_x(p.position, x_lo, x_hi))}" cy="{_fmt(_y(v, y_lo, y_hi))}" '
+        f'<circle cx="{_fmt(_x(p.position, x_lo, x_hi, left))}" cy="{_fmt(_y(v, y_lo, y_hi))}" '
         f'r="2" fill="{LINE_COLOUR}"/>'
         for p, v in zip(points, ys, strict=True)
     ]
     body.append(_text(WIDTH - RIGHT + 8, TOP + 8, parameter, colour=LINE_COLOUR))
-    span = f"{_short(points[0].value, 8)} → {_short(points[-1].value, 8)}"
-    body.append(_text(WIDTH - RIGHT + 8, TOP + 20, span))
+    # From and to on two lines: "1536x1536 →" and "1024x1024" fit the legend's width whole.
+    body.append(_text(WIDTH - RIGHT + 8, TOP + 20, f"{_short(points[0].value, 15)} →"))
+    body.append(_text(WIDTH - RIGHT + 8, TOP + 32, _short(points[-1].value, 16)))
     label = f"{parameter} from {points[0].value} to {points[-1].value} over positions {x_lo}–{x_hi}"
     return _frame(label, body)
 

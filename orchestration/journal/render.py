@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from orchestration.journal.html_text import escape
 from orchestration.journal.keepers import CSS as KEEPERS_CSS
 from orchestration.journal.keepers import render_keepers
-from orchestration.journal.model import ArtistJournal, Phase, Session
+from orchestration.journal.model import ArtistJournal, Phase, Session, strip_sample
 from orchestration.journal.plots import similarity_svg, trajectory_svg
 
 EAGER_SESSIONS = 30  # pictures of later sessions load as the reader scrolls to them
@@ -47,6 +47,8 @@ nav a{color:#2b6cb0}
 .strip{display:flex;gap:4px;flex-wrap:wrap;margin:6px 0 0}
 .strip img{height:72px;width:auto;border-radius:3px;background:#edf2f7}
 .more{align-self:center;color:#718096;font-size:12px}
+.prompts{margin:6px 0 0;padding:0 0 0 4px;list-style:none;font-size:13px;color:#2d3748}
+.prompts li{margin:0 0 2px}.prompts .meta{margin-right:6px}
 figure{margin:6px 0 0}
 figcaption{color:#718096;font-size:12px}
 .artists li{margin:0 0 6px}
@@ -130,6 +132,31 @@ def _strip(phase: Phase, eager: bool) -> str:
     return f'<div class="strip">{"".join(images)}</div>'
 
 
+PROMPT_STEPS_SHOWN = 6  # the first, the last and edits spread between
+
+
+def _prompt_steps(phase: Phase) -> str:
+    """A phase without pictures: its first prompt and the edits after, in words on the page."""
+    if phase.thumbnails or not phase.prompt_steps:
+        return ""
+    shown = strip_sample(phase.prompt_steps, PROMPT_STEPS_SHOWN)
+    items = [
+        f'<li><span class="meta">#{step.position}</span>{escape(step.prompt)}</li>'
+        for step in shown
+    ]
+    hidden = len(phase.prompt_steps) - len(shown)
+    if hidden > 0:
+        items.append(f'<li class="more">+{_plural(hidden, "more edit")}</li>')
+    return f'<ol class="prompts">{"".join(items)}</ol>'
+
+
+def short_artist(artist: str) -> str:
+    """A hashed artist id (DiffusionDB's user names are 64 hex digits) cut to 12 for titles."""
+    if len(artist) > 16 and all(c in "0123456789abcdef" for c in artist):
+        return artist[:12] + "…"
+    return artist
+
+
 def render_phase(phase: Phase, eager: bool = True) -> str:
     """One phase: intent, label, where it sits in the session, its pictures and its sweep."""
     span = (
@@ -145,6 +172,7 @@ def render_phase(phase: Phase, eager: bool = True) -> str:
         f'<div class="meta">phase {phase.phase_no} · {span} · '
         f"{_plural(phase.n_generations, 'generation')}</div>",
         _strip(phase, eager),
+        _prompt_steps(phase),
     ]
     if phase.intent == "optimization" and phase.parameter:
         svg = trajectory_svg(phase.parameter, phase.trajectory)
@@ -206,12 +234,12 @@ def render_artist(journal: ArtistJournal) -> str:
         span = f" · {first:%d %b %Y} to {last:%d %b %Y}"
     body = [
         '<nav><a href="index.html">All artists</a></nav>',
-        f"<h1>{escape(journal.artist)}</h1>",
+        f'<h1 title="{escape(journal.artist)}">{escape(short_artist(journal.artist))}</h1>',
         f'<p class="summary">{_plural(len(sessions), "session")} · '
         f"{_plural(n_generations, 'generation')}{span}</p>",
     ]
     body += [render_session(s, eager=i < EAGER_SESSIONS) for i, s in enumerate(sessions)]
-    return _page(f"{journal.artist} — creative journal", "\n".join(body))
+    return _page(f"{short_artist(journal.artist)} — creative journal", "\n".join(body))
 
 
 def render_index(journals: Sequence[ArtistJournal]) -> str:
@@ -221,7 +249,8 @@ def render_index(journals: Sequence[ArtistJournal]) -> str:
         sessions = newest_first(journal.sessions)
         latest = f", latest {_utc(sessions[0].started_at):%d %b %Y}" if sessions else ""
         items.append(
-            f'<li><a href="{escape(journal.slug)}.html">{escape(journal.artist)}</a> '
+            f'<li><a href="{escape(journal.slug)}.html" title="{escape(journal.artist)}">'
+            f"{escape(short_artist(journal.artist))}</a> "
             f'<span class="meta">{_plural(len(sessions), "session")}{latest}</span></li>'
         )
     body = (
