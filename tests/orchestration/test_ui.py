@@ -22,7 +22,10 @@ from orchestration.deploy.graphql import add_partitions, find_repository, launch
 from orchestration.resources import DataPaths
 from tests.browser import chromium_or_skip, dump_dom, screenshot
 from tests.orchestration.ops_fixtures import write_log
-from tests.reliability.runs import Snapshot, snapshot, start, write_sources
+from tests.reliability.runs import Snapshot, snapshot, start
+from tests.shared import Ingested
+
+pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 300
@@ -65,13 +68,11 @@ def _stop(process: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="module")
 def dagster_dev(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, ingested: Ingested
 ) -> Iterator[tuple[str, DataPaths, Snapshot, dict[str, str]]]:
-    """CLI runs on a fresh data directory, then `make ui` on it, as a person would."""
+    """CLI runs on a fresh data directory (a copy of the shared one), then `make ui` on it."""
     tmp_path = tmp_path_factory.mktemp("ui")
-    paths = DataPaths(data_dir=str(tmp_path / "data"))
-    sources = write_sources(tmp_path / "sources")
-    start(Path(paths.data_dir), "ingest", *map(str, sources), "--artist", "ada").finish()
+    paths = DataPaths(data_dir=str(ingested.copy_data(tmp_path / "data")))
     after_cli = snapshot(Path(paths.data_dir))
     cli_runs = _instance_runs(paths)  # before the UI's daemon launches anything of its own
     port = _free_port()

@@ -18,20 +18,20 @@ from tests.reliability.runs import (
     start,
     visible_parquet,
     wait_for_file_text,
-    write_sources,
 )
+from tests.shared import Ingested
+
+pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
 
 
 @pytest.fixture(scope="module")
-def sources(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    return write_sources(tmp_path_factory.mktemp("sources"))
+def sources(ingested: Ingested) -> list[Path]:
+    return ingested.sources
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(sources: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
-    data = tmp_path_factory.mktemp("uninterrupted")
-    start(data, "ingest", *map(str, sources), "--artist", "ada").finish()
-    return snapshot(data)
+def uninterrupted(ingested: Ingested) -> Snapshot:
+    return snapshot(ingested.data)
 
 
 def test_uninterrupted_run_is_complete(uninterrupted: Snapshot) -> None:

@@ -10,7 +10,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.reliability.runs import start, visible_parquet, write_sources
+from tests.reliability.runs import start, visible_parquet
+from tests.shared import Ingested
+
+pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
 
 _TABLES = ("session_phases", "session_intents", "member_phases")
 _RUN_STAMPED = ("labelled_at",)
@@ -27,15 +30,13 @@ def _labels(data: Path) -> dict[str, pl.DataFrame]:
 
 
 @pytest.fixture(scope="module")
-def sources(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    return write_sources(tmp_path_factory.mktemp("sources"))
+def sources(ingested: Ingested) -> list[Path]:
+    return ingested.sources
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(sources: list[Path], tmp_path_factory: pytest.TempPathFactory):
-    data = tmp_path_factory.mktemp("uninterrupted")
-    start(data, "ingest", *map(str, sources), "--artist", "ada").finish()
-    return _labels(data)
+def uninterrupted(ingested: Ingested):
+    return _labels(ingested.data)
 
 
 @pytest.mark.parametrize("point", ["intents-commit", "intents-partial"])

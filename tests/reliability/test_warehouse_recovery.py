@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.runs import Snapshot, snapshot, start, wait_for_file_text, write_sources
+from tests.reliability.runs import Snapshot, snapshot, start, wait_for_file_text
+from tests.shared import Ingested
+
+pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Snapshot]:
+def built(ingested: Ingested) -> tuple[Path, Snapshot]:
     """A data directory after one uninterrupted `ingest`, and what it shows."""
-    sources = write_sources(tmp_path_factory.mktemp("sources"))
-    data = tmp_path_factory.mktemp("built") / "data"
-    start(data, "ingest", *map(str, sources), "--artist", "ada").finish()
-    return data, snapshot(data)
+    return ingested.data, snapshot(ingested.data)
 
 
 def _copy(built: tuple[Path, Snapshot], tmp_path: Path) -> Path:
