@@ -19,8 +19,11 @@ install: $(STAMP)
 demo: install
 	$(BIN)/creative-sessions demo
 
+# Every test, on TEST_WORKERS processes (pytest-xdist): a module stays on one worker, so its
+# fixtures are built once, and the modules marked `slow` start first. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest -q --durations=25
+	$(BIN)/python -m pytest -q --durations=25 -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: install
 	$(BIN)/ruff check orchestration embeddings tests benchmarks

@@ -3,9 +3,12 @@
 from pathlib import Path
 
 import polars as pl
+import pytest
 from click.testing import CliRunner
 
 from orchestration.cli import main
+
+pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
 
 
 def _log(path: Path) -> Path:

@@ -34,6 +34,8 @@ from tests.warehouse.test_session_signals import (
     PROMPT_VECTORS_A,
 )
 
+pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -12,6 +12,8 @@ from orchestration.definitions import build_definitions
 from orchestration.runner import run_stale
 from orchestration.sample import build_sample_archive
 
+pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
+
 VIEW_COLUMNS = {
     "generations": [
         "generation_id",

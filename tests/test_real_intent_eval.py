@@ -10,6 +10,8 @@ import pytest
 from orchestration.intent.model import load_model
 from orchestration.intent_training import EVAL_SEED, TRAIN_SEED, build_corpus, evaluate, train
 
+pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
+
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):

@@ -7,6 +7,7 @@ import dagster as dg
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from orchestration.assets.embeddings import prompt_embeddings
 from orchestration.assets.intents import session_labels
@@ -19,6 +20,8 @@ from orchestration.resources import DataPaths
 from tests.browser import dump_dom
 from tests.orchestration.embedding_lake import build_lake
 from tests.orchestration.test_embedding_assets import PIXELS, materialize_shards
+
+pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
 
 
 def complete_lake(paths: DataPaths) -> None:

@@ -4,11 +4,14 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
 
 from orchestration.partitions import archive_partitions
 from orchestration.resources import DataPaths
 from tests.orchestration import multiprocess_jobs
 from tests.orchestration.ops_fixtures import write_log
+
+pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
 
 
 def test_partitions_then_downstream_in_child_processes(tmp_path: Path, monkeypatch) -> None:

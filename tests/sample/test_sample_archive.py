@@ -8,9 +8,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
+from orchestration.ingest.image_metadata import read_image_metadata
+from orchestration.ingest.pipeline import ingest_archive
+from orchestration.ingest.records import FileRejected, NoGenerationMetadata, UnreadableFile
 from orchestration.sample import (
     PHASE_INTENTS,
     SAMPLE_PROFILES,
@@ -187,9 +191,6 @@ def test_log_is_diffusiondb_shaped(sample: SampleManifest, truth: list[dict]) ->
 
 
 def test_images_round_trip_through_the_readers(sample: SampleManifest, truth: list[dict]) -> None:
-    image_metadata = pytest.importorskip("orchestration.ingest.image_metadata")
-    from orchestration.ingest.records import FileRejected, NoGenerationMetadata, UnreadableFile
-
     by_path = {(r["archive"], r["source_path"]): r for r in truth}
     by_name = {f"{r['archive']}/{r['source_path']}": r for r in truth}
     expected_error = {"unreadable": UnreadableFile, "no_metadata": NoGenerationMetadata}
@@ -202,7 +203,7 @@ def test_images_round_trip_through_the_readers(sample: SampleManifest, truth: li
         if status == "duplicate":
             row = by_name[row["duplicate_of"]]  # the same bytes read the same
         try:
-            meta, _container = image_metadata.read_image_metadata(data)
+            meta, _container = read_image_metadata(data)
         except FileRejected as exc:
             if status not in expected_error or not isinstance(exc, expected_error[status]):
                 failures.append(f"{archive}/{path}: {status} but rejected: {exc!r}")
@@ -220,11 +221,8 @@ def test_images_round_trip_through_the_readers(sample: SampleManifest, truth: li
 def test_ingest_recovers_the_ground_truth(
     sample: SampleManifest, truth: list[dict], tmp_path: Path
 ) -> None:
-    pipeline = pytest.importorskip("orchestration.ingest.pipeline")
-    import pyarrow.dataset as ds
-
     for entry in sample.archives:
-        pipeline.ingest_archive(entry.path, entry.artist, entry.path.name, tmp_path)
+        ingest_archive(entry.path, entry.artist, entry.path.name, tmp_path)
     gens = ds.dataset(tmp_path / "generations", partitioning="hive").to_table().to_pylist()
     quarantine = ds.dataset(tmp_path / "quarantine", partitioning="hive").to_table().to_pylist()
     by_path = {(r["archive"], r["source_path"]): r for r in truth}

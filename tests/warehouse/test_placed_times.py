@@ -20,6 +20,8 @@ from orchestration.ingest.pipeline import ingest_archive
 from orchestration.sample.archive import build_sample_archive
 from tests.warehouse.test_session_signals import dbt
 
+pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
+
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pl.DataFrame]:

@@ -27,6 +27,8 @@ import pytest
 from orchestration.intent.keeper_marks import KeeperMark, KeeperMarks
 from tests.warehouse.lake_fixture import content_hash, generation, write_archive, write_vectors
 
+pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
+
 DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 P = "castle on a hill at dusk"
 
