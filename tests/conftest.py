@@ -23,12 +23,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Modules marked `slow` first (in collection order otherwise), so xdist starts them early.
+    """Modules marked `slow` first, longest first, so the xdist workers finish together.
 
     The sort is stable and moves whole modules, so each module's tests keep their order.
     """
-    slow = {item.module for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.module not in slow)
+    seconds: dict[object, float] = {}
+    for item in items:
+        marker = item.get_closest_marker("slow")
+        if marker is not None:
+            seconds[item.module] = max(seconds.get(item.module, 0), marker.kwargs.get("seconds", 1))
+    items.sort(key=lambda item: -seconds.get(item.module, 0))
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from orchestration.cli import main
 
-pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
+pytestmark = pytest.mark.slow(seconds=220)  # pipelines, dbt, servers: started first
 
 
 def _log(path: Path) -> Path:

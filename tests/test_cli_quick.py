@@ -34,7 +34,7 @@ from tests.warehouse.test_session_signals import (
     PROMPT_VECTORS_A,
 )
 
-pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
+pytestmark = pytest.mark.slow(seconds=20)  # pipelines, dbt, servers: started first
 
 ROOT = Path(__file__).resolve().parents[1]
 

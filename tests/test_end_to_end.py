@@ -12,7 +12,7 @@ from orchestration.definitions import build_definitions
 from orchestration.runner import run_stale
 from orchestration.sample import build_sample_archive
 
-pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
+pytestmark = pytest.mark.slow(seconds=160)  # pipelines, dbt, servers: started first
 
 VIEW_COLUMNS = {
     "generations": [

@@ -17,7 +17,7 @@ from orchestration.runner import label_stale, run_stale
 from orchestration.sample import build_sample_archive
 from orchestration.session_journal import load_journal, render_journal
 
-pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
+pytestmark = pytest.mark.slow(seconds=380)  # pipelines, dbt, servers: started first
 
 # Columns whose value legitimately differs between two runs over the same inputs.
 _RUN_STAMPED = {"labelled_at"}

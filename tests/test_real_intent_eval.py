@@ -10,7 +10,7 @@ import pytest
 from orchestration.intent.model import load_model
 from orchestration.intent_training import EVAL_SEED, TRAIN_SEED, build_corpus, evaluate, train
 
-pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
+pytestmark = pytest.mark.slow(seconds=690)  # pipelines, dbt, servers: started first
 
 
 @pytest.fixture(scope="module")

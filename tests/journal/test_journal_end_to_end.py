@@ -21,7 +21,7 @@ from tests.browser import dump_dom
 from tests.orchestration.embedding_lake import build_lake
 from tests.orchestration.test_embedding_assets import PIXELS, materialize_shards
 
-pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
+pytestmark = pytest.mark.slow(seconds=55)  # pipelines, dbt, servers: started first
 
 
 def complete_lake(paths: DataPaths) -> None:

@@ -11,7 +11,7 @@ from orchestration.resources import DataPaths
 from tests.orchestration import multiprocess_jobs
 from tests.orchestration.ops_fixtures import write_log
 
-pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
+pytestmark = pytest.mark.slow(seconds=120)  # pipelines, dbt, servers: started first
 
 
 def test_partitions_then_downstream_in_child_processes(tmp_path: Path, monkeypatch) -> None:

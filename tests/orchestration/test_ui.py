@@ -25,7 +25,7 @@ from tests.orchestration.ops_fixtures import write_log
 from tests.reliability.runs import Snapshot, snapshot, start
 from tests.shared import Ingested
 
-pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
+pytestmark = pytest.mark.slow(seconds=590)  # pipelines, dbt, servers: started first
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 300

@@ -8,7 +8,7 @@ import pytest
 from orchestration.run_lock import RunLocked, lock_path, run_lock
 from tests.reliability.runs import start, visible_parquet, write_sources
 
-pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
+pytestmark = pytest.mark.slow(seconds=25)  # pipelines, dbt, servers: started first
 
 
 def test_second_holder_is_refused_and_the_lock_is_released_on_exit(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from tests.reliability.runs import (
 )
 from tests.shared import Ingested
 
-pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
+pytestmark = pytest.mark.slow(seconds=200)  # pipelines, dbt, servers: started first
 
 
 @pytest.fixture(scope="module")

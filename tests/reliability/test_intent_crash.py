@@ -13,7 +13,7 @@ import pytest
 from tests.reliability.runs import start, visible_parquet
 from tests.shared import Ingested
 
-pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
+pytestmark = pytest.mark.slow(seconds=410)  # pipelines, dbt, servers: started first
 
 _TABLES = ("session_phases", "session_intents", "member_phases")
 _RUN_STAMPED = ("labelled_at",)

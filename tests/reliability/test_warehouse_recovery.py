@@ -15,7 +15,7 @@ import pytest
 from tests.reliability.runs import Snapshot, snapshot, start, wait_for_file_text
 from tests.shared import Ingested
 
-pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
+pytestmark = pytest.mark.slow(seconds=550)  # pipelines, dbt, servers: started first
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from orchestration.ingest.pipeline import ingest_archive
 from orchestration.sample.archive import build_sample_archive
 from tests.warehouse.test_session_signals import dbt
 
-pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
+pytestmark = pytest.mark.slow(seconds=30)  # pipelines, dbt, servers: started first
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ import pytest
 from orchestration.intent.keeper_marks import KeeperMark, KeeperMarks
 from tests.warehouse.lake_fixture import content_hash, generation, write_archive, write_vectors
 
-pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
+pytestmark = pytest.mark.slow(seconds=30)  # pipelines, dbt, servers: started first
 
 DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 P = "castle on a hill at dusk"

@@ -17,7 +17,7 @@ import pytest
 
 from tests.warehouse.lake_fixture import content_hash, generation, write_archive, write_vectors
 
-pytestmark = pytest.mark.slow  # whole pipelines, dbt or servers: started first under xdist
+pytestmark = pytest.mark.slow(seconds=95)  # pipelines, dbt, servers: started first
 
 DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 E1, E2, E3 = [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.6, 0.8, 0.0]
