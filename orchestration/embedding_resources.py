@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 import dagster as dg
 from pydantic import PrivateAttr
 
-from embeddings.config import AUTO, DEFAULT_TEXT_MODEL, ImageEncoderConfig, TextEncoderConfig
+from embeddings.config import (
+    AUTO,
+    DEFAULT_TEXT_MODEL,
+    TEXT_BATCH_SIZE,
+    TEXT_CPU_THREADS,
+    ImageEncoderConfig,
+    TextEncoderConfig,
+)
 
 if TYPE_CHECKING:
     from embeddings.images import ImageEncoder
@@ -92,7 +99,8 @@ class TextEncoderResource(dg.ConfigurableResource):
 
     model: str = DEFAULT_TEXT_MODEL
     device: str = AUTO
-    batch_size: int = 64
+    batch_size: int = TEXT_BATCH_SIZE
+    cpu_threads: int = TEXT_CPU_THREADS
 
     _encoder: Any = PrivateAttr(default=None)
 
@@ -114,6 +122,6 @@ class TextEncoderResource(dg.ConfigurableResource):
             from embeddings.text import load_text_encoder
 
             self._encoder = load_text_encoder(
-                TextEncoderConfig(self.model, self.device, self.batch_size)
+                TextEncoderConfig(self.model, self.device, self.batch_size, self.cpu_threads)
             )
         return self._encoder

@@ -38,3 +38,25 @@ def test_model_ids_are_names_or_folder_names(tmp_path) -> None:
     )
     (tmp_path / "my-minilm").mkdir()
     assert text_model_id(str(tmp_path / "my-minilm")) == "my-minilm"
+
+
+def test_encoding_uses_its_thread_count_and_restores_the_process_setting(
+    minilm, monkeypatch
+) -> None:
+    import torch
+
+    seen: list[int] = []
+    encode = minilm.model.encode
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return encode(*args, **kwargs)
+
+    monkeypatch.setattr(minilm.model, "encode", spy)
+    before = torch.get_num_threads()
+    minilm.embed(["a lighthouse in a storm"])  # default: torch's own setting
+    monkeypatch.setattr(minilm, "cpu_threads", 1)  # a loaded machine's choice
+    vectors = minilm.embed(["a lighthouse in a storm"])
+    assert seen == [before, 1]
+    assert torch.get_num_threads() == before
+    assert vectors.shape == (1, 384)
