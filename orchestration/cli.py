@@ -25,6 +25,7 @@ from orchestration.data_dir import (
     storage_problem,
 )
 from orchestration.terminal_text import printable, shell_arg
+from orchestration.warehouse_lock import DEFAULT_WAIT_SECONDS
 
 # Commands that only read; every other command writes and takes the data directory's run lock.
 READ_ONLY_COMMANDS = frozenset(
@@ -216,7 +217,8 @@ def _run_and_report(data_dir: Path, *, force_warehouse: bool = False, budget: st
         )
     if defs.resources["paths"].warehouse_path.exists():
         click.echo("")
-        with reading_warehouse(data_dir, "run (summary)") as data:
+        # As long as the run's own steps wait: a build the daemon launched may hold the file.
+        with reading_warehouse(data_dir, "run (summary)", DEFAULT_WAIT_SECONDS) as data:
             click.echo(render_summary(data.warehouse_path, command=_invocation(data_dir)))
     if report.failed:
         click.echo("")

@@ -20,8 +20,14 @@ READ_WAIT_SECONDS = 30.0
 
 
 @contextmanager
-def reading_warehouse(data_dir: Path, command: str) -> Iterator[DataDir]:
-    """The warehouse, checked present and held for reading (waiting up to 30 s for a writer)."""
+def reading_warehouse(
+    data_dir: Path, command: str, wait_seconds: float = READ_WAIT_SECONDS
+) -> Iterator[DataDir]:
+    """The warehouse, checked present and held for reading (waiting up to 30 s for a writer).
+
+    Interactive commands give up after 30 s; `run` passes a longer wait for its summary, since
+    its own steps just waited their turn and a build the daemon started may still be writing.
+    """
     data = DataDir.at(data_dir)
     if not data.warehouse_path.exists():
         raise click.ClickException(
@@ -33,7 +39,7 @@ def reading_warehouse(data_dir: Path, command: str) -> Iterator[DataDir]:
             data.root,
             write=False,
             holder=f"creative-sessions {command}",
-            wait_seconds=READ_WAIT_SECONDS,
+            wait_seconds=wait_seconds,
             on_wait=lambda line: click.echo(line, err=True),
         ):
             yield data
