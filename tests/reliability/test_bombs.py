@@ -249,7 +249,7 @@ def test_control_characters_are_shown_escaped_in_the_journal_and_terminal() -> N
     for raw in ("\x00", "\x1b", "\u202e", "\u200b"):
         assert raw not in page
     assert "fox\\x00 \\x1b[2J\\u202egnp.exe mi\\u200bra" in page
-    assert "<h1>Ada\\u202e</h1>" in page
+    assert '<h1 title="Ada\\u202e">Ada\\u202e</h1>' in page
     assert printable(HOSTILE) == "fox\\x00 \\x1b[2J\\u202egnp.exe mi\\u200bra"
     assert printable("👩\u200d🎨 مرحبا\u200c") == "👩\u200d🎨 مرحبا\u200c"  # joiners are writing
     assert shell_arg("mi\u200bra") == "$'mi\\u200bra'"
