@@ -32,17 +32,52 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.warehouse import BASE_TIME, synth_generations  # noqa: E402
+from orchestration.phase_search import rank_phases  # noqa: E402
 from orchestration.session_search import rank_sessions  # noqa: E402
 
 DIM = 384
 
 
-def render(call: str) -> str:
-    """``call`` (``find_sessions()``) as the dbt macro renders it."""
+def render(call: str, name: str = "find_sessions") -> str:
+    """``call`` (``find_sessions()``) as the dbt macro in ``macros/<name>.sql`` renders it."""
     import jinja2
 
-    macro = (ROOT / "dbt_project" / "macros" / "find_sessions.sql").read_text()
-    return jinja2.Environment().from_string(macro + "{{ " + call + " }}").render()
+    macro = (ROOT / "dbt_project" / "macros" / f"{name}.sql").read_text()
+    environment = jinja2.Environment(extensions=["jinja2.ext.do"])  # dbt enables `do`
+    return environment.from_string(macro + "{{ " + call + " }}").render()
+
+
+PHASE_LENGTH = 8  # synthetic phases: each session cut every 8 positions
+
+
+def add_phases(con: duckdb.DuckDBPyConnection) -> None:
+    """What `find --phases` reads besides the search tables: each prompt's positions in its
+    session (session_prompts.positions) and labelled phases (session_phases), the phases cut
+    every PHASE_LENGTH positions with the intents in turn. Added to a cached history once."""
+    con.execute(
+        """
+        create or replace table session_prompts as
+        select session_prompts.*, positions.positions
+        from session_prompts
+        join (
+            select session_id, prompt_hash, list(position order by position) as positions
+            from members group by session_id, prompt_hash
+        ) as positions using (session_id, prompt_hash);
+        create table session_phases as
+        select session_id,
+               (position - 1) // $length + 1 as phase_no,
+               any_value(artist) as artist,
+               (['exploration', 'refinement', 'optimization'])[
+                   ((position - 1) // $length) % 3 + 1] as intent,
+               'phase ' || ((position - 1) // $length + 1) as label,
+               min(position) as first_position, max(position) as last_position,
+               min(created_at) as started_at, max(created_at) as ended_at,
+               count(*) as n_generations
+        from members
+        group by session_id, (position - 1) // $length;
+        """,
+        {"length": PHASE_LENGTH},
+    )
 
 
 def build(con: duckdb.DuckDBPyConnection, n: int) -> int:
@@ -164,6 +199,12 @@ def measure(con: duckdb.DuckDBPyConnection, rounds: int) -> None:
     print(f"find_sessions, top 25:               {macro * 1000:7.0f} ms wall (median, warm)")
     print(f"  CPU time of one query:             {cpu * 1000:7.0f} ms over {threads} threads")
     print(f"rank_sessions (as `find` calls it):  {ranked * 1000:7.0f} ms wall (median, warm)")
+    phases = timed(lambda: rank_phases(con, q, limit=25), rounds)
+    phase_cpu = statistics.median(
+        cpu_seconds(lambda: rank_phases(con, q, limit=25)) for _ in range(rounds)
+    )
+    print(f"rank_phases (`find --phases`):       {phases * 1000:7.0f} ms wall (median, warm)")
+    print(f"  CPU time of one query:             {phase_cpu * 1000:7.0f} ms over {threads} threads")
     print(f"load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
@@ -185,6 +226,14 @@ def main() -> None:
         temp.rename(path)
     with duckdb.connect(str(path)) as con:
         con.execute(render("find_sessions()"))  # the macro as the dbt macro has it now
+        tables = {
+            name for (name,) in con.execute("select table_name from duckdb_tables()").fetchall()
+        }
+        if "session_phases" not in tables:
+            started = time.perf_counter()
+            add_phases(con)
+            print(f"added phases to {path.name} in {time.perf_counter() - started:.1f} s")
+        con.execute(render("find_phases()", "find_phases"))
     with duckdb.connect(str(path), read_only=True) as con:
         n_sessions = con.execute("select count(*) from sessions").fetchone()[0]
         n_vectors = con.execute("select count(*) from prompt_vectors").fetchone()[0]
