@@ -33,7 +33,7 @@ lint: install
 ui: install
 	VIRTUAL_ENV="$(CURDIR)/$(VENV)" PATH="$(CURDIR)/$(BIN):$$PATH" \
 	CREATIVE_SESSIONS_DATA="$(abspath $(DATA))" \
-	DAGSTER_HOME="$$($(BIN)/python -m orchestration.data_dir $(DATA))" \
+	DAGSTER_HOME="$$($(BIN)/python -m orchestration.store.data_dir $(DATA))" \
 	$(BIN)/dg dev -h 127.0.0.1 -p $(UI_PORT)
 
 # dbt's docs site for the warehouse of $(DATA) (needs a built warehouse: `make demo` first).

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
+from orchestration.cli.training import DEFAULT_REALDATA, EVAL_SEED, build_corpus
 from orchestration.intent.calibration import CorrectedExample
 from orchestration.intent.evaluation import score
 from orchestration.intent.infer import build_artist_context, infer_session, predictions_frame
@@ -29,7 +30,6 @@ from orchestration.intent.real_eval import (
     fit_real_only,
     sessions_with_truth,
 )
-from orchestration.intent_training import DEFAULT_REALDATA, EVAL_SEED, build_corpus
 
 KS = (0, 1, 3, 5)
 

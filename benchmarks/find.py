@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.warehouse import BASE_TIME, synth_generations  # noqa: E402
-from orchestration.phase_search import rank_phases  # noqa: E402
-from orchestration.session_search import rank_sessions  # noqa: E402
+from orchestration.cli.phase_search import rank_phases  # noqa: E402
+from orchestration.cli.session_search import rank_sessions  # noqa: E402
 
 DIM = 384
 

@@ -7,31 +7,31 @@ import os
 import dagster as dg
 
 from embeddings.config import AUTO
-from orchestration.assets.embeddings import image_embeddings, prompt_embeddings
-from orchestration.assets.intents import session_labels
-from orchestration.assets.journal import journal
-from orchestration.assets.lake import archives, lake_partition
-from orchestration.assets.warehouse import (
+from orchestration.defs.assets.embeddings import image_embeddings, prompt_embeddings
+from orchestration.defs.assets.intents import session_labels
+from orchestration.defs.assets.journal import journal
+from orchestration.defs.assets.lake import archives, lake_partition
+from orchestration.defs.assets.warehouse import (
     dbt_executable,
     dbt_project,
     intent_views,
     warehouse_models,
 )
-from orchestration.automation import automation_sensor
-from orchestration.checks import quality_checks
-from orchestration.data_dir import CLIP_CHECKPOINT_ENV, IMAGE_MODEL_ENV, SESSION_GAP_ENV
-from orchestration.dbt_cli import SubprocessDbtResource
-from orchestration.deploy.executors import executor_from_env
-from orchestration.embedding_resources import ImageEncoderResource, TextEncoderResource
-from orchestration.jobs import named_jobs
-from orchestration.resources import DATA_DIR_ENV, DataPaths, SessionRules
-from orchestration.schedules import (
+from orchestration.defs.automation import automation_sensor
+from orchestration.defs.checks import quality_checks
+from orchestration.defs.dbt_cli import SubprocessDbtResource
+from orchestration.defs.deploy.executors import executor_from_env
+from orchestration.defs.embedding_resources import ImageEncoderResource, TextEncoderResource
+from orchestration.defs.jobs import named_jobs
+from orchestration.defs.resources import DATA_DIR_ENV, DataPaths, SessionRules
+from orchestration.defs.schedules import (
     DEFAULT_NIGHTLY_CRON,
     DEFAULT_TIMEZONE,
     build_nightly_schedules,
     nightly_settings,
 )
-from orchestration.sensors import image_shard_sensor, inbox_sensor
+from orchestration.defs.sensors import image_shard_sensor, inbox_sensor
+from orchestration.store.data_dir import CLIP_CHECKPOINT_ENV, IMAGE_MODEL_ENV, SESSION_GAP_ENV
 
 
 def build_definitions(
@@ -43,7 +43,7 @@ def build_definitions(
 ) -> dg.Definitions:
     """Assets, checks, named jobs, schedules, sensors and resources over one data directory.
 
-    The session gap and the image model come from the environment (`orchestration.data_dir`),
+    The session gap and the image model come from the environment (`orchestration.store.data_dir`),
     which the CLI's `--session-gap`, `--image-model` and `--clip-checkpoint` set.
     """
     return dg.Definitions(

@@ -17,7 +17,7 @@ def pytest_configure(config: pytest.Config) -> None:
     clone); two workers doing so together would write one target folder at the same time.
     """
     if config.getoption("numprocesses", None) and not hasattr(config, "workerinput"):
-        from orchestration.assets.warehouse import ensure_manifest
+        from orchestration.defs.assets.warehouse import ensure_manifest
 
         ensure_manifest()
 

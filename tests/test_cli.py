@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from orchestration.cli import main
+from orchestration.cli.app import main
 
 pytestmark = pytest.mark.slow(seconds=220)  # pipelines, dbt, servers: started first
 
@@ -94,7 +94,7 @@ def test_clear_errors(tmp_path: Path, monkeypatch) -> None:
 
 def test_one_archive_failing_does_not_stop_the_others(tmp_path: Path, monkeypatch) -> None:
     """The failed archive is named with its run; the others reach the warehouse; exit code 1."""
-    import orchestration.assets.lake as lake_assets
+    import orchestration.defs.assets.lake as lake_assets
 
     real = lake_assets.ingest_archive
 

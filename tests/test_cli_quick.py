@@ -15,16 +15,16 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from orchestration import cli_intents
-from orchestration.cli import main
-from orchestration.data_dir import DATA_DIR_ENV, DataDir
-from orchestration.intent.backfill import Budget
+from orchestration.cli import intents as cli_intents
+from orchestration.cli.app import main
+from orchestration.cli.relabel import can_relabel_in_place
 from orchestration.intent.contract import INTENT_TABLES
 from orchestration.intent.corrections import CorrectionStore, correction_for
+from orchestration.intent.label_plan import Budget
 from orchestration.intent.labelling import IntentTables
-from orchestration.labels_store import run_labelling, views_read_lake, write_tables
-from orchestration.relabel import can_relabel_in_place
-from orchestration.run_lock import run_lock
+from orchestration.intent.tables import run_labelling, views_read_lake, write_tables
+from orchestration.store.data_dir import DATA_DIR_ENV, DataDir
+from orchestration.store.run_lock import run_lock
 from tests.journal.warehouse import build_warehouse
 from tests.warehouse.lake_fixture import write_archive, write_vectors
 from tests.warehouse.test_session_signals import (
@@ -46,7 +46,7 @@ def _restore_data_dir_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 _PROBE = """
 import sys
-from orchestration.cli import main
+from orchestration.cli.app import main
 main(sys.argv[1:], standalone_mode=False)
 heavy = [m for m in ("dagster", "dagster_dbt", "dbt") if m in sys.modules]
 assert not heavy, f"imported {heavy}"

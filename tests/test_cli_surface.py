@@ -9,11 +9,11 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from orchestration.cli import main
-from orchestration.data_dir import DATA_DIR_ENV, DataDir
+from orchestration.cli.app import main
 from orchestration.ingest.lake import GENERATIONS_TABLE, QUARANTINE_TABLE, partition_file
-from orchestration.registry import ArchiveRegistry, artist_source
-from orchestration.run_lock import run_lock
+from orchestration.store.data_dir import DATA_DIR_ENV, DataDir
+from orchestration.store.registry import ArchiveRegistry, artist_source
+from orchestration.store.run_lock import run_lock
 from tests.journal.warehouse import build_warehouse
 from tests.test_cli_quick import _in_fresh_interpreter
 

@@ -1,9 +1,14 @@
-"""The layers stay layers: domain code never reaches up into Dagster, the jobs or the CLI.
+"""The layers stay layers: cli → defs → domain → embeddings, and never the other way.
 
-Domain packages (ingest, intent, journal, embedding, sample) and the model code in `embeddings/`
-are plain Python that tests and benchmarks call directly; the quick modules the interactive
-commands load (paths, locks, health check, terminal text) must start without Dagster. A static
-scan of every import, so a violation fails here rather than as a slow command later.
+- `orchestration/cli/`: the commands and the text they print; may import anything below.
+- `orchestration/defs/` (+ `definitions.py`): everything Dagster; never imports the CLI.
+- domain (`ingest`, `intent`, `journal`, `embedding`, `sample`, `store` packages and `safe_text`):
+  plain Python that tests and benchmarks call directly; never imports Dagster, `defs`,
+  `definitions` or the CLI.
+- `embeddings/`: the model code; imports nothing of `orchestration`.
+
+The quick modules the interactive commands load must also start without Dagster. A static scan
+of every import, so a violation fails here rather than as a slow command later.
 """
 
 import ast
@@ -12,40 +17,39 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+CLI = ["orchestration/cli"]
+DEFS = ["orchestration/defs", "orchestration/definitions.py"]
 DOMAIN = [
     "orchestration/ingest",
     "orchestration/intent",
     "orchestration/journal",
     "orchestration/embedding",
     "orchestration/sample",
-    "embeddings",
+    "orchestration/store",
+    "orchestration/safe_text.py",
 ]
+MODEL = ["embeddings"]
 QUICK = [
-    "orchestration/data_dir.py",
-    "orchestration/warehouse_lock.py",
-    "orchestration/warehouse_health.py",
-    "orchestration/terminal_text.py",
-    "orchestration/cli_warehouse.py",
-    "orchestration/labels_store.py",
-    "orchestration/relabel.py",
+    "orchestration/safe_text.py",
+    "orchestration/cli/warehouse.py",
+    "orchestration/cli/relabel.py",
+    "orchestration/cli/sql.py",
+    "orchestration/cli/sql_output.py",
 ]
-UPWARD = (
-    "dagster",
-    "dagster_dbt",
-    "orchestration.cli",
-    "orchestration.assets",
-    "orchestration.definitions",
-    "orchestration.jobs",
-    "orchestration.runner",
-    "orchestration.launcher",
-    "orchestration.embedding_runs",
-    "orchestration.schedules",
-    "orchestration.sensors",
-    "orchestration.automation",
-    "orchestration.resources",
-    "orchestration.checks",
-    "orchestration.backfills",
-)
+DAGSTER = ("dagster", "dagster_dbt")
+# What each layer must never import (a name or any module below it).
+FORBIDDEN = {
+    "defs": ("orchestration.cli",),
+    "domain": (*DAGSTER, "orchestration.cli", "orchestration.defs", "orchestration.definitions"),
+    "model": ("orchestration", *DAGSTER),
+    "quick": (
+        *DAGSTER,
+        "orchestration.cli.app",
+        "orchestration.defs",
+        "orchestration.definitions",
+    ),
+}
+LAYERS = {"defs": DEFS, "domain": DOMAIN, "model": MODEL, "quick": QUICK}
 
 
 def _modules(entries: list[str]) -> list[Path]:
@@ -66,19 +70,38 @@ def _imports(path: Path) -> list[str]:
     return names
 
 
-def _reaching_up(path: Path) -> list[str]:
+def _reaching_up(path: Path, forbidden: tuple[str, ...]) -> list[str]:
     return [
         name
         for name in _imports(path)
-        if any(name == top or name.startswith(top + ".") for top in UPWARD)
+        if any(name == top or name.startswith(top + ".") for top in forbidden)
     ]
 
 
-@pytest.mark.parametrize("path", _modules(DOMAIN + QUICK), ids=lambda p: str(p.relative_to(ROOT)))
-def test_module_never_imports_dagster_the_jobs_or_the_cli(path: Path) -> None:
-    assert _reaching_up(path) == []
+CASES = [(layer, path) for layer, entries in LAYERS.items() for path in _modules(entries)]
+
+
+@pytest.mark.parametrize(
+    ("layer", "path"), CASES, ids=[f"{layer}:{p.relative_to(ROOT)}" for layer, p in CASES]
+)
+def test_module_imports_only_its_own_layer_and_below(layer: str, path: Path) -> None:
+    assert _reaching_up(path, FORBIDDEN[layer]) == []
+
+
+def test_every_module_belongs_to_a_layer() -> None:
+    """A new top-level module or package has to be placed in a layer, not slip past the scan."""
+    placed = {p for entries in (CLI, DEFS, DOMAIN, MODEL) for p in _modules(entries)}
+    everything = set((ROOT / "orchestration").rglob("*.py")) | set(
+        (ROOT / "embeddings").rglob("*.py")
+    )
+    assert sorted(str(p.relative_to(ROOT)) for p in everything - placed) == [
+        "orchestration/__init__.py"
+    ]
 
 
 def test_the_scan_sees_the_code() -> None:
     assert len(_modules(DOMAIN)) > 40
-    assert _reaching_up(ROOT / "orchestration" / "definitions.py"), "the scan finds imports"
+    assert _reaching_up(ROOT / "orchestration" / "definitions.py", DAGSTER), (
+        "the scan finds imports"
+    )
+    assert _reaching_up(ROOT / "orchestration" / "cli" / "main.py", ("orchestration.defs",))

@@ -7,8 +7,8 @@ realistic synthetic logs: the one the model may learn from and one it never saw.
 
 import pytest
 
+from orchestration.cli.training import EVAL_SEED, TRAIN_SEED, build_corpus, evaluate, train
 from orchestration.intent.model import load_model
-from orchestration.intent_training import EVAL_SEED, TRAIN_SEED, build_corpus, evaluate, train
 
 pytestmark = pytest.mark.slow(seconds=690)  # pipelines, dbt, servers: started first
 

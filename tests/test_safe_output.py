@@ -15,12 +15,12 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from orchestration.cli import _invocation, main
-from orchestration.data_dir import DATA_DIR_ENV
+from orchestration.cli.app import _invocation, main
+from orchestration.cli.summary import render_summary
 from orchestration.intent.corrections import CorrectionStore, correction_for
 from orchestration.intent.label_changes import LabelChange, report_lines
-from orchestration.summary import render_summary
-from orchestration.terminal_text import printable, shell_arg
+from orchestration.safe_text import printable, shell_arg
+from orchestration.store.data_dir import DATA_DIR_ENV
 
 RAW = ("\x1b", "\u202e", "\x9b", "\u2066")  # never printed as such
 T0 = datetime(2024, 5, 14, 20, 0, tzinfo=UTC)

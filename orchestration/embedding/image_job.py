@@ -32,7 +32,7 @@ from orchestration.embedding.shards import (
     shard_key,
 )
 from orchestration.embedding.sources import iter_image_refs
-from orchestration.registry import RegisteredArchive
+from orchestration.store.registry import RegisteredArchive
 
 if TYPE_CHECKING:
     from embeddings.images import ImageEncoder

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from orchestration.pause_points import pause_point
+from orchestration.store.pause_points import pause_point
 
 
 class Progress:

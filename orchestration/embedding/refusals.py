@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 
 from orchestration.embedding.shards import parse_shard_key
 from orchestration.ingest.lake import QUARANTINE_SCHEMA
+from orchestration.store.files import replacing
 
 IMAGE_REFUSALS_TABLE = "image_refusals"
 
@@ -75,7 +76,5 @@ def write_refusals(
     if not rows:
         path.unlink(missing_ok=True)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(pa.Table.from_pylist(rows, schema=QUARANTINE_SCHEMA), temp)
-    temp.replace(path)
+    with replacing(path) as temp:
+        pq.write_table(pa.Table.from_pylist(rows, schema=QUARANTINE_SCHEMA), temp)

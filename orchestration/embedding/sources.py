@@ -13,7 +13,7 @@ from pathlib import Path
 from embeddings.decode import ImageRef, ZipMember
 from orchestration.embedding.shards import ShardImage
 from orchestration.ingest.archives import UnreadableArchive, iter_entries, sanitise_member_path
-from orchestration.registry import RegisteredArchive
+from orchestration.store.registry import RegisteredArchive
 
 
 def iter_image_refs(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from orchestration.pause_points import pause_point
+from orchestration.store.files import fsync_file, temp_beside
+from orchestration.store.pause_points import pause_point
 
 GENERATIONS_SCHEMA = pa.schema(
     [
@@ -77,7 +77,7 @@ class AtomicParquetWriter:
         self.batch_rows = batch_rows
         self.rows_written = 0
         self._buffer: list[Mapping[str, Any]] = []
-        self._tmp = path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp"
+        self._tmp = temp_beside(path)
         self._writer: pq.ParquetWriter | None = None
 
     def __enter__(self) -> AtomicParquetWriter:
@@ -111,8 +111,7 @@ class AtomicParquetWriter:
             if self._writer is not None:
                 self._writer.close()
             if exc_type is None:
-                with open(self._tmp, "rb") as fh:
-                    os.fsync(fh.fileno())
+                fsync_file(self._tmp)
                 pause_point("lake-commit")
                 os.replace(self._tmp, self.path)
         finally:

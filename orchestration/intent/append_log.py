@@ -13,14 +13,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-
-def fsync_dir(directory: Path) -> None:
-    """Make a folder's new or renamed entries durable."""
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+from orchestration.store.files import fsync_dir
 
 
 @contextlib.contextmanager

@@ -14,7 +14,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import re
 import uuid
 from collections.abc import Iterable, Sequence
@@ -23,8 +22,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from orchestration.intent.append_log import append_lines, fsync_dir, locked
+from orchestration.intent.append_log import append_lines, locked
 from orchestration.intent.vocabulary import PHASE_INTENTS, SESSION_INTENTS
+from orchestration.store.files import atomic_write
 
 if TYPE_CHECKING:
     import polars as pl
@@ -228,21 +228,6 @@ def correction_for(
         label=label,
         supersedes=supersedes,
     )
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so readers see the old or the new file, never a mix."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    fsync_dir(path.parent)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from orchestration.terminal_text import printable
+from orchestration.safe_text import printable
 
 # One row per session; ``phases`` holds one "<phase_no>. <intent>: <label>" text per phase.
 SNAPSHOT_SCHEMA = {

@@ -20,12 +20,6 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
-from orchestration.intent.backfill import (
-    Budget,
-    CostModel,
-    LabellingPlan,
-    plan_labelling,
-)
 from orchestration.intent.calibration import Calibration, CorrectedExample, fit_calibration
 from orchestration.intent.contract import (
     FEATURE_VERSION,
@@ -39,6 +33,12 @@ from orchestration.intent.infer import (
     SessionInference,
     build_artist_context,
     infer_session,
+)
+from orchestration.intent.label_plan import (
+    Budget,
+    CostModel,
+    LabellingPlan,
+    plan_labelling,
 )
 from orchestration.intent.model import IntentModel, load_model
 from orchestration.intent.pooling import ARTIST_L2, pooled_model

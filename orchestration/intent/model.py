@@ -28,6 +28,7 @@ import numpy as np
 from orchestration.intent.contract import PHASE_INTENTS
 from orchestration.intent.evidence import FEATURE_NAMES
 from orchestration.intent.prompt_parts import StyleLexicon
+from orchestration.store.files import atomic_write
 
 log = logging.getLogger(__name__)
 MODEL_PATH = Path(__file__).with_name("intent_model.json")
@@ -189,10 +190,8 @@ class IntentModel:
         )
 
     def save(self, path: Path = MODEL_PATH) -> None:
-        """Write the model file (atomically: temp file, then rename)."""
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=1, sort_keys=True) + "\n")
-        tmp.replace(path)
+        """Write the model file, whole or not at all."""
+        atomic_write(path, json.dumps(self.to_dict(), indent=1, sort_keys=True) + "\n")
 
     def scores(self, x: np.ndarray) -> tuple[list[dict[str, float]], list[float], list[float]]:
         """Per unit: log P(intent), log P(phase starts here), log P(it does not)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape as escape_markup
 
-from orchestration.terminal_text import visible
+from orchestration.safe_text import visible
 
 
 def escape(text: object) -> str:

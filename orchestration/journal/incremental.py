@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import duckdb
 
 from orchestration.journal.model import ArtistJournal, artist_slugs, load_journals
 from orchestration.journal.pages import INDEX_PAGE, WrittenJournal, write_journal
+from orchestration.store.files import atomic_write
 
 _PAGE_SQL = """
 select
@@ -78,10 +78,7 @@ def _read_manifest(folder: Path) -> dict[str, str]:
 
 
 def _write_manifest(folder: Path, fingerprints: dict[str, str]) -> None:
-    final = manifest_path(folder)
-    temp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
-    temp.write_text(json.dumps(fingerprints, sort_keys=True), encoding="utf-8")
-    os.replace(temp, final)
+    atomic_write(manifest_path(folder), json.dumps(fingerprints, sort_keys=True))
 
 
 def build_journal(

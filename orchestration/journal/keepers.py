@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from embeddings.thumbnails import thumbnail_path
-from orchestration.terminal_text import printable
+from orchestration.safe_text import printable
 
 if TYPE_CHECKING:
     from orchestration.journal.model import Session

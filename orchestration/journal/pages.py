@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration.journal.model import ArtistJournal
 from orchestration.journal.render import render_artist, render_index
+from orchestration.store.files import atomic_write
 
 INDEX_PAGE = "index.html"
 
@@ -22,15 +21,6 @@ class WrittenJournal:
     pages: list[Path]
     sessions: int
     removed: int
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp"
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def write_journal(
@@ -47,10 +37,10 @@ def write_journal(
         if only is not None and journal.artist not in only:
             continue
         page = folder / f"{journal.slug}.html"
-        _write_atomic(page, render_artist(journal))
+        atomic_write(page, render_artist(journal))
         pages.append(page)
     index = folder / INDEX_PAGE
-    _write_atomic(index, render_index(journals))
+    atomic_write(index, render_index(journals))
     keep = {index, *(folder / f"{journal.slug}.html" for journal in journals)}
     stale = [p for p in folder.glob("*.html") if p not in keep]
     for page in stale:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
-from orchestration.registry import archive_key
+from orchestration.store.registry import archive_key
 
 
 def truth_by_generation(ground_truth: Path, signals: pl.DataFrame) -> pl.DataFrame:

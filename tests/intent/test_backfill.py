@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from orchestration.intent.backfill import (
+from orchestration.intent.label_plan import (
     Budget,
     CostModel,
     LabellingPlan,

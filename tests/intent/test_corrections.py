@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
+from orchestration.defs.resources import DataPaths
 from orchestration.intent import corrections as corrections_module
 from orchestration.intent.corrections import (
     Correction,
@@ -24,7 +25,6 @@ from orchestration.intent.corrections import (
     correction_for,
     resolve,
 )
-from orchestration.resources import DataPaths
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2024, 5, 1, 20, 0, tzinfo=UTC)

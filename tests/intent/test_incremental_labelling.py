@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 import polars as pl
 
 from orchestration.intent import labelling
-from orchestration.intent.backfill import Budget, CostModel, session_fingerprint
 from orchestration.intent.evidence import ArtistHabits
 from orchestration.intent.infer import needs_visual
+from orchestration.intent.label_plan import Budget, CostModel, session_fingerprint
 from orchestration.intent.labelling import IntentTables, _artist_batches, label
 from orchestration.intent.signal_source import SignalSource
 from tests.intent.signal_frames import explore, refine, session_frame, sweep_cfg

@@ -9,14 +9,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.assets.embeddings import prompt_embeddings
-from orchestration.assets.intents import session_labels
-from orchestration.assets.journal import journal
-from orchestration.assets.warehouse import intent_views, warehouse_models
 from orchestration.definitions import build_definitions
+from orchestration.defs.assets.embeddings import prompt_embeddings
+from orchestration.defs.assets.intents import session_labels
+from orchestration.defs.assets.journal import journal
+from orchestration.defs.assets.warehouse import intent_views, warehouse_models
+from orchestration.defs.jobs import QUIET_RUN_CONFIG
+from orchestration.defs.resources import DataPaths
 from orchestration.ingest.lake import GENERATIONS_TABLE, QUARANTINE_SCHEMA, QUARANTINE_TABLE
-from orchestration.jobs import QUIET_RUN_CONFIG
-from orchestration.resources import DataPaths
 from tests.browser import dump_dom
 from tests.orchestration.embedding_lake import build_lake
 from tests.orchestration.test_embedding_assets import PIXELS, materialize_shards

@@ -7,9 +7,9 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.assets.journal import journal
+from orchestration.defs.assets.journal import journal
+from orchestration.defs.resources import DataPaths
 from orchestration.journal.model import load_journals
-from orchestration.resources import DataPaths
 from tests.browser import dump_dom, screenshot
 from tests.journal.warehouse import build_warehouse
 

@@ -1,7 +1,7 @@
 """Keepers on the page and in the terminal: first, larger, reasons stated, or why there are none."""
 
+from orchestration.cli.session_journal import JournalKeeper, keeper_lines
 from orchestration.journal.keepers import KeeperPicture, render_keepers
-from orchestration.session_journal import JournalKeeper, keeper_lines
 
 
 def test_keepers_render_larger_with_their_reasons_escaped() -> None:

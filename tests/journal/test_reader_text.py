@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import duckdb
 import pytest
 
+from orchestration.defs.resources import DataPaths
 from orchestration.journal.model import (
     ArtistJournal,
     Phase,
@@ -21,7 +22,6 @@ from orchestration.journal.model import (
 )
 from orchestration.journal.plots import trajectory_svg
 from orchestration.journal.render import render_artist, render_index, render_phase
-from orchestration.resources import DataPaths
 from tests.journal.warehouse import PROMPTS, SWEEP_PROMPT, build_warehouse
 
 HASHED = "042be080e4b36d710098fc1c497a603009a63ed5b0f45ee2dba6b15705a75f2d"

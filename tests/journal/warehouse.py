@@ -17,8 +17,8 @@ import duckdb
 import pyarrow as pa
 
 from embeddings.thumbnails import write_thumbnail
+from orchestration.defs.resources import DataPaths
 from orchestration.intent.contract import INTENTS_SCHEMA, PHASES_SCHEMA
-from orchestration.resources import DataPaths
 from tests.embeddings.helpers import near_duplicate, picture
 
 T0 = datetime(2024, 5, 14, 20, 0, tzinfo=UTC)

@@ -14,13 +14,13 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from orchestration.defs.resources import DataPaths
 from orchestration.ingest.lake import (
     GENERATIONS_SCHEMA,
     GENERATIONS_TABLE,
     AtomicParquetWriter,
     partition_file,
 )
-from orchestration.resources import DataPaths
 from tests.embeddings.helpers import write_pictures
 
 PROMPTS = ["neon portrait", "neon portrait", "neon portrait, rim light", "mountain lake"]

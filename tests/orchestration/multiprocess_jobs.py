@@ -4,9 +4,9 @@ import os
 
 import dagster as dg
 
-from orchestration.assets.lake import GENERATIONS_KEY, QUARANTINE_KEY
 from orchestration.definitions import build_definitions
-from orchestration.resources import DATA_DIR_ENV
+from orchestration.defs.assets.lake import GENERATIONS_KEY, QUARANTINE_KEY
+from orchestration.defs.resources import DATA_DIR_ENV
 
 
 def _defs() -> dg.Definitions:

@@ -6,11 +6,11 @@ from pathlib import Path
 import dagster as dg
 from click.testing import CliRunner
 
-from orchestration import runner
-from orchestration.automation import ensure_pool_limits
-from orchestration.cli import main
-from orchestration.progress import CounterEcho, Progress
-from orchestration.resources import DataPaths
+from orchestration.cli.app import main
+from orchestration.cli.progress import CounterEcho, Progress
+from orchestration.defs import runner
+from orchestration.defs.automation import ensure_pool_limits
+from orchestration.defs.resources import DataPaths
 from tests.orchestration.ops_fixtures import write_log
 
 

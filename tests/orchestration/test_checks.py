@@ -5,16 +5,16 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration.assets.lake import lake_partition
-from orchestration.checks import (
+from orchestration.definitions import build_definitions
+from orchestration.defs.assets.lake import lake_partition
+from orchestration.defs.checks import (
     generation_ids_unique,
     image_embeddings_present,
     prompt_embeddings_present,
 )
-from orchestration.definitions import build_definitions
-from orchestration.embedding_resources import ImageEncoderResource, TextEncoderResource
-from orchestration.partitions import archive_partitions
-from orchestration.resources import DataPaths
+from orchestration.defs.embedding_resources import ImageEncoderResource, TextEncoderResource
+from orchestration.defs.partitions import archive_partitions
+from orchestration.defs.resources import DataPaths
 from tests.orchestration.embedding_lake import build_lake, write_generations
 from tests.orchestration.ops_fixtures import write_log
 
@@ -81,9 +81,9 @@ def test_quality_checks_are_in_the_definitions(tmp_path: Path) -> None:
 
 def test_a_failing_blocking_check_stops_the_warehouse_in_the_nightly_run(tmp_path: Path) -> None:
     """Duplicated ids in the lake: `nightly` fails at the check and builds no dbt model."""
-    from orchestration.assets.warehouse import warehouse_models
-    from orchestration.jobs import NIGHTLY_JOB
-    from orchestration.launcher import RunFailed, launch
+    from orchestration.defs.assets.warehouse import warehouse_models
+    from orchestration.defs.jobs import NIGHTLY_JOB
+    from orchestration.defs.launcher import RunFailed, launch
 
     paths = DataPaths(data_dir=str(tmp_path / "data"))
     write_generations(paths, "dup", DUPLICATED)

@@ -4,8 +4,8 @@ import inspect
 
 from dagster_dbt import DbtCliResource
 
-from orchestration.dbt_cli import SubprocessDbtResource
 from orchestration.definitions import build_definitions
+from orchestration.defs.dbt_cli import SubprocessDbtResource
 
 
 def test_the_definitions_use_the_subprocess_only_dbt_resource(tmp_path) -> None:

@@ -2,10 +2,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.assets.warehouse import dbt_vars
 from orchestration.definitions import build_definitions
-from orchestration.resources import DataPaths, SessionRules
-from orchestration.warehouse_state import FORCED, MODEL_CHANGED, warehouse_config
+from orchestration.defs.assets.warehouse import dbt_vars
+from orchestration.defs.resources import DataPaths, SessionRules
+from orchestration.defs.warehouse_state import FORCED, MODEL_CHANGED, warehouse_config
 
 EXPECTED_ASSET_KEYS = {
     "archives",

@@ -6,7 +6,7 @@ import dagster as dg
 import pytest
 import yaml
 
-from orchestration.deploy.executors import EXECUTOR_ENV, executor_from_env, select_executor
+from orchestration.defs.deploy.executors import EXECUTOR_ENV, executor_from_env, select_executor
 
 DEPLOY = Path(__file__).resolve().parents[2] / "orchestration" / "deploy"
 

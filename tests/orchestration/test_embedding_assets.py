@@ -5,13 +5,13 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.assets.embeddings import image_embeddings, prompt_embeddings
+from orchestration.defs.assets.embeddings import image_embeddings, prompt_embeddings
+from orchestration.defs.embedding_resources import ImageEncoderResource, TextEncoderResource
+from orchestration.defs.partitions import image_shard_partitions
+from orchestration.defs.resources import DataPaths
+from orchestration.defs.sensors import image_shard_sensor
 from orchestration.embedding.image_job import stale_shards
 from orchestration.embedding.shards import planned_shard_keys, shard_file
-from orchestration.embedding_resources import ImageEncoderResource, TextEncoderResource
-from orchestration.partitions import image_shard_partitions
-from orchestration.resources import DataPaths
-from orchestration.sensors import image_shard_sensor
 from tests.embeddings.helpers import TINY_MODEL, write_tiny_clip
 from tests.orchestration.embedding_lake import build_lake
 

@@ -4,9 +4,9 @@ import dagster as dg
 import pytest
 
 from orchestration.definitions import build_definitions
+from orchestration.defs.embedding_runs import embed_stale, shard_runs
+from orchestration.defs.partitions import image_shard_partitions
 from orchestration.embedding.devices import claim_device
-from orchestration.embedding_runs import embed_stale, shard_runs
-from orchestration.partitions import image_shard_partitions
 from tests.orchestration.embedding_lake import build_lake
 
 

@@ -8,9 +8,9 @@ import numpy as np
 import pyarrow as pa
 
 from embeddings.store import EmbeddingStore
-from orchestration.assets.warehouse import DBT_PROJECT_DIR, dbt_executable
+from orchestration.defs.assets.warehouse import DBT_PROJECT_DIR, dbt_executable
+from orchestration.defs.resources import DataPaths
 from orchestration.embedding.prompt_job import PROMPT_EMBEDDINGS_TABLE, prompt_hash
-from orchestration.resources import DataPaths
 from tests.orchestration.embedding_lake import build_lake
 from tests.orchestration.test_embedding_assets import PIXELS, materialize_shards
 

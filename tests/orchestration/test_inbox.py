@@ -7,10 +7,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.inbox import candidates, content_digest, is_readable
-from orchestration.partitions import archive_partitions
-from orchestration.resources import DataPaths
-from orchestration.sensors import inbox_sensor
+from orchestration.defs.partitions import archive_partitions
+from orchestration.defs.resources import DataPaths
+from orchestration.defs.sensors import inbox_sensor
+from orchestration.store.inbox import candidates, content_digest, is_readable
 from tests.orchestration.ops_fixtures import write_log
 
 

@@ -6,8 +6,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.partitions import archive_partitions
-from orchestration.resources import DataPaths
+from orchestration.defs.partitions import archive_partitions
+from orchestration.defs.resources import DataPaths
 from tests.orchestration import multiprocess_jobs
 from tests.orchestration.ops_fixtures import write_log
 

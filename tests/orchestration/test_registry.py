@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.registry import ArchiveRegistry, archive_key
+from orchestration.store.registry import ArchiveRegistry, archive_key
 
 
 def test_register_is_idempotent_and_keys_are_stable(tmp_path: Path) -> None:

@@ -5,14 +5,14 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration.assets.embeddings import IMAGE_EMBEDDINGS_KEY
-from orchestration.assets.lake import GENERATIONS_KEY, lake_partition
 from orchestration.definitions import build_definitions
-from orchestration.embedding_resources import ImageEncoderResource
-from orchestration.fingerprint import archive_fingerprint
-from orchestration.partitions import archive_partitions
-from orchestration.resources import DataPaths
-from orchestration.schedules import NIGHTLY_CRON_ENV, TIMEZONE_ENV, nightly_settings
+from orchestration.defs.assets.embeddings import IMAGE_EMBEDDINGS_KEY
+from orchestration.defs.assets.lake import GENERATIONS_KEY, lake_partition
+from orchestration.defs.embedding_resources import ImageEncoderResource
+from orchestration.defs.partitions import archive_partitions
+from orchestration.defs.resources import DataPaths
+from orchestration.defs.schedules import NIGHTLY_CRON_ENV, TIMEZONE_ENV, nightly_settings
+from orchestration.store.fingerprint import archive_fingerprint
 from tests.orchestration.embedding_lake import build_lake
 from tests.orchestration.ops_fixtures import write_log
 

@@ -18,8 +18,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from orchestration.deploy.graphql import add_partitions, find_repository, launch_backfill, query
-from orchestration.resources import DataPaths
+from orchestration.defs.deploy.graphql import (
+    add_partitions,
+    find_repository,
+    launch_backfill,
+    query,
+)
+from orchestration.defs.resources import DataPaths
 from tests.browser import chromium_or_skip, dump_dom, screenshot
 from tests.orchestration.ops_fixtures import write_log
 from tests.reliability.runs import Snapshot, snapshot, start

@@ -17,9 +17,9 @@ import pyarrow.parquet as pq
 from PIL import Image
 
 from orchestration.ingest.records import GenerationMeta
-from orchestration.pause_points import PAUSE_ENV
 from orchestration.sample.writers.a1111 import a1111_parameters
 from orchestration.sample.writers.containers import png_bytes
+from orchestration.store.pause_points import PAUSE_ENV
 
 CLI = Path(sys.executable).parent / "creative-sessions"
 STAGE_TIMEOUT_S = 900  # a stage that never comes fails the test instead of hanging it

@@ -26,17 +26,17 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from orchestration.cli import main
-from orchestration.fingerprint import archive_bytes, archive_fingerprint
-from orchestration.inbox import content_digest
+from orchestration.cli.app import main
 from orchestration.ingest import archives, pipeline
 from orchestration.ingest.lake import partition_file
 from orchestration.ingest.logs import UnreadableLog, iter_log_rows
 from orchestration.ingest.pipeline import ingest_archive
 from orchestration.ingest.records import GenerationMeta
-from orchestration.registry import ArchiveRegistry
 from orchestration.sample.writers.a1111 import a1111_parameters
 from orchestration.sample.writers.containers import png_bytes, png_chunk, webp_bytes
+from orchestration.store.fingerprint import archive_bytes, archive_fingerprint
+from orchestration.store.inbox import content_digest
+from orchestration.store.registry import ArchiveRegistry
 
 STAGING_SQL = (
     Path(__file__).resolve().parents[2]

@@ -26,16 +26,17 @@ from embeddings import decode
 from embeddings.config import ImageEncoderConfig
 from embeddings.images import load_image_encoder
 from embeddings.thumbnails import thumbnail_path
-from orchestration import cli, run_lock
-from orchestration import data_dir as data_dir_module
-from orchestration.data_dir import storage_problem
+from orchestration.cli import app as cli
 from orchestration.embedding.shards import ShardImage
 from orchestration.embedding.sources import iter_image_refs
 from orchestration.ingest import archives, budget
 from orchestration.ingest.formats import png
 from orchestration.journal.render import render_artist
-from orchestration.registry import RegisteredArchive
-from orchestration.terminal_text import printable, shell_arg
+from orchestration.safe_text import printable, shell_arg
+from orchestration.store import data_dir as data_dir_module
+from orchestration.store import run_lock
+from orchestration.store.data_dir import storage_problem
+from orchestration.store.registry import RegisteredArchive
 from tests.journal.sample import sample_journal
 from tests.reliability.bombs import (
     compressible,

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.run_lock import RunLocked, lock_path, run_lock
+from orchestration.store.run_lock import RunLocked, lock_path, run_lock
 from tests.reliability.runs import start, visible_parquet, write_sources
 
 pytestmark = pytest.mark.slow(seconds=25)  # pipelines, dbt, servers: started first

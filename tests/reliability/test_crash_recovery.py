@@ -1,7 +1,7 @@
 """A run killed with SIGKILL at any stage, then rerun, leaves what an uninterrupted run leaves.
 
 Each fault is injected into a real `creative-sessions` process: it is paused at a named point
-(`orchestration.pause_points`) or caught while dbt is building, and its whole process group is
+(`orchestration.store.pause_points`) or caught while dbt is building, and its whole process group is
 killed. The data directory then holds no visible partial Parquet file, and the next run converges
 on exactly the uninterrupted run's lake and warehouse: the same generation ids once each, the
 same quarantine rows, embeddings and session members.

@@ -18,11 +18,11 @@ import pytest
 from embeddings import decode
 from embeddings.config import ImageEncoderConfig
 from embeddings.images import load_image_encoder
+from orchestration.defs.resources import DataPaths
 from orchestration.embedding.image_job import embed_shard
 from orchestration.embedding.refusals import refusals_file, write_refusals
 from orchestration.embedding.shards import planned_shard_keys
 from orchestration.ingest.pipeline import ingest_archive
-from orchestration.resources import DataPaths
 from tests.reliability.bombs import pixel_bomb
 from tests.reliability.test_bad_inputs import good_png
 

@@ -145,8 +145,8 @@ def test_find_phases_prints_each_phase_with_its_keepers(
 ) -> None:
     from click.testing import CliRunner
 
-    from orchestration import cli_find
-    from orchestration.cli import main
+    from orchestration.cli import find as cli_find
+    from orchestration.cli.app import main
 
     monkeypatch.setattr(cli_find, "_encoder", lambda model_id, text_model: _FakeEncoder())
     result = CliRunner().invoke(

@@ -257,8 +257,8 @@ def test_find_prints_session_label_prompt_and_keepers(
 ) -> None:
     from click.testing import CliRunner
 
-    from orchestration import cli_find
-    from orchestration.cli import main
+    from orchestration.cli import find as cli_find
+    from orchestration.cli.app import main
 
     monkeypatch.setattr(cli_find, "_encoder", lambda model_id, text_model: _FakeEncoder())
     data_dir = warehouse.parent
@@ -287,8 +287,8 @@ def test_find_prints_session_label_prompt_and_keepers(
 def test_keep_marks_and_unmarks_a_render(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
-    from orchestration import cli_intents
-    from orchestration.cli import main
+    from orchestration.cli import intents as cli_intents
+    from orchestration.cli.app import main
 
     relabelled: list[Path] = []
     monkeypatch.setattr(cli_intents, "_relabel", relabelled.append)

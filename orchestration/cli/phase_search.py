@@ -1,0 +1,127 @@
+"""Find phases by meaning: each labelled phase a result of its own (`find --phases`).
+
+The ranking is the warehouse's table macro `find_phases` (dbt macro of that name, created with
+the intent views), scored like `find_sessions` over the prompts used inside each phase; phase
+labels are re-scored here with the same encoder, and each phase gets the keepers inside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import numpy as np
+
+from orchestration.cli.session_search import Keeper, SearchUnavailable
+
+
+@dataclass(slots=True)
+class PhaseMatch:
+    """One found phase: a result of its own, with its session's place and its best prompt."""
+
+    session_id: str
+    phase_no: int
+    artist: str
+    started_at: datetime
+    ended_at: datetime
+    n_generations: int
+    intent: str | None
+    label: str | None
+    first_position: int
+    last_position: int
+    prompt_similarity: float
+    best_prompt: str
+    best_position: int
+    n_phases: int
+    label_similarity: float | None = None
+    keepers: list[Keeper] | None = None
+
+    @property
+    def score(self) -> float:
+        """The better of the prompt and the label similarity."""
+        return max(self.prompt_similarity, self.label_similarity or -1.0)
+
+
+_RANK_PHASES_SQL = """
+    select f.session_id, f.phase_no, f.artist, p.started_at, p.ended_at, p.n_generations,
+           f.intent, f.label, f.first_position, f.last_position, f.similarity,
+           f.best_prompt, f.best_position,
+           (select count(*) from session_phases as q where q.session_id = f.session_id)
+    from find_phases($query::float[]) as f
+    join session_phases as p using (session_id, phase_no)
+    where ($artist is null or f.artist = $artist)
+      and ($since is null or p.ended_at >= $since)
+      and ($intent is null or f.intent = $intent)
+    order by f.similarity desc, p.started_at desc, f.session_id, f.phase_no
+    limit $limit
+"""
+
+_PHASE_KEEPERS_SQL = """
+    select k.session_id, m.position, k.generation_id,
+           string_agg(k.reason || ': ' || k.evidence, '; ' order by k.reason),
+           any_value(g.source_archive), any_value(g.source_path)
+    from session_keepers as k
+    join session_members as m using (generation_id, session_id)
+    join generations as g using (generation_id)
+    where k.session_id in (select unnest($ids))
+    group by k.session_id, m.position, k.generation_id, k.rank
+    order by k.session_id, k.rank
+"""
+
+
+def rank_phases(
+    con: duckdb.DuckDBPyConnection,
+    query: np.ndarray,
+    *,
+    limit: int,
+    artist: str | None = None,
+    intent: str | None = None,
+    since: datetime | None = None,
+) -> list[PhaseMatch]:
+    """Labelled phases by their closest prompt to ``query`` (`find_phases`), best first."""
+    found = con.execute(
+        "select count(*) from duckdb_functions() where function_name = 'find_phases'"
+    ).fetchone()
+    if not found or not found[0]:
+        raise SearchUnavailable("no phases labelled yet; run `creative-sessions run` to label")
+    params = {
+        "query": query.astype(np.float32).tolist(),
+        "artist": artist,
+        "since": since,
+        "intent": intent,
+        "limit": limit,
+    }
+    return [PhaseMatch(*row) for row in con.execute(_RANK_PHASES_SQL, params).fetchall()]
+
+
+def rescore_phase_labels(
+    matches: list[PhaseMatch], embed: Callable[[list[str]], np.ndarray], query: np.ndarray
+) -> None:
+    """Score each phase's label against ``query``, as `rescore_labels` does for sessions."""
+    labelled = [m for m in matches if m.label]
+    if not labelled:
+        return
+    scores = embed([m.label for m in labelled]) @ query.astype(np.float32)  # type: ignore[misc]
+    for match, score in zip(labelled, scores.tolist(), strict=True):
+        match.label_similarity = float(score)
+
+
+def attach_phase_keepers(con: duckdb.DuckDBPyConnection, matches: list[PhaseMatch]) -> None:
+    """Each phase's keepers (those whose position lies in the phase), best first."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_name = 'session_keepers'"
+    ).fetchone()
+    if not matches or not exists or not exists[0]:
+        return
+    rows = con.execute(
+        _PHASE_KEEPERS_SQL, {"ids": sorted({m.session_id for m in matches})}
+    ).fetchall()
+    for match in matches:
+        match.keepers = [
+            Keeper(*keeper)
+            for session_id, position, *keeper in rows
+            if session_id == match.session_id
+            and match.first_position <= position <= match.last_position
+        ]

@@ -1,0 +1,218 @@
+"""dbt models in DuckDB as Dagster assets; dbt tests become asset checks."""
+
+import json
+import logging
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from orchestration.defs.automation import WAREHOUSE_POOL, follow_inputs
+from orchestration.defs.resources import DataPaths, SessionRules
+from orchestration.store.warehouse_health import (
+    Relation,
+    expected_relations,
+    move_aside,
+    warehouse_problem,
+)
+from orchestration.store.warehouse_lock import warehouse_access
+
+log = logging.getLogger(__name__)
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_project.prepare_if_dev()
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this Python (the venv), so an unactivated venv still works."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+def ensure_manifest(project: DbtProject = dbt_project) -> Path:
+    """Parse the dbt project when its manifest is missing or older than any project file.
+
+    A fresh clone has no manifest, and a stale one would describe a graph that `dbt build` no
+    longer produces, so both are re-parsed here, as a build step would.
+    """
+    manifest = project.manifest_path
+    sources = [
+        p
+        for folder in ("models", "tests", "macros")
+        for p in (project.project_dir / folder).rglob("*")
+        if p.is_file()
+    ] + [project.project_dir / "dbt_project.yml"]
+    built = manifest.stat().st_mtime if manifest.exists() else 0.0
+    if any(p.stat().st_mtime > built for p in sources):
+        subprocess.run(
+            [
+                dbt_executable(),
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(project.project_dir),
+                "--profiles-dir",
+                str(project.profiles_dir),
+                "--target-path",
+                str(project.target_path),
+            ],
+            check=True,
+            cwd=project.project_dir,
+        )
+    return manifest
+
+
+def dbt_vars(paths: DataPaths, rules: SessionRules) -> dict[str, Any]:
+    """The dbt vars for a run: every path and rule comes from the resources, none from dbt."""
+    return {
+        "lake_dir": paths.lake_dir.as_posix(),
+        "corrections_dir": paths.corrections_dir.as_posix(),
+        "warehouse_path": paths.warehouse_path.as_posix(),
+        "session_gap_minutes": int(rules.gap_minutes),
+    }
+
+
+class LayerTranslator(DagsterDbtTranslator):
+    """Groups dbt models by folder (staging, intermediate, marts) as `warehouse_<folder>`."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        """Models go to `warehouse_<folder>`; sources keep their own asset keys and groups."""
+        fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props.get("resource_type") == "model" and len(fqn) > 2:
+            return f"warehouse_{fqn[1]}"
+        return super().get_group_name(dbt_resource_props)
+
+    def get_automation_condition(
+        self, dbt_resource_props: Mapping[str, Any]
+    ) -> dg.AutomationCondition | None:
+        """Every model rebuilds when its inputs update; no job chains them by hand."""
+        if dbt_resource_props.get("resource_type") == "model":
+            return follow_inputs()
+        return super().get_automation_condition(dbt_resource_props)
+
+
+INTENT_VIEWS_TAG = "intents"
+_TRANSLATOR = LayerTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+class WarehouseBuildConfig(dg.Config):
+    """`full_refresh` rebuilds the incremental models whole (a new session gap, a forced run).
+
+    `unit_tests` runs dbt's unit tests, which check model code against fixed rows: worth their
+    seconds when the code or the build's scope changed, not on every nightly increment.
+    """
+
+    full_refresh: bool = False
+    unit_tests: bool = True
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    project=dbt_project,
+    dagster_dbt_translator=_TRANSLATOR,
+    exclude=f"tag:{INTENT_VIEWS_TAG}",
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=WAREHOUSE_POOL,
+)
+def warehouse_models(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    paths: DataPaths,
+    session_rules: SessionRules,
+    config: WarehouseBuildConfig,
+) -> Iterator[Any]:
+    """`dbt build` over the lake: sessions, members and the signals intent inference reads."""
+    yield from _dbt_build(
+        context,
+        dbt,
+        paths,
+        session_rules,
+        verify=True,
+        full_refresh=config.full_refresh,
+        unit_tests=config.unit_tests,
+    )
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    project=dbt_project,
+    dagster_dbt_translator=_TRANSLATOR,
+    select=f"tag:{INTENT_VIEWS_TAG}",
+    name="intent_views",
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=WAREHOUSE_POOL,
+)
+def intent_views(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    paths: DataPaths,
+    session_rules: SessionRules,
+) -> Iterator[Any]:
+    """`dbt build` of the views over the intent asset's Parquet (phases, intents, members)."""
+    yield from _dbt_build(context, dbt, paths, session_rules)
+
+
+def warehouse_relations() -> list[Relation]:
+    """The relations `warehouse_models` promises (the intent views come later, with the labels)."""
+    return expected_relations(ensure_manifest(), exclude_tag=INTENT_VIEWS_TAG)
+
+
+def _told(context: dg.AssetExecutionContext) -> Callable[[str], None]:
+    """A line for the run's log in the UI and for the terminal of `creative-sessions run`."""
+
+    def tell(line: str) -> None:
+        context.log.info(line)
+        log.info(line)
+
+    return tell
+
+
+def dbt_target_path(paths: DataPaths) -> Path:
+    """One dbt target folder per data directory, kept between calls so dbt parses partially."""
+    return paths.root / "dbt" / "target"
+
+
+def _dbt_build(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    paths: DataPaths,
+    session_rules: SessionRules,
+    *,
+    verify: bool = False,
+    full_refresh: bool = False,
+    unit_tests: bool = True,
+) -> Iterator[Any]:
+    """`dbt build` holding the warehouse for writing, so no other run reads or writes meanwhile.
+
+    With ``verify``, a warehouse that does not open or lacks a model is first renamed aside and
+    the build starts from an empty file: dbt's incremental models cannot repair a torn one.
+    """
+    paths.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    args = ["build", "--vars", json.dumps(dbt_vars(paths, session_rules))]
+    if full_refresh:
+        args.append("--full-refresh")
+    if not unit_tests:
+        args += ["--exclude-resource-type", "unit_test"]
+    holder = f"dbt build in run {context.run_id[:8]}"
+    with warehouse_access(paths.root, write=True, holder=holder, on_wait=_told(context)):
+        if verify and paths.warehouse_path.exists():
+            problem = warehouse_problem(paths.warehouse_path, warehouse_relations())
+            if problem is not None:
+                aside = move_aside(paths.warehouse_path)
+                line = f"warehouse: {problem}; moved aside to {aside.name}, rebuilt from the lake"
+                _told(context)(line)
+        target = dbt_target_path(paths)
+        yield from dbt.cli(args, context=context, target_path=target).stream()
