@@ -104,4 +104,4 @@ def test_the_scan_sees_the_code() -> None:
     assert _reaching_up(ROOT / "orchestration" / "definitions.py", DAGSTER), (
         "the scan finds imports"
     )
-    assert _reaching_up(ROOT / "orchestration" / "cli" / "main.py", ("orchestration.defs",))
+    assert _reaching_up(ROOT / "orchestration" / "cli" / "app.py", ("orchestration.defs",))

@@ -6,18 +6,10 @@
 -- file order), then the archive key.
 with
 
--- Columns added to the lake after its first partitions: a lake written before them has none,
--- so an empty typed row set supplies them (NULL) until an archive is ingested again.
+-- With the columns added after the lake's first partitions (NULL in older partitions).
 source as (
 
-    select * from {{ source('lake', 'generations') }}
-    union all by name
-    select
-        null::double as upscale_factor,
-        null::varchar as upscaler,
-        null::double as denoising_strength,
-        null::varchar as init_image
-    where false
+    {{ lake_generations() }}
 
 ),
 
