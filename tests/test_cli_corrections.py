@@ -2,7 +2,7 @@
 
 The CLI runs against a small hand-made warehouse whose relabelling is a stand-in (corrected
 sessions take their correction, the artist's other sessions gain a marker), so these tests take
-seconds; the real relabel is exercised by ``test_intents_end_to_end``.
+seconds; the real relabel is exercised by ``test_end_to_end``.
 """
 
 import shutil
@@ -13,8 +13,9 @@ import polars as pl
 import pytest
 from click.testing import CliRunner, Result
 
-from orchestration import cli_intents
-from orchestration.cli import main
+from orchestration.cli import intents as cli_intents
+from orchestration.cli.app import main
+from orchestration.defs.resources import DATA_DIR_ENV, DataPaths
 from orchestration.intent.corrections import CorrectionStore, correction_for, resolve
 from orchestration.intent.label_changes import (
     SNAPSHOT_SCHEMA,
@@ -22,7 +23,6 @@ from orchestration.intent.label_changes import (
     label_changes,
     report_lines,
 )
-from orchestration.resources import DATA_DIR_ENV, DataPaths
 
 # --- the comparison ----------------------------------------------------------------------------
 

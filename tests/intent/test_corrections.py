@@ -109,7 +109,7 @@ def test_add_fsyncs_the_line_and_the_directory_that_gained_the_file(
         synced.append("dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
         real_fsync(fd)
 
-    monkeypatch.setattr(corrections_module.os, "fsync", recording_fsync)
+    monkeypatch.setattr(os, "fsync", recording_fsync)
     store.add(make())
     assert synced.count("file") == 1
     assert synced.count("dir") >= 1  # the new file's directory entry (and the new directory's)
@@ -127,7 +127,7 @@ def test_append_uses_o_append(store: CorrectionStore, monkeypatch: pytest.Monkey
             flags_seen.append(flags)
         return real_open(path, flags, *args)
 
-    monkeypatch.setattr(corrections_module.os, "open", recording_open)
+    monkeypatch.setattr(os, "open", recording_open)
     store.add(make())
     assert flags_seen and all(f & os.O_APPEND for f in flags_seen)
 
@@ -268,7 +268,7 @@ def test_import_interrupted_before_the_rename_leaves_the_store_as_it_was(
     def crash(*_args):
         raise OSError("disk full")
 
-    monkeypatch.setattr(corrections_module.os, "replace", crash)
+    monkeypatch.setattr(os, "replace", crash)
     with pytest.raises(OSError, match="disk full"):
         store.import_(tmp_path / "other.json")
     assert store.path.read_bytes() == before
@@ -322,7 +322,7 @@ def test_remove_never_goes_through_a_rename(
     def no_rename(*_args):
         raise AssertionError("remove must append, not rewrite")
 
-    monkeypatch.setattr(corrections_module.os, "replace", no_rename)
+    monkeypatch.setattr(os, "replace", no_rename)
     store.remove(gone.correction_id, author="ana")
     assert store.all() == [kept]
 
