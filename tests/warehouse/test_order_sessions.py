@@ -6,7 +6,7 @@ where the subject changes inside such a run. Three artists, A1111 files made by 
 writer: ana's copied day whose counter runs from one subject straight into another; bo's copied
 day refining one subject with rewording; cy's day with two subjects whose real file times leave
 no gap. ana's second subject arrives in a second ingest, so the build is incremental and must
-equal a full refresh.
+equal a full refresh; so must one where a departure takes away the evidence of a split.
 """
 
 import os
@@ -22,9 +22,10 @@ from orchestration.ingest.records import GenerationMeta
 from orchestration.sample.writers.a1111 import a1111_parameters
 from orchestration.sample.writers.containers import png_bytes
 from orchestration.summary import render_summary
+from tests.warehouse.lake_fixture import generation, write_archive
 from tests.warehouse.test_session_signals import dbt, tables
 
-pytestmark = pytest.mark.slow(seconds=50)  # pipelines, dbt, servers: started first
+pytestmark = pytest.mark.slow(seconds=90)  # pipelines, dbt, servers: started first
 
 DAY = "2024-03-05"
 LIGHTHOUSE = "lighthouse on a cliff in a thunderstorm, crashing waves, oil painting"
@@ -126,3 +127,40 @@ def test_the_summary_says_which_sessions_the_prompt_split(built: dict[str, Path]
     text = render_summary(built["incremental"])
     assert "1 session split where the subject changed, times known only by order (ana 1)" in text
     assert f"{DAY}, time of day unknown (ordered by file counter), began where" in text
+
+
+def test_a_departure_that_takes_a_splits_evidence_merges_like_a_full_refresh(
+    tmp_path: Path,
+) -> None:
+    """Harbour, lighthouse ×2 | fisherman ×2: split. The second lighthouse leaves, and the
+    two before the fisherman are no longer alike: one session, though no time moved."""
+
+    def rows(ids: list[str]) -> list[dict]:
+        prompts = {"x": "quiet harbour at dawn, fishing boats", "l1": LIGHTHOUSE, "l2": LIGHTHOUSE}
+        out = []
+        for minute, gid in enumerate(["x", "l1", "l2", "f1", "f2"]):
+            if gid in ids:
+                row = generation(gid, "dee", minute, prompts.get(gid, FISHERMAN))
+                row["created_at_source"] = "date folder order"
+                out.append(row)
+        return out
+
+    lake, incremental, full = tmp_path / "lake", tmp_path / "inc.duckdb", tmp_path / "full.duckdb"
+    select = ["--select", "+int_generations_sessionized"]
+    write_archive(lake, "dee", rows(["x", "l1", "l2", "f1", "f2"]))
+    dbt(["run", *select], lake, incremental, tmp_path)
+    assert [n for n, _ in _sizes(incremental)] == [3, 2]
+    write_archive(lake, "dee", rows(["x", "l1", "f1", "f2"]))
+    dbt(["run", *select], lake, incremental, tmp_path)
+    dbt(["run", "--full-refresh", *select], lake, full, tmp_path)
+    assert _sizes(incremental) == _sizes(full) == [(4, False)]
+    assert tables(incremental) == tables(full)
+
+
+def _sizes(warehouse: Path) -> list[tuple[int, bool]]:
+    """Each session's size and whether the prompt split it, in time order."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(
+            "select count(*), bool_or(is_split_by_prompt) from int_generations_sessionized "
+            "group by session_id order by min(created_at)"
+        ).fetchall()
