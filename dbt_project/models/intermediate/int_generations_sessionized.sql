@@ -156,11 +156,15 @@ keys as (
 
     select
         generation_id, artist, created_at, source_archive, source_order, job_id,
-        case when created_at_source in ({{ "'" ~ order_sources | join("', '") ~ "'" }})
-            and len({{ prompt_tokens('prompt') }}) >= {{ min_words }}
-            then {{ prompt_tokens('prompt') }}
-        end as order_words
-    from in_scope
+        case when len(words) >= {{ min_words }} then words end as order_words
+    from (
+        select
+            generation_id, artist, created_at, source_archive, source_order, job_id,
+            case when created_at_source in ({{ "'" ~ order_sources | join("', '") ~ "'" }})
+                then {{ prompt_tokens('prompt') }}
+            end as words
+        from in_scope
+    )
 
 ),
 
@@ -195,23 +199,22 @@ order_split as (
 
     select
         *,
-        coalesce(
-            words_2_before is not null and words_1_before is not null
-            and order_words is not null and words_1_after is not null
-            and previous_created_at - created_at_2_before <= {{ gap }}
-            and next_created_at - created_at <= {{ gap }}
-            and coalesce(job_2_before != job_1_before, true)
-            and coalesce(job_1_after != job_id, true)
-            and {{ token_jaccard('words_2_before', 'words_1_before') }} >= {{ same_subject }}
-            and {{ token_jaccard('order_words', 'words_1_after') }} >= {{ same_subject }}
-            and greatest(
-                {{ token_jaccard('words_2_before', 'order_words') }},
-                {{ token_jaccard('words_2_before', 'words_1_after') }},
-                {{ token_jaccard('words_1_before', 'order_words') }},
-                {{ token_jaccard('words_1_before', 'words_1_after') }}
-            ) < {{ other_subject }},
-            false
-        ) as is_prompt_change
+        case
+            when words_2_before is null or words_1_before is null
+                or order_words is null or words_1_after is null then false
+            when previous_created_at - created_at_2_before > {{ gap }}
+                or next_created_at - created_at > {{ gap }} then false
+            when job_2_before = job_1_before or job_1_after = job_id then false
+            when order_words = words_1_before then false  -- the cheap common case: no change
+            else {{ token_jaccard('words_2_before', 'words_1_before') }} >= {{ same_subject }}
+                and {{ token_jaccard('order_words', 'words_1_after') }} >= {{ same_subject }}
+                and greatest(
+                    {{ token_jaccard('words_2_before', 'order_words') }},
+                    {{ token_jaccard('words_2_before', 'words_1_after') }},
+                    {{ token_jaccard('words_1_before', 'order_words') }},
+                    {{ token_jaccard('words_1_before', 'words_1_after') }}
+                ) < {{ other_subject }}
+        end as is_prompt_change
     from ordered
 
 ),
