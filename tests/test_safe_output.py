@@ -41,10 +41,11 @@ def _warehouse(root: Path, artist: str) -> Path:
     with duckdb.connect(str(path)) as con:
         con.execute(
             "create table sessions as select * from (values "
-            "('s1', $a, $t0::timestamptz, $t0::timestamptz + interval 20 minute, 3, 2), "
+            "('s1', $a, $t0::timestamptz, $t0::timestamptz + interval 20 minute, 3, 2, true), "
             "('s2', $a, $t0::timestamptz + interval 1 day, "
-            "$t0::timestamptz + interval 1 day, 1, 1)) "
-            "as t(session_id, artist, started_at, ended_at, n_generations, n_distinct_prompts)",
+            "$t0::timestamptz + interval 1 day, 1, 1, false)) "
+            "as t(session_id, artist, started_at, ended_at, n_generations, n_distinct_prompts, "
+            "is_split_by_prompt)",
             {"a": artist, "t0": T0},
         )
         con.execute(
@@ -126,6 +127,7 @@ def test_summary_try_lines_paste_back_to_the_name(tmp_path: Path, kind: str) -> 
     assert "\\u202edrow" in text and "bad file \\u202eexe.png" in text
     assert "copied \\u202egpj.zip: 1 of 1 had only file times; 1 placed by file order" in text
     assert "s1  time unknown (ordered by file order; a copy reset the file times)" in text
+    assert "1 session split where the subject changed, times known only by order (" in text
     lines = text.splitlines()
     try_at = lines.index("Try:")
     sessions_line = next(line for line in lines[try_at:] if " sessions --artist " in line)

@@ -72,14 +72,16 @@ def render_summary(
             label = "i.label" if labelled else "null"
             sessions = con.execute(
                 "select s.session_id, s.started_at, s.ended_at, s.n_generations, "
-                f"s.n_distinct_prompts, {label} from sessions as s "
+                f"s.n_distinct_prompts, {label}, s.is_split_by_prompt from sessions as s "
                 + ("left join session_intents as i using (session_id) " if labelled else "")
                 + "where s.artist = ? order by s.started_at desc limit ?",
                 [artist, SESSIONS_PER_ARTIST],
             ).fetchall()
-            for session_id, started, ended, n, n_prompts, text in sessions:
+            for session_id, started, ended, n, n_prompts, text, by_prompt in sessions:
                 placed = _placed_source(con, artist, started, ended)
                 span = _span(started, ended) if placed is None else _unknown_span(started, placed)
+                if by_prompt:
+                    span += ", began where the subject changed"
                 lines.append(
                     f"  {session_id}  {span}  "
                     f"{_count(n, 'generation')}, {_count(n_prompts, 'distinct prompt')}"
@@ -168,6 +170,18 @@ def _time_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
             used.append(f"{by_order} placed by file order (a copy reset their times; no date)")
         only = f"{kept + by_day + by_order} of {n} had only file times"
         lines.append(f"  {printable(archive)}: {only}; {', '.join(used)}")
+    split = con.sql(
+        "select artist, count(*) from sessions where is_split_by_prompt "
+        "group by artist order by artist"
+    ).fetchall()
+    if split:
+        # Order alone puts no gap between two sessions of one day: the prompts are the evidence.
+        per_artist = ", ".join(f"{printable(artist)} {n}" for artist, n in split)
+        total = sum(n for _, n in split)
+        lines.append(
+            f"  {_count(total, 'session')} split where the subject changed, "
+            f"times known only by order ({per_artist})"
+        )
     return lines
 
 

@@ -27,6 +27,10 @@ MIN_COUNTED = 4
 MAX_INVERTED_SHARE = 0.1
 # Name days and file days this far apart disagree even across time zones.
 DAY_SLACK = timedelta(days=1, hours=14)
+# Within one burst step a generator writes at most one batch, and a batch has one prompt: more
+# files than a batch there, with more than one prompt, were written by a copy (a zip re-exported
+# with one entry time for all).
+INSTANT = BURST_STEP
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +43,7 @@ class FileTime:
     own_time: datetime | None = None  # from metadata, EXIF, a tIME chunk or the name
     folder: str = ""
     counter: int | None = None
+    prompt: int | None = None  # a hash of the prompt: one batch, one prompt
 
 
 def copied(times: list[FileTime]) -> tuple[set[int], str | None]:
@@ -103,6 +108,9 @@ def _burst_reason(burst: list[FileTime]) -> str | None:
         return f"{within} across {len(tools)} tools"
     if sum(_disagrees(t) for t in burst) * 2 > len(burst):
         return f"{within}, days away from the times the files carry"
+    prompts = {t.prompt for t in burst if t.prompt is not None}
+    if burst[-1].at - burst[0].at <= INSTANT and len(prompts) > 1:
+        return f"{within} with {len(prompts)} prompts: more than one batch at once"
     if len(burst) >= MIN_PACE_FILES and len(burst) / seconds > MAX_FILES_PER_SECOND:
         return f"{within}: faster than any generator writes"
     return None

@@ -14,6 +14,7 @@ asset metadata and the run summary.
 from __future__ import annotations
 
 import uuid
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -86,12 +87,20 @@ class ArchiveTimes:
         self._tool_times: dict[str, tuple[datetime, str]] = {}  # file name → time, source
 
     def observe(
-        self, file_time: datetime | None, tool: str, name: NameEvidence, own: datetime | None
+        self,
+        file_time: datetime | None,
+        tool: str,
+        name: NameEvidence,
+        own: datetime | None,
+        prompt: str | None = None,
     ) -> int:
         """Record one image's plausible file time for burst detection; its index, or -1."""
         if file_time is None:
             return -1
-        self._observed.append(FileTime(file_time, tool, name.day, own, name.folder, name.counter))
+        key = None if prompt is None else zlib.crc32(prompt.encode("utf-8", "surrogatepass"))
+        self._observed.append(
+            FileTime(file_time, tool, name.day, own, name.folder, name.counter, key)
+        )
         return len(self._observed) - 1
 
     def own_time(self, source: str) -> None:

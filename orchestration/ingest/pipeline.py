@@ -251,7 +251,7 @@ def _ingest_entry(entry: ArchiveEntry, artist: str, sink: _PartitionSink, seen: 
         [(entry.modified_at, entry.modified_at_source)], sink.now
     )
     observed = sink.times.observe(
-        file_time[0] if file_time else None, meta.tool, name, own[0] if own else None
+        file_time[0] if file_time else None, meta.tool, name, own[0] if own else None, meta.prompt
     )
     record = _image_record(meta, entry, artist, sink.archive_key, digest, own)
     if own is not None:

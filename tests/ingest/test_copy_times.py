@@ -76,3 +76,21 @@ def test_numbers_that_repeat_are_not_a_counter() -> None:
         for index in range(4)
     ]
     assert copied(jobs) == (set(), None)
+
+
+def test_one_instant_with_several_prompts_is_a_copy_but_one_big_batch_is_not() -> None:
+    """A zip re-exported with one entry time for all; a generator writes one batch at once."""
+    exported = [
+        FileTime(COPY, "comfyui", folder="output", counter=n, prompt=n // 4) for n in range(30)
+    ]
+    flagged, why = copied(exported)
+    assert flagged == set(range(30))
+    assert why == "30 file times within 1 s with 8 prompts: more than one batch at once"
+    batch = [FileTime(COPY, "comfyui", folder="output", counter=n, prompt=7) for n in range(16)]
+    assert copied(batch) == (set(), None)
+    # Several prompts 1.5 s apart for 45 s: work at a generator's pace, not one instant.
+    paced = [
+        FileTime(COPY + timedelta(seconds=1.5 * n), "comfyui", counter=n, prompt=n // 4)
+        for n in range(30)
+    ]
+    assert copied(paced) == (set(), None)

@@ -35,9 +35,7 @@ tokenized as (
     select
         members.*,
         sessions_to_build.session_fingerprint,
-        list_distinct(list_filter(
-            regexp_split_to_array(lower(members.prompt), '[^\p{L}\p{N}]+'), t -> t != ''
-        )) as prompt_tokens
+        {{ prompt_tokens('members.prompt') }} as prompt_tokens
     from members
     inner join sessions_to_build using (session_id)
 
@@ -210,12 +208,7 @@ select
     epoch(created_at - previous_created_at) as seconds_since_previous,
     prompt is not distinct from previous_prompt as is_prompt_kept,
     prompt_similarity::double as prompt_similarity,
-    case
-        when prompt is null or previous_prompt is null then null
-        when len(list_distinct(list_concat(prompt_tokens, previous_prompt_tokens))) = 0 then null
-        else len(list_intersect(prompt_tokens, previous_prompt_tokens))
-            / len(list_distinct(list_concat(prompt_tokens, previous_prompt_tokens)))
-    end as prompt_jaccard,
+    {{ token_jaccard('prompt_tokens', 'previous_prompt_tokens') }} as prompt_jaccard,
     image_similarity::double as image_similarity,
     case when prompt_similarity is not null
         then (select model_id from selected_models where modality = 'prompt')

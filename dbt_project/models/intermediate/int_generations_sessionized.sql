@@ -1,14 +1,17 @@
 -- Gaps-and-islands per artist: a new session starts when more than `session_gap_minutes` pass
--- between consecutive generations. Order is created_at, then the order the source gave
--- (logs have minute-resolution timestamps; the artist's sequence is the row order).
+-- between consecutive generations, or, inside a run of files whose times were placed from
+-- their order alone, where the subject changes (`order_split`). Order is created_at, then the
+-- order the source gave (logs have minute-resolution timestamps; the artist's sequence is the
+-- row order).
 --
 -- Incremental: a run re-sessionizes only the generations that arrived (new, or moved in time
 -- or source), the ones that left, and every member of a stored session within the gap of an
--- arrival or holding a departure. Sessions are separated by more than the gap, so the
--- sessions left alone keep their members, ids and positions; a generation filling the gap
--- between two sessions pulls both in and they merge. A generation that left the lake is
--- returned as a marker row holding only its id: delete+insert removes the stored row by that
--- id, and the post-hook removes the marker (no second pass over the lake).
+-- arrival, holding a departure or within the gap of one that does. A session left alone is
+-- more than the gap from every change, so it keeps its members, ids and positions; a
+-- generation filling the gap between two sessions pulls both in and they merge. A generation
+-- that left the lake is returned as a marker row holding only its id: delete+insert removes
+-- the stored row by that id, and the post-hook removes the marker (no second pass over the
+-- lake).
 {{
     config(
         materialized='incremental',
@@ -19,6 +22,13 @@
 }}
 
 {% set gap = "to_minutes(" ~ var('session_gap_minutes') ~ "::bigint)" %}
+{#- Times placed from order, not observed (orchestration/ingest/ordering.py). -#}
+{% set order_sources = ['date folder order', 'file order'] %}
+{#- Chosen on the real slice's development users and the sample (benchmarks/order_sessions.py):
+    alike at 0.7 or more, nothing across above 0.1; prompts under 3 words give no evidence. -#}
+{% set same_subject = 0.7 %}
+{% set other_subject = 0.1 %}
+{% set min_words = 3 %}
 
 with
 
@@ -106,6 +116,16 @@ touched_sessions as (
         and a.created_at between s.started_at - {{ gap }} and s.ended_at + {{ gap }}
     union
     select session_id from departed
+    union
+    -- A neighbour within the gap of a session that lost a member: a session split where the
+    -- prompt changed is seconds from the one before, and that split may rest on the member.
+    select s.session_id
+    from stored_sessions as s
+    inner join stored_sessions as d
+        on d.artist = s.artist
+        and s.started_at <= d.ended_at + {{ gap }}
+        and s.ended_at >= d.started_at - {{ gap }}
+    where d.session_id in (select session_id from departed)
 
 ),
 
@@ -131,10 +151,20 @@ in_scope as (
 {% endif %}
 
 -- Sessionize on the narrow key columns (window sorts stay small), then join the rest back.
+-- Prompt words are kept only where the time is an ordering time (see `order_split` below).
 keys as (
 
-    select generation_id, artist, created_at, source_archive, source_order
-    from in_scope
+    select
+        generation_id, artist, created_at, source_archive, source_order, job_id,
+        case when len(words) >= {{ min_words }} then words end as order_words
+    from (
+        select
+            generation_id, artist, created_at, source_archive, source_order, job_id,
+            case when created_at_source in ({{ "'" ~ order_sources | join("', '") ~ "'" }})
+                then {{ prompt_tokens('prompt') }}
+            end as words
+        from in_scope
+    )
 
 ),
 
@@ -143,6 +173,14 @@ ordered as (
     select
         *,
         lag(created_at) over artist_sequence as previous_created_at,
+        lag(created_at, 2) over artist_sequence as created_at_2_before,
+        lead(created_at) over artist_sequence as next_created_at,
+        lag(order_words, 2) over artist_sequence as words_2_before,
+        lag(order_words) over artist_sequence as words_1_before,
+        lead(order_words) over artist_sequence as words_1_after,
+        lag(job_id, 2) over artist_sequence as job_2_before,
+        lag(job_id) over artist_sequence as job_1_before,
+        lead(job_id) over artist_sequence as job_1_after,
         row_number() over artist_sequence as artist_position
     from keys
     window artist_sequence as (
@@ -152,13 +190,46 @@ ordered as (
 
 ),
 
+-- Order-only evidence: where a run of files has no time of its own (their times were placed
+-- by order), a session also starts where two steady subjects meet: the two generations
+-- before are alike, the two from here on are alike, and no word pair across is. Each side's
+-- two must be two requests (a job's grid and its upscales are one). Never where times are
+-- real: there it would split refinements that reword (measured in benchmarks/order_sessions.py).
+order_split as (
+
+    select
+        *,
+        case
+            when words_2_before is null or words_1_before is null
+                or order_words is null or words_1_after is null then false
+            when previous_created_at - created_at_2_before > {{ gap }}
+                or next_created_at - created_at > {{ gap }} then false
+            when job_2_before = job_1_before or job_1_after = job_id then false
+            when order_words = words_1_before then false  -- the cheap common case: no change
+            else {{ token_jaccard('words_2_before', 'words_1_before') }} >= {{ same_subject }}
+                and {{ token_jaccard('order_words', 'words_1_after') }} >= {{ same_subject }}
+                and greatest(
+                    {{ token_jaccard('words_2_before', 'order_words') }},
+                    {{ token_jaccard('words_2_before', 'words_1_after') }},
+                    {{ token_jaccard('words_1_before', 'order_words') }},
+                    {{ token_jaccard('words_1_before', 'words_1_after') }}
+                ) < {{ other_subject }}
+        end as is_prompt_change
+    from ordered
+
+),
+
 flagged as (
 
     select
         *,
         previous_created_at is null
-            or created_at - previous_created_at > {{ gap }} as is_session_start
-    from ordered
+            or created_at - previous_created_at > {{ gap }}
+            or is_prompt_change as is_session_start,
+        previous_created_at is not null
+            and created_at - previous_created_at <= {{ gap }}
+            and is_prompt_change as is_split_by_prompt
+    from order_split
 
 ),
 
@@ -173,7 +244,8 @@ assigned as (
             over artist_order as first_generation_id,
         artist_position + 1 - last_value(
             case when is_session_start then artist_position end ignore nulls
-        ) over artist_order as position
+        ) over artist_order as position,
+        is_split_by_prompt
     from flagged
     window artist_order as (
         partition by artist
@@ -186,6 +258,7 @@ assigned as (
 select
     md5(in_scope.artist || '|' || assigned.first_generation_id)[:16] as session_id,
     assigned.position,
+    assigned.is_split_by_prompt,
     in_scope.generation_id,
     in_scope.artist,
     in_scope.tool,

@@ -45,6 +45,7 @@ select
     count(*) as n_generations,
     count(distinct prompt) as n_distinct_prompts,
     string_agg(distinct tool, ', ' order by tool) as tools,
+    bool_or(is_split_by_prompt) as is_split_by_prompt,
     count(*) filter (where has_image_embedding) as n_with_image_embedding,
     count(*) filter (where has_prompt_embedding) as n_with_prompt_embedding,
     -- Changes whenever a member arrives, leaves, moves or gains a vector, or the chosen

@@ -14,5 +14,6 @@ select
     n_generations,
     ended_at - started_at as duration,
     n_distinct_prompts,
-    tools
+    tools,
+    is_split_by_prompt
 from sessions
