@@ -17,11 +17,11 @@ import duckdb
 import pytest
 from PIL import Image
 
+from orchestration.cli.summary import render_summary
 from orchestration.ingest.pipeline import ingest_archive
 from orchestration.ingest.records import GenerationMeta
 from orchestration.sample.writers.a1111 import a1111_parameters
 from orchestration.sample.writers.containers import png_bytes
-from orchestration.summary import render_summary
 from tests.warehouse.lake_fixture import generation, write_archive
 from tests.warehouse.test_session_signals import dbt, tables
 
