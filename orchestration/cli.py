@@ -298,12 +298,13 @@ def ingest(
 @click.pass_obj
 def run(data_dir: Path, rebuild_warehouse: bool, budget: str) -> None:
     """Materialize everything stale: new or changed archives, the warehouse, then the labels."""
-    from orchestration.intent.backfill import Budget
+    if budget:  # the parser brings polars: a nightly run without a budget goes on without it
+        from orchestration.intent.backfill import Budget
 
-    try:
-        Budget.parse(budget)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--budget") from exc
+        try:
+            Budget.parse(budget)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--budget") from exc
     if not rebuild_warehouse:
         from orchestration.run_inputs import note_skip, unchanged_since_last_run
 
