@@ -71,6 +71,9 @@ def test_ingest_sql_and_idempotent_run(tmp_path: Path, monkeypatch) -> None:
     result = runner.invoke(main, ["--data-dir", str(data), "run"])
     assert result.exit_code == 0, result.output
     assert "up to date" in result.output and "ingesting" not in result.output
+    # Nothing moved since the ingest's run: no checks, dbt or labels, the same summary.
+    assert "run: up to date, no input changed since the run that finished at" in result.output
+    assert "warehouse:" not in result.output and "1 artists, 2 sessions" in result.output
 
     # The session gap from the command line: a change rebuilds the warehouse, no flag needed.
     monkeypatch.setenv("CREATIVE_SESSIONS_SESSION_GAP_MINUTES", "30")  # restored afterwards

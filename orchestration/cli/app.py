@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import warnings
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -195,10 +196,12 @@ def _invocation(data_dir: Path) -> str:
 
 def _run_and_report(data_dir: Path, *, force_warehouse: bool = False, budget: str = "") -> None:
     from orchestration.cli.progress import CounterEcho
+    from orchestration.cli.run_inputs import forget_last_run, record_last_run
     from orchestration.cli.summary import render_summary
     from orchestration.defs.runner import RunFailed, run_stale
     from orchestration.safe_text import printable
 
+    forget_last_run(data_dir)  # until this run ends complete, the next one redoes the checks
     defs, instance = _context(data_dir)
     try:
         report = run_stale(
@@ -215,11 +218,17 @@ def _run_and_report(data_dir: Path, *, force_warehouse: bool = False, budget: st
             f"warning: {printable(archive.path)} is registered but missing; "
             "its rows stay in the lake"
         )
+    summary = None
     if defs.resources["paths"].warehouse_path.exists():
         click.echo("")
         # As long as the run's own steps wait: a build the daemon launched may hold the file.
         with reading_warehouse(data_dir, "run (summary)", DEFAULT_WAIT_SECONDS) as data:
-            click.echo(render_summary(data.warehouse_path, command=_invocation(data_dir)))
+            summary = render_summary(data.warehouse_path, command=_invocation(data_dir))
+            click.echo(summary)
+    complete = not (report.failed or report.missing or report.labelling.get("sessions_remaining"))
+    if summary is not None and complete:
+        finished = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        record_last_run(data_dir, finished, _invocation(data_dir), summary)
     if report.failed:
         click.echo("")
         for archive, why in report.failed:
@@ -289,12 +298,22 @@ def ingest(
 @click.pass_obj
 def run(data_dir: Path, rebuild_warehouse: bool, budget: str) -> None:
     """Materialize everything stale: new or changed archives, the warehouse, then the labels."""
-    from orchestration.intent.label_plan import Budget
+    if budget:  # the parser brings polars: a nightly run without a budget goes on without it
+        from orchestration.intent.label_plan import Budget
 
-    try:
-        Budget.parse(budget)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--budget") from exc
+        try:
+            Budget.parse(budget)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--budget") from exc
+    if not rebuild_warehouse:
+        from orchestration.cli.run_inputs import note_skip, unchanged_since_last_run
+
+        # Nothing moved since the last complete run: no Dagster definitions, dbt or labels.
+        if (last := unchanged_since_last_run(data_dir, _invocation(data_dir))) is not None:
+            click.echo(note_skip(data_dir, last))
+            click.echo("")
+            click.echo(last.summary)
+            return
     _run_and_report(data_dir, force_warehouse=rebuild_warehouse, budget=budget)
 
 

@@ -102,7 +102,7 @@ def test_dbt_tests_are_asset_checks(tmp_path: Path) -> None:
         (c.asset_key.to_user_string(), c.name) for c in defs.resolve_asset_graph().asset_check_keys
     }
     assert ("session_members", "unique_session_members_generation_id") in checks
-    assert ("sessions", "unique_sessions_session_id") in checks
+    assert ("sessions", "columns_valid_sessions") in checks
 
 
 def test_operations_snapshot(tmp_path: Path) -> None:
