@@ -114,7 +114,13 @@ def write_archive(
         "source_order": np.arange(n, dtype="int64"),
         "job_id": pa.nulls(n, pa.string()),
     }
-    table = pa.table({f.name: pa.array(arrays[f.name], f.type) for f in GENERATIONS_SCHEMA})
+    # Columns the synthetic history has no values for (second-pass fields, …) stay NULL.
+    table = pa.table(
+        {
+            f.name: pa.array(arrays[f.name], f.type) if f.name in arrays else pa.nulls(n, f.type)
+            for f in GENERATIONS_SCHEMA
+        }
+    )
     path = lake / "generations" / f"archive={key}" / "generations.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, path)
