@@ -12,6 +12,7 @@ from orchestration.cli.warehouse import reading_warehouse
 from orchestration.intent.vocabulary import PHASE_INTENTS, SESSION_INTENTS
 from orchestration.safe_text import printable, printable_lines
 from orchestration.store.data_dir import DataDir
+from orchestration.store.warehouse_queries import fetch_frame, read_only
 
 if TYPE_CHECKING:
     import polars as pl
@@ -63,20 +64,13 @@ def correct(
 
     SESSION_ID may be the unique prefix shown by `creative-sessions sessions`.
     """
-    import duckdb
-
     from orchestration.intent.corrections import CorrectionError, CorrectionStore, correction_for
 
     with (
         reading_warehouse(data_dir, "correct") as data,
-        duckdb.connect(str(data.warehouse_path), read_only=True) as con,
+        read_only(data.warehouse_path) as con,
     ):
-        members = con.execute(
-            "select m.generation_id, m.session_id, m.phase_no, s.artist "
-            "from session_members as m join sessions as s using (session_id) "
-            "where m.session_id like $prefix || '%' order by m.session_id, m.position",
-            {"prefix": session_id},
-        ).pl()
+        members = fetch_frame(con, "correction_members", {"prefix": session_id})
     matches = members["session_id"].unique().to_list()
     if not matches:
         raise click.ClickException(
@@ -122,30 +116,12 @@ def _run_labels(data_dir: Path, *, budget: str) -> dict:
 
 
 # One row per labelled session, its phases folded into a list (label_changes.SNAPSHOT_SCHEMA).
-_SNAPSHOT_SQL = """
-    select i.session_id, i.artist, i.intent, i.label, i.arc,
-           coalesce(p.phases, []::varchar[]) as phases
-    from session_intents as i
-    left join (
-        select session_id,
-               list(format('{}. {}: {}', phase_no, intent, label) order by phase_no) as phases
-        from session_phases
-        group by session_id
-    ) as p using (session_id)
-"""
-
-
 def _label_snapshot(data: DataDir) -> pl.DataFrame | None:
     """The labels the journal shows now, or None before the first labelling run."""
-    import duckdb
-
     from orchestration.cli.session_journal import has_intent_views
 
-    with (
-        reading_warehouse(data.root, "label report"),
-        duckdb.connect(str(data.warehouse_path), read_only=True) as con,
-    ):
-        return con.execute(_SNAPSHOT_SQL).pl() if has_intent_views(con) else None
+    with reading_warehouse(data.root, "label report"), read_only(data.warehouse_path) as con:
+        return fetch_frame(con, "label_snapshot") if has_intent_views(con) else None
 
 
 def _relabel_and_report(data: DataDir, *, corrected: set[str]) -> None:
@@ -164,19 +140,11 @@ def _relabel_and_report(data: DataDir, *, corrected: set[str]) -> None:
 
 def _placed_sessions(data: DataDir, chosen: list[Correction]) -> set[str]:
     """The sessions these corrections sit on in the current segmentation (see ``resolve``)."""
-    import duckdb
-
     from orchestration.intent.corrections import resolve
 
-    with (
-        reading_warehouse(data.root, "corrections"),
-        duckdb.connect(str(data.warehouse_path), read_only=True) as con,
-    ):
-        members = con.execute(
-            "select generation_id, session_id, phase_no from session_members "
-            "where generation_id in (select unnest($ids))",
-            {"ids": [g for c in chosen for g in c.generation_ids]},
-        ).pl()
+    ids = [g for c in chosen for g in c.generation_ids]
+    with reading_warehouse(data.root, "corrections"), read_only(data.warehouse_path) as con:
+        members = fetch_frame(con, "generation_members", {"ids": ids})
     resolved = resolve(chosen, members)
     placed = {p.session_id for p in (*resolved.effective, *resolved.overridden)}
     return placed | {c.session_id for c in (*resolved.orphaned, *resolved.unplaced)}

@@ -14,6 +14,7 @@ import click
 from orchestration.cli.warehouse import reading_warehouse
 from orchestration.safe_text import printable
 from orchestration.store.data_dir import DataDir
+from orchestration.store.warehouse_queries import fetch_all, fetch_one, read_only
 
 
 @click.command()
@@ -27,19 +28,10 @@ def keep(
     data_dir: Path, session_id: str, position: int, note: str | None, remove: bool, author: str
 ) -> None:
     """Mark render #POSITION of SESSION_ID (a unique prefix) as a keeper, or --remove the mark."""
-    import duckdb
-
     from orchestration.intent.keeper_marks import KeeperMark, KeeperMarks
 
-    with (
-        reading_warehouse(data_dir, "keep") as data,
-        duckdb.connect(str(data.warehouse_path), read_only=True) as con,
-    ):
-        rows = con.execute(
-            "select session_id, artist, generation_id from intent_signals "
-            "where session_id like $prefix || '%' and position = $position",
-            {"prefix": session_id, "position": position},
-        ).fetchall()
+    with reading_warehouse(data_dir, "keep") as data, read_only(data.warehouse_path) as con:
+        rows = fetch_all(con, "keeper_render", {"prefix": session_id, "position": position})
     sessions = {row[0] for row in rows}
     if len(sessions) > 1:
         raise click.ClickException(
@@ -77,11 +69,6 @@ def keep(
 
 def _view_reads_marks(data: DataDir) -> bool:
     """Whether the warehouse's marks view reads the file (it is built empty before one exists)."""
-    import duckdb
-
-    with (
-        reading_warehouse(data.root, "keep") as data,
-        duckdb.connect(str(data.warehouse_path), read_only=True) as con,
-    ):
-        found = con.execute("select count(*) from stg_corrections__keeper_marks").fetchone()
+    with reading_warehouse(data.root, "keep") as data, read_only(data.warehouse_path) as con:
+        found = fetch_one(con, "keeper_marks_read")
     return bool(found and found[0])

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.safe_text import printable
+from orchestration.store.warehouse_queries import fetch_all, has_relations, read_only
 
 
 @dataclass(slots=True)
@@ -51,11 +52,7 @@ class JournalSession:
 
 def has_intent_views(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the warehouse has the intent views yet (built after the first labelling run)."""
-    found = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_name in ('session_intents', 'session_phases')"
-    ).fetchone()
-    return bool(found and found[0] == 2)
+    return has_relations(con, "session_intents", "session_phases")
 
 
 def resolve_artist(con: duckdb.DuckDBPyConnection, wanted: str) -> str:
@@ -64,9 +61,7 @@ def resolve_artist(con: duckdb.DuckDBPyConnection, wanted: str) -> str:
     Hashed ids and long names are tedious to type, so a unique prefix (any case) is enough; an
     ambiguous or unknown one is a `LookupError` whose one-line, escaped text lists the candidates.
     """
-    known = [
-        row[0] for row in con.execute("select distinct artist from sessions order by 1").fetchall()
-    ]
+    known = [row[0] for row in fetch_all(con, "artists")]
     if wanted in known:
         return wanted
     matches = [name for name in known if name.casefold().startswith(wanted.casefold())]
@@ -85,62 +80,26 @@ def load_journal(
 
     ``artist`` may be a unique prefix (see `resolve_artist`).
     """
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
+    with read_only(warehouse) as con:
         if not has_intent_views(con):
             raise LookupError("the warehouse has no intent labels yet; run `creative-sessions run`")
         if artist is not None:
             artist = resolve_artist(con, artist)
-        rows = con.execute(
-            """
-            select s.session_id, s.artist, s.started_at, s.ended_at, s.n_generations,
-                   i.intent, i.label, i.arc, i.confidence, coalesce(i.corrected, false)
-            from sessions as s
-            left join session_intents as i using (session_id)
-            where $artist is null or s.artist = $artist
-            order by s.started_at desc, s.session_id
-            limit coalesce($limit, 1e18::bigint)
-            """,
-            {"artist": artist, "limit": limit},
-        ).fetchall()
+        rows = fetch_all(con, "journal_sessions", {"artist": artist, "limit": limit})
         sessions = {row[0]: JournalSession(*row) for row in rows}
         if sessions:
-            phases = con.execute(
-                """
-                select session_id, phase_no, intent, label, n_generations, confidence, corrected
-                from session_phases
-                where session_id in (select unnest($ids))
-                order by session_id, phase_no
-                """,
-                {"ids": list(sessions)},
-            ).fetchall()
+            phases = fetch_all(con, "journal_phases", {"ids": list(sessions)})
             for session_id, *phase in phases:
                 sessions[session_id].phases.append(JournalPhase(*phase))
             _attach_keepers(con, sessions)
         return list(sessions.values())
-    finally:
-        con.close()
 
 
 def _attach_keepers(con: duckdb.DuckDBPyConnection, sessions: dict[str, JournalSession]) -> None:
     """Each session's keepers, best first; left None where the warehouse has no keeper view."""
-    found = con.execute(
-        "select count(*) from information_schema.tables where table_name = 'session_keepers'"
-    ).fetchone()
-    if not found or not found[0]:
+    if not has_relations(con, "session_keepers"):
         return
-    rows = con.execute(
-        """
-        select k.session_id, m.position,
-               string_agg(k.reason || ': ' || k.evidence, '; ' order by k.reason)
-        from session_keepers as k
-        join session_members as m using (session_id, generation_id)
-        where k.session_id in (select unnest($ids))
-        group by k.session_id, m.position, k.rank
-        order by k.session_id, k.rank
-        """,
-        {"ids": list(sessions)},
-    ).fetchall()
+    rows = fetch_all(con, "journal_keepers", {"ids": list(sessions)})
     for session in sessions.values():
         session.keepers = []
     for session_id, position, reasons in rows:

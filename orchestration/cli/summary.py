@@ -12,6 +12,7 @@ import duckdb
 
 from orchestration.cli.session_journal import has_intent_views
 from orchestration.safe_text import printable, shell_arg
+from orchestration.store.warehouse_queries import fetch_all, fetch_one, read_only
 
 
 def example_queries(artist: str) -> list[tuple[str, str]]:
@@ -46,13 +47,8 @@ def render_summary(
     warehouse_path: Path, max_artists: int = 12, command: str = "creative-sessions"
 ) -> str:
     """A plain-text summary of the warehouse, read-only; ``command`` is how the CLI was run."""
-    con = duckdb.connect(str(warehouse_path), read_only=True)
-    try:
-        artists = con.sql(
-            "select artist, count(*) as n_sessions, sum(n_generations) as n_generations, "
-            "min(started_at) as first_at, max(ended_at) as last_at "
-            "from sessions group by artist order by n_generations desc, artist"
-        ).fetchall()
+    with read_only(warehouse_path) as con:
+        artists = fetch_all(con, "summary_artists")
         labelled = has_intent_views(con)
         lines = [
             f"{len(artists)} artists, "
@@ -60,23 +56,16 @@ def render_summary(
             "",
         ]
         for artist, n_sessions, n_gens, _first, _last in artists[:max_artists]:
-            tools = con.execute(
-                "select string_agg(distinct tool, ', ' order by tool) from generations "
-                "where artist = ?",
-                [artist],
-            ).fetchone()[0]
+            (tools,) = fetch_one(con, "summary_artist_tools", {"artist": artist}) or (None,)
             lines.append(
                 f"{printable(artist)}: {n_sessions} sessions, {n_gens} generations "
                 f"({printable(tools)})"
             )
-            label = "i.label" if labelled else "null"
-            sessions = con.execute(
-                "select s.session_id, s.started_at, s.ended_at, s.n_generations, "
-                f"s.n_distinct_prompts, {label}, s.is_split_by_prompt from sessions as s "
-                + ("left join session_intents as i using (session_id) " if labelled else "")
-                + "where s.artist = ? order by s.started_at desc limit ?",
-                [artist, SESSIONS_PER_ARTIST],
-            ).fetchall()
+            sessions = fetch_all(
+                con,
+                "summary_sessions_labelled" if labelled else "summary_sessions",
+                {"artist": artist, "limit": SESSIONS_PER_ARTIST},
+            )
             for session_id, started, ended, n, n_prompts, text, by_prompt in sessions:
                 placed = _placed_source(con, artist, started, ended)
                 span = _span(started, ended) if placed is None else _unknown_span(started, placed)
@@ -93,14 +82,10 @@ def render_summary(
         if len(artists) > max_artists:
             lines.append(f"… {len(artists) - max_artists} more artists")
         lines += _time_lines(con)
-        quarantined = con.sql(
-            "select reason, count(*) from quarantine group by reason order by 2 desc, 1"
-        ).fetchall()
+        quarantined = fetch_all(con, "summary_quarantine")
         total = sum(n for _, n in quarantined)
         lines += ["", f"Quarantined: {total} files or rows"]
         lines += [f"  {n} × {printable(reason)}" for reason, n in quarantined[:8]]
-    finally:
-        con.close()
     lines += ["", f"Warehouse: {printable(warehouse_path)}"]
     journal = warehouse_path.parent / "journal" / "index.html"
     if journal.exists():
@@ -122,11 +107,11 @@ PLACED_SOURCES = ("date folder order", "file order")
 
 def _placed_source(con: duckdb.DuckDBPyConnection, artist: str, started, ended) -> str | None:
     """The ordering source when every time in the session was placed, not observed."""
-    rows = con.execute(
-        "select distinct created_at_source from generations "
-        "where artist = ? and created_at between ? and ?",
-        [artist, started, ended],
-    ).fetchall()
+    rows = fetch_all(
+        con,
+        "summary_session_time_sources",
+        {"artist": artist, "started": started, "ended": ended},
+    )
     sources = {source for (source,) in rows}
     return sources.pop() if len(sources) == 1 and sources <= set(PLACED_SOURCES) else None
 
@@ -138,27 +123,13 @@ def _unknown_span(started, source: str) -> str:
     return "time unknown (ordered by file order; a copy reset the file times)"
 
 
-_TIME_LINES_SQL = """
-select
-    source_archive,
-    count(*) as n,
-    count(*) filter (where created_at_source in ('file mtime', 'archive entry time')) as kept,
-    count(*) filter (where created_at_source = 'date folder order') as by_day,
-    count(*) filter (where created_at_source = 'file order') as by_order
-from generations
-group by source_archive
-having kept + by_day + by_order > 0
-order by source_archive
-"""
-
-
 def _time_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Per archive, how many images had only file times, and what their times came from.
 
     A file time that a copy reset is replaced by an ordering time (by day and counter, or by file
     order): session times are then placed, not observed, and the reader should know.
     """
-    rows = con.sql(_TIME_LINES_SQL).fetchall()
+    rows = fetch_all(con, "summary_time_sources")
     if not rows:
         return []
     lines = ["", "Times taken from files, not from the images:"]
@@ -170,10 +141,7 @@ def _time_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
             used.append(f"{by_order} placed by file order (a copy reset their times; no date)")
         only = f"{kept + by_day + by_order} of {n} had only file times"
         lines.append(f"  {printable(archive)}: {only}; {', '.join(used)}")
-    split = con.sql(
-        "select artist, count(*) from sessions where is_split_by_prompt "
-        "group by artist order by artist"
-    ).fetchall()
+    split = fetch_all(con, "summary_prompt_splits")
     if split:
         # Order alone puts no gap between two sessions of one day: the prompts are the evidence.
         per_artist = ", ".join(f"{printable(artist)} {n}" for artist, n in split)

@@ -22,6 +22,7 @@ from orchestration.embedding.prompt_job import new_prompt_count
 from orchestration.embedding.shards import planned_shard_keys
 from orchestration.intent.label_plan import Budget
 from orchestration.store.warehouse_lock import reading_connection
+from orchestration.store.warehouse_queries import fetch_all
 
 
 def new_prompts(defs: dg.Definitions, on_progress: Callable[[str], None]) -> int:
@@ -60,12 +61,7 @@ def embed_for_plan(
         return 0
     holder = "creative-sessions (image plan)"
     with reading_connection(paths.root, paths.warehouse_path, holder=holder) as con:
-        hashes = con.execute(
-            "select distinct content_hash from intent_signals "
-            "where session_id in (select unnest($ids)) and content_hash is not null "
-            "and not has_image_embedding",
-            {"ids": sessions},
-        ).fetchall()
+        hashes = fetch_all(con, "images_for_sessions", {"ids": sessions})
     wanted = paths.root / "intents" / "images_for_budget.txt"
     wanted.parent.mkdir(parents=True, exist_ok=True)
     wanted.write_text("".join(f"{h}\n" for (h,) in hashes), encoding="utf-8")
