@@ -23,6 +23,7 @@ from pathlib import Path
 
 import orchestration
 from orchestration.store.data_dir import DataDir
+from orchestration.store.files import atomic_write
 from orchestration.store.fingerprint import archive_fingerprint, folder_files
 from orchestration.store.registry import ArchiveRegistry
 
@@ -113,10 +114,7 @@ def forget_last_run(data_dir: Path) -> None:
 def record_last_run(data_dir: Path, finished_at: str, command: str, summary: str) -> LastRun:
     """Remember a complete run's inputs (taken now, after its last write) and its summary."""
     last = LastRun(inputs_fingerprint(data_dir), finished_at, command, summary)
-    path = state_path(data_dir)
-    scratch = path.with_suffix(".tmp")
-    scratch.write_text(json.dumps(asdict(last)), encoding="utf-8")
-    scratch.replace(path)
+    atomic_write(state_path(data_dir), json.dumps(asdict(last)))
     return last
 
 
