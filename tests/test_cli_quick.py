@@ -26,9 +26,9 @@ from orchestration.labels_store import run_labelling, views_read_lake, write_tab
 from orchestration.relabel import can_relabel_in_place
 from orchestration.run_lock import run_lock
 from tests.journal.warehouse import build_warehouse
+from tests.warehouse.helpers import DBT_DIR
 from tests.warehouse.lake_fixture import write_archive, write_vectors
 from tests.warehouse.test_session_signals import (
-    DBT_DIR,
     IMAGE_VECTORS_A,
     PART_A,
     PROMPT_VECTORS_A,
