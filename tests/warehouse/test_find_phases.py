@@ -2,7 +2,8 @@
 
 ivy's one session explores castles (#1–#3), then refines a red fox (#4–#6); the second phase
 holds a keeper (a copy of #5 in a second archive). A castle query ranks phase 1 first, a fox
-query phase 2, and each phase lists only the keepers inside it.
+query phase 2, and each phase lists only the keepers inside it. On random tables, the macro's
+`top_n` cut must rank the best phases exactly as placing every prompt does.
 """
 
 from datetime import datetime
