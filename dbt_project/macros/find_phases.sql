@@ -106,8 +106,9 @@
         any_value(first_position) as first_position,
         any_value(last_position) as last_position,
         max(similarity) as similarity,
-        arg_max(prompt, similarity) as best_prompt,
-        arg_max(position, similarity) as best_position
+        -- prompts that score the same: the one used first in the phase, whatever the join order
+        arg_max(prompt, (similarity, -position)) as best_prompt,
+        arg_max(position, (similarity, -position)) as best_position
     from placed
     group by session_id, phase_no
     {%- endif %}
