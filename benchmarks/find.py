@@ -5,12 +5,13 @@
 Generates the nightly benchmark's history (benchmarks/warehouse.py: the same artists, sessions
 and prompt mix), sessionizes it with the 30-minute gap, and writes the two tables the macro reads
 (`session_prompts`, `prompt_vectors`, one random unit 384-d vector per distinct prompt) and
-`sessions` into `benchmarks/out/find-n<N>.duckdb` (kept: the 1M build takes minutes); the macro
-is created from `dbt_project/macros/find_sessions.sql` itself on every run. Then, warm (after one
-untimed query) and on a query near a stored prompt, the median of ``--rounds`` queries of: the
-bare macro (top 25; wall time, and the process's CPU time, which the machine's other load does
-not inflate), `rank_sessions` as `creative-sessions find` calls it (the macro joined to
-sessions, top 25), and the MiniLM query embedding once the model is loaded.
+`sessions` into `benchmarks/out/find-n<N>.duckdb` (kept: the 1M build takes minutes), with
+synthetic phases for `find --phases`; the macros are created from `dbt_project/macros/` itself
+on every run. Then, warm (after one untimed query) and on a query near a stored prompt, the
+median of ``--rounds`` queries, wall time and the process's CPU time (which the machine's other
+load does not inflate), of: the bare `find_sessions` macro (top 25), `rank_sessions` as
+`creative-sessions find` calls it and `rank_phases` as `find --phases` does (top 25 each), and
+the MiniLM query embedding once the model is loaded.
 """
 
 from __future__ import annotations
@@ -39,12 +40,14 @@ DIM = 384
 
 
 def render(call: str, name: str = "find_sessions") -> str:
-    """``call`` (``find_sessions()``) as the dbt macro in ``macros/<name>.sql`` renders it."""
+    """``call`` (``find_sessions()``) as the dbt macro in ``macros/<name>.sql`` renders it,
+    with the scoring CTEs it shares (``macros/scored_session_prompts.sql``)."""
     import jinja2
 
-    macro = (ROOT / "dbt_project" / "macros" / f"{name}.sql").read_text()
+    macros = ROOT / "dbt_project" / "macros"
+    text = "".join((macros / f"{m}.sql").read_text() for m in ["scored_session_prompts", name])
     environment = jinja2.Environment(extensions=["jinja2.ext.do"])  # dbt enables `do`
-    return environment.from_string(macro + "{{ " + call + " }}").render()
+    return environment.from_string(text + "{{ " + call + " }}").render()
 
 
 PHASE_LENGTH = 8  # synthetic phases: each session cut every 8 positions
@@ -198,7 +201,11 @@ def measure(con: duckdb.DuckDBPyConnection, rounds: int) -> None:
     threads = con.execute("select current_setting('threads')").fetchone()[0]
     print(f"find_sessions, top 25:               {macro * 1000:7.0f} ms wall (median, warm)")
     print(f"  CPU time of one query:             {cpu * 1000:7.0f} ms over {threads} threads")
+    rank_cpu = statistics.median(
+        cpu_seconds(lambda: rank_sessions(con, q, limit=25)) for _ in range(rounds)
+    )
     print(f"rank_sessions (as `find` calls it):  {ranked * 1000:7.0f} ms wall (median, warm)")
+    print(f"  CPU time of one query:             {rank_cpu * 1000:7.0f} ms over {threads} threads")
     phases = timed(lambda: rank_phases(con, q, limit=25), rounds)
     phase_cpu = statistics.median(
         cpu_seconds(lambda: rank_phases(con, q, limit=25)) for _ in range(rounds)
@@ -225,7 +232,6 @@ def main() -> None:
             print(f"built {path} in {time.perf_counter() - started:.1f} s")
         temp.rename(path)
     with duckdb.connect(str(path)) as con:
-        con.execute(render("find_sessions()"))  # the macro as the dbt macro has it now
         tables = {
             name for (name,) in con.execute("select table_name from duckdb_tables()").fetchall()
         }
@@ -233,6 +239,7 @@ def main() -> None:
             started = time.perf_counter()
             add_phases(con)
             print(f"added phases to {path.name} in {time.perf_counter() - started:.1f} s")
+        con.execute(render("find_sessions()"))  # the macros as the dbt macros have them now
         con.execute(render("find_phases()", "find_phases"))
     with duckdb.connect(str(path), read_only=True) as con:
         n_sessions = con.execute("select count(*) from sessions").fetchone()[0]

@@ -26,9 +26,9 @@ from orchestration.intent.tables import run_labelling, views_read_lake, write_ta
 from orchestration.store.data_dir import DATA_DIR_ENV, DataDir
 from orchestration.store.run_lock import run_lock
 from tests.journal.warehouse import build_warehouse
+from tests.warehouse.helpers import DBT_DIR
 from tests.warehouse.lake_fixture import write_archive, write_vectors
 from tests.warehouse.test_session_signals import (
-    DBT_DIR,
     IMAGE_VECTORS_A,
     PART_A,
     PROMPT_VECTORS_A,

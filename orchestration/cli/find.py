@@ -6,13 +6,32 @@ No Dagster here; the time goes to loading the text model once, then one DuckDB q
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+import duckdb
+import numpy as np
 
-from orchestration.cli.phase_search import PhaseMatch
-from orchestration.cli.session_search import CLOSE_MATCH, LABEL_RESCORE_POOL, Keeper, Match
+from orchestration.cli.phase_search import (
+    PhaseMatch,
+    attach_phase_keepers,
+    rank_phases,
+    rescore_phase_labels,
+)
+from orchestration.cli.session_search import (
+    CLOSE_MATCH,
+    LABEL_RESCORE_POOL,
+    Keeper,
+    Match,
+    SearchUnavailable,
+    attach_keepers,
+    prompt_model,
+    rank_sessions,
+    rescore_labels,
+)
 from orchestration.cli.warehouse import reading_warehouse
 from orchestration.intent.vocabulary import PHASE_INTENTS, SESSION_INTENTS
 from orchestration.safe_text import printable
@@ -61,7 +80,6 @@ def find(
     `select * from find_sessions(<vector>)` or `find_phases(<vector>)` (see the README).
     """
     from orchestration.cli.session_journal import resolve_artist
-    from orchestration.cli.session_search import prompt_model
 
     with reading_warehouse(data_dir, "find") as data, _connect(data) as con:
         try:
@@ -72,63 +90,22 @@ def find(
     encoder = _encoder(model_id, text_model)
     started = time.perf_counter()
     vector = encoder.embed([query])[0]
-    if phases:
-        _find_phases(data, query, vector, encoder, artist, intent, since, limit, model_id)
-        return
-    matches = _ranked(data, vector, encoder, artist, intent, since, limit)
-    seconds = time.perf_counter() - started
-    if not matches:
-        raise click.ClickException("no session matches those filters")
-    if matches[0].score < CLOSE_MATCH:
-        click.echo(
-            f"nothing close to {printable(repr(query))}: the best similarity is "
-            f"{matches[0].score:.2f} (under {CLOSE_MATCH}); the nearest sessions are"
-        )
-    click.echo(render_matches(matches, _archive_paths(data)))
-    click.echo(f"({len(matches)} sessions in {seconds:.2f} s, prompt model {model_id})")
-
-
-def _find_phases(data, query, vector, encoder, artist, intent, since, limit, model_id) -> None:
-    from orchestration.cli.phase_search import (
-        attach_phase_keepers,
-        rank_phases,
-        rescore_phase_labels,
-    )
-    from orchestration.cli.session_search import SearchUnavailable
-
-    started = time.perf_counter()
+    search = _PHASES if phases else _SESSIONS
     since_utc = since.replace(tzinfo=UTC) if since is not None else None
-    with reading_warehouse(data.root, "find") as data, _connect(data) as con:
-        try:
-            pool = rank_phases(
-                con,
-                vector,
-                limit=limit * LABEL_RESCORE_POOL,
-                artist=artist,
-                intent=intent,
-                since=since_utc,
-            )
-        except SearchUnavailable as exc:
-            raise click.ClickException(printable(exc)) from exc
-        rescore_phase_labels(pool, encoder.embed, vector)
-        pool.sort(key=lambda m: -m.score)
-        matches = pool[:limit]
-        attach_phase_keepers(con, matches)
+    matches = _ranked(data, search, vector, encoder, artist, intent, since_utc, limit)
     seconds = time.perf_counter() - started
     if not matches:
-        raise click.ClickException("no phase matches those filters")
+        raise click.ClickException(f"no {search.noun} matches those filters")
     if matches[0].score < CLOSE_MATCH:
         click.echo(
             f"nothing close to {printable(repr(query))}: the best similarity is "
-            f"{matches[0].score:.2f} (under {CLOSE_MATCH}); the nearest phases are"
+            f"{matches[0].score:.2f} (under {CLOSE_MATCH}); the nearest {search.noun}s are"
         )
-    click.echo(render_phase_matches(matches, _archive_paths(data)))
-    click.echo(f"({len(matches)} phases in {seconds:.2f} s, prompt model {model_id})")
+    click.echo(search.render(matches, _archive_paths(data)))
+    click.echo(f"({len(matches)} {search.noun}s in {seconds:.2f} s, prompt model {model_id})")
 
 
-def _connect(data: DataDir):
-    import duckdb
-
+def _connect(data: DataDir) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(data.warehouse_path), read_only=True)
 
 
@@ -146,31 +123,38 @@ def _encoder(model_id: str, text_model: str | None):
     return load_text_encoder(TextEncoderConfig(model=model))
 
 
-def _ranked(data, vector, encoder, artist, intent, since, limit) -> list[Match]:
-    from orchestration.cli.session_search import (
-        SearchUnavailable,
-        attach_keepers,
-        rank_sessions,
-        rescore_labels,
-    )
+@dataclass(frozen=True)
+class _Search:
+    """What ranks one kind of result: sessions or phases, each with its own functions."""
 
-    since_utc = since.replace(tzinfo=UTC) if since is not None else None
+    noun: str
+    rank: Callable[..., list]
+    rescore: Callable[[list, Callable[[list[str]], np.ndarray], np.ndarray], None]
+    attach: Callable[[duckdb.DuckDBPyConnection, list], None]
+    render: Callable[[list, dict[str, tuple[str, str]]], str]
+
+
+def _ranked(data, search: _Search, vector, encoder, artist, intent, since, limit) -> list:
+    """The best ``limit`` results, with their keepers: the same flow for sessions and phases.
+
+    A pool of ``limit`` × LABEL_RESCORE_POOL ranked by prompt is re-scored by label, then cut.
+    """
     with reading_warehouse(data.root, "find") as data, _connect(data) as con:
         try:
-            pool = rank_sessions(
+            pool = search.rank(
                 con,
                 vector,
                 limit=limit * LABEL_RESCORE_POOL,
                 artist=artist,
                 intent=intent,
-                since=since_utc,
+                since=since,
             )
         except SearchUnavailable as exc:
             raise click.ClickException(printable(exc)) from exc
-        rescore_labels(pool, encoder.embed, vector)
+        search.rescore(pool, encoder.embed, vector)
         pool.sort(key=lambda m: -m.score)
         matches = pool[:limit]
-        attach_keepers(con, matches)
+        search.attach(con, matches)
     return matches
 
 
@@ -242,3 +226,9 @@ def render_phase_matches(matches: list[PhaseMatch], archives: dict[str, tuple[st
                 f"({printable(keeper.reasons)})"
             )
     return "\n".join(lines)
+
+
+_SESSIONS = _Search("session", rank_sessions, rescore_labels, attach_keepers, render_matches)
+_PHASES = _Search(
+    "phase", rank_phases, rescore_phase_labels, attach_phase_keepers, render_phase_matches
+)

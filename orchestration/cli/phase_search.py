@@ -1,8 +1,10 @@
 """Find phases by meaning: each labelled phase a result of its own (`find --phases`).
 
 The ranking is the warehouse's table macro `find_phases` (dbt macro of that name, created with
-the intent views), scored like `find_sessions` over the prompts used inside each phase; phase
-labels are re-scored here with the same encoder, and each phase gets the keepers inside it.
+the intent views), scored like `find_sessions` over the prompts used inside each phase; the
+macro applies the filters and, asked for the best few (`top_n`), places only the best prompts in
+phases. Phase labels are re-scored here with the same encoder, and each phase gets the keepers
+inside it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import datetime
 import duckdb
 import numpy as np
 
-from orchestration.cli.session_search import Keeper, SearchUnavailable
+from orchestration.cli.session_search import Keeper, ranking_params
 
 
 @dataclass(slots=True)
@@ -49,11 +51,11 @@ _RANK_PHASES_SQL = """
            f.intent, f.label, f.first_position, f.last_position, f.similarity,
            f.best_prompt, f.best_position,
            (select count(*) from session_phases as q where q.session_id = f.session_id)
-    from find_phases($query::float[]) as f
+    from find_phases(
+        $query::float[], only_artist := $artist, only_intent := $intent, ended_since := $since,
+        top_n := $limit
+    ) as f
     join session_phases as p using (session_id, phase_no)
-    where ($artist is null or f.artist = $artist)
-      and ($since is null or p.ended_at >= $since)
-      and ($intent is null or f.intent = $intent)
     order by f.similarity desc, p.started_at desc, f.session_id, f.phase_no
     limit $limit
 """
@@ -80,19 +82,21 @@ def rank_phases(
     intent: str | None = None,
     since: datetime | None = None,
 ) -> list[PhaseMatch]:
-    """Labelled phases by their closest prompt to ``query`` (`find_phases`), best first."""
-    found = con.execute(
-        "select count(*) from duckdb_functions() where function_name = 'find_phases'"
-    ).fetchone()
-    if not found or not found[0]:
-        raise SearchUnavailable("no phases labelled yet; run `creative-sessions run` to label")
-    params = {
-        "query": query.astype(np.float32).tolist(),
-        "artist": artist,
-        "since": since,
-        "intent": intent,
-        "limit": limit,
-    }
+    """Labelled phases by their closest prompt to ``query`` (`find_phases`), best first.
+
+    The macro applies the filters and places only the best prompts in phases (``top_n``), which
+    keeps a query at 1M generations as cheap as `rank_sessions`.
+    """
+    params = ranking_params(
+        con,
+        "find_phases",
+        "no phases labelled yet; run `creative-sessions run` to label",
+        query,
+        limit=limit,
+        artist=artist,
+        intent=intent,
+        since=since,
+    )
     return [PhaseMatch(*row) for row in con.execute(_RANK_PHASES_SQL, params).fetchall()]
 
 

@@ -64,15 +64,49 @@ class SearchUnavailable(LookupError):
     """The warehouse cannot answer a search yet (no prompt vectors, no search macro)."""
 
 
+NO_SEARCH_INDEX = (
+    "the warehouse has no search index yet; run `creative-sessions run --rebuild-warehouse`"
+)
+
+
+def ranking_params(
+    con: duckdb.DuckDBPyConnection,
+    macro: str,
+    unavailable: str,
+    query: np.ndarray,
+    *,
+    limit: int,
+    artist: str | None,
+    intent: str | None,
+    since: datetime | None,
+) -> dict[str, object]:
+    """What every ranking binds: the query as float32, the filters and the limit.
+
+    Raises SearchUnavailable(``unavailable``) where the ranking's table ``macro`` is not built.
+    """
+    if not has_macro(con, macro):
+        raise SearchUnavailable(unavailable)
+    return {
+        "query": query.astype(np.float32).tolist(),
+        "artist": artist,
+        "intent": intent,
+        "since": since,
+        "limit": limit,
+    }
+
+
+def has_macro(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the warehouse has the table macro ``name`` (its post-hook has run)."""
+    found = con.execute(
+        "select count(*) from duckdb_functions() where function_name = $name", {"name": name}
+    ).fetchone()
+    return bool(found and found[0])
+
+
 def prompt_model(con: duckdb.DuckDBPyConnection) -> str:
     """The prompt model whose vectors the warehouse searches; query vectors must match it."""
-    found = con.execute(
-        "select count(*) from duckdb_functions() where function_name = 'find_sessions'"
-    ).fetchone()
-    if not found or not found[0]:
-        raise SearchUnavailable(
-            "the warehouse has no search index yet; run `creative-sessions run --rebuild-warehouse`"
-        )
+    if not has_macro(con, "find_sessions"):
+        raise SearchUnavailable(NO_SEARCH_INDEX)
     row = con.execute("select any_value(model_id), count(*) from prompt_vectors").fetchone()
     if row is None or not row[1]:
         raise SearchUnavailable("no prompt vectors in the warehouse; run `creative-sessions run`")
@@ -104,6 +138,16 @@ def rank_sessions(
     since: datetime | None = None,
 ) -> list[Match]:
     """Sessions by their closest prompt to ``query``, filtered, best first (``limit`` rows)."""
+    params = ranking_params(
+        con,
+        "find_sessions",
+        NO_SEARCH_INDEX,
+        query,
+        limit=limit,
+        artist=artist,
+        intent=intent,
+        since=since,
+    )
     labelled = has_intent_views(con)
     if intent is not None and not labelled:
         raise SearchUnavailable("no intent labels yet, so --intent has nothing to match")
@@ -127,14 +171,8 @@ def rank_sessions(
             else ""
         ),
     )
-    params = {
-        "query": query.astype(np.float32).tolist(),
-        "artist": artist,
-        "since": since,
-        "limit": limit,
-    }
-    if labelled:
-        params["intent"] = intent
+    if not labelled:
+        del params["intent"]  # the query has no intent filter to bind it to
     rows = con.execute(sql, params).fetchall()
     matches = [Match(*row) for row in rows]
     if labelled and matches:

@@ -6,9 +6,6 @@ quarantine's columns, and the `quarantine` mart shows it with the decoder's reas
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -25,9 +22,9 @@ from orchestration.embedding.shards import planned_shard_keys
 from orchestration.ingest.pipeline import ingest_archive
 from tests.reliability.bombs import pixel_bomb
 from tests.reliability.test_bad_inputs import good_png
+from tests.warehouse.helpers import dbt
 
 MODEL = "pixel-signature-v1"
-DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 LIMIT = "PNG of 2000×2000 (4,000,000 pixels) is over the 1,000,000-pixel decode limit"
 
 
@@ -60,28 +57,7 @@ def test_a_refused_image_is_written_beside_the_vectors_with_its_reason(refused) 
 
 def test_the_quarantine_mart_lists_the_refusal_beside_ingest_refusals(refused, tmp_path) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
-    dbt_vars = {"lake_dir": str(refused.lake_dir), "warehouse_path": str(warehouse)}
-    build = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            "run",
-            "--select",
-            "+quarantine",
-            "--profiles-dir",
-            ".",
-            "--vars",
-            json.dumps(dbt_vars),
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        cwd=DBT_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert build.returncode == 0, build.stdout[-3000:]
+    dbt(["run", "--select", "+quarantine"], refused.lake_dir, warehouse, tmp_path)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute("select source_path, reason from quarantine").fetchall()
     assert (

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from orchestration.ingest.pipeline import ingest_archive
-from tests.warehouse.test_session_keepers import _dbt
+from tests.warehouse.helpers import build_without_intents
 
 REAL = Path(__file__).resolve().parents[3] / "shared" / "realdata" / "sd-metadata-samples" / "jpg"
 FILES = {"civitai.jpeg": None, "civitai-hires.jpg": 3, "civitai-upscale.jpg": 4}
@@ -35,7 +35,7 @@ def test_the_civitai_original_is_kept_for_its_hires_pass(tmp_path: Path) -> None
     lake = tmp_path / "lake"
     stats = ingest_archive(folder, "civitai-user", "downloads", lake)
     assert stats.generations == 3
-    _dbt(lake, tmp_path / "warehouse.duckdb", tmp_path / "corrections", tmp_path)
+    build_without_intents(lake, tmp_path / "warehouse.duckdb", tmp_path / "corrections", tmp_path)
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         passes = con.execute(
             "select source_path, upscale_factor, upscaler is not null, denoising_strength "

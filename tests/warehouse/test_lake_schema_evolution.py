@@ -8,8 +8,8 @@ import pyarrow.parquet as pq
 
 from orchestration.ingest.lake import GENERATIONS_SCHEMA, QUARANTINE_SCHEMA
 from orchestration.ingest.passes import PASS_COLUMNS
+from tests.warehouse.helpers import build_without_intents
 from tests.warehouse.lake_fixture import generation
-from tests.warehouse.test_session_keepers import _dbt
 
 
 def test_a_lake_without_the_pass_columns_builds(tmp_path: Path) -> None:
@@ -31,7 +31,7 @@ def test_a_lake_without_the_pass_columns_builds(tmp_path: Path) -> None:
     quarantine.parent.mkdir(parents=True)
     pq.write_table(QUARANTINE_SCHEMA.empty_table(), quarantine)
     warehouse = tmp_path / "warehouse.duckdb"
-    _dbt(lake, warehouse, tmp_path / "corrections", tmp_path)
+    build_without_intents(lake, warehouse, tmp_path / "corrections", tmp_path)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         got = con.execute(
             "select count(*), count(upscale_factor) + count(upscaler) "

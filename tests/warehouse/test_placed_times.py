@@ -18,7 +18,7 @@ import pytest
 
 from orchestration.ingest.pipeline import ingest_archive
 from orchestration.sample.archive import build_sample_archive
-from tests.warehouse.test_session_signals import dbt
+from tests.warehouse.helpers import dbt
 
 pytestmark = pytest.mark.slow(seconds=30)  # pipelines, dbt, servers: started first
 

@@ -15,21 +15,18 @@ gus    a ComfyUI img2img whose init image is the session's first render; a lone 
        whose seed matches no earlier render is no evidence
 """
 
-import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from orchestration.intent.keeper_marks import KeeperMark, KeeperMarks
+from tests.warehouse.helpers import build_without_intents, run_find
 from tests.warehouse.lake_fixture import content_hash, generation, write_archive, write_vectors
 
 pytestmark = pytest.mark.slow(seconds=30)  # pipelines, dbt, servers: started first
 
-DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 P = "castle on a hill at dusk"
 
 
@@ -88,35 +85,6 @@ def _lake_rows() -> tuple[list[dict], list[dict]]:
     return main, copy
 
 
-def _dbt(lake: Path, warehouse: Path, corrections: Path, tmp: Path) -> None:
-    vars_ = {
-        "lake_dir": lake.as_posix(),
-        "warehouse_path": warehouse.as_posix(),
-        "corrections_dir": corrections.as_posix(),
-    }
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            "build",
-            "--exclude",
-            "tag:intents",
-            "--profiles-dir",
-            ".",
-            "--vars",
-            json.dumps(vars_),
-            "--target-path",
-            str(tmp / "target"),
-            "--log-path",
-            str(tmp / "logs"),
-        ],
-        cwd=DBT_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-4000:]
-
-
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("keepers")
@@ -143,7 +111,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         {p: _angle(90 if "castle" in p else 0) for p in prompts},
     )
     KeeperMarks.in_dir(corrections).mark(KeeperMark("a2", "ignored", "ann", "ann", "the one"))
-    _dbt(lake, warehouse, corrections, tmp)
+    build_without_intents(lake, warehouse, corrections, tmp)
     return warehouse
 
 
@@ -243,28 +211,11 @@ def test_find_sessions_ranks_by_the_closest_prompt(warehouse: Path) -> None:
     assert all(row[1] == 0.0 for row in ranked[1:])
 
 
-class _FakeEncoder:
-    """Two-dimensional 'meanings': castles point up, everything else to the right."""
-
-    def embed(self, texts: list[str]):
-        import numpy as np
-
-        return np.array([[0.0, 1.0] if "castle" in t else [1.0, 0.0] for t in texts], np.float32)
-
-
 def test_find_prints_session_label_prompt_and_keepers(
     warehouse: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from click.testing import CliRunner
-
-    from orchestration.cli import find as cli_find
-    from orchestration.cli.app import main
-
-    monkeypatch.setattr(cli_find, "_encoder", lambda model_id, text_model: _FakeEncoder())
     data_dir = warehouse.parent
-    result = CliRunner().invoke(
-        main, ["--data-dir", str(data_dir), "find", "a castle", "--limit", "6"]
-    )
+    result = run_find(monkeypatch, data_dir, "a castle", "--limit", "6")
     assert result.exit_code == 0, result.output
     first = result.output.split("\n2. ")[0]
     assert first.startswith("1. 1.00  ") and " ann (3 gen" in first
@@ -273,14 +224,10 @@ def test_find_prints_session_label_prompt_and_keepers(
     assert "keeper: main!a1.png (second_pass: seed 5 rendered again" in first
     assert "keepers: none (no evidence of choice in the data)" in result.output  # eve
 
-    only_bob = CliRunner().invoke(
-        main, ["--data-dir", str(data_dir), "find", "a castle", "--artist", "b"]
-    )
+    only_bob = run_find(monkeypatch, data_dir, "a castle", "--artist", "b")
     assert only_bob.exit_code == 0, only_bob.output
     assert " bob (5 gen" in only_bob.output and " ann " not in only_bob.output
-    later = CliRunner().invoke(
-        main, ["--data-dir", str(data_dir), "find", "castle", "--since", "2030-01-01"]
-    )
+    later = run_find(monkeypatch, data_dir, "castle", "--since", "2030-01-01")
     assert later.exit_code == 1 and "no session matches" in later.output
 
 
@@ -288,7 +235,7 @@ def test_keep_marks_and_unmarks_a_render(warehouse: Path, monkeypatch: pytest.Mo
     from click.testing import CliRunner
 
     from orchestration.cli import intents as cli_intents
-    from orchestration.cli.app import main
+    from orchestration.cli import main
 
     relabelled: list[Path] = []
     monkeypatch.setattr(cli_intents, "_relabel", relabelled.append)

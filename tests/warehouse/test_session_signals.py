@@ -5,21 +5,18 @@ generation at 10:35 that fills ann's gap (both sides within 30 minutes), so an i
 must merge her two sessions. The incremental warehouse must equal a full refresh of A+B.
 """
 
-import json
 import math
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from tests.warehouse.helpers import dbt
 from tests.warehouse.lake_fixture import content_hash, generation, write_archive, write_vectors
 
 pytestmark = pytest.mark.slow(seconds=95)  # pipelines, dbt, servers: started first
 
-DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 E1, E2, E3 = [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.6, 0.8, 0.0]
 
 PART_A = [
@@ -114,30 +111,6 @@ PROMPT_VECTORS_A = {
     "a red fox": E3,
     "a red fox in snow": E3,
 }
-
-
-def dbt(command: list[str], lake: Path, warehouse: Path, tmp: Path) -> None:
-    dbt_bin = Path(sys.executable).parent / "dbt"
-    vars_ = {"lake_dir": lake.as_posix(), "warehouse_path": warehouse.as_posix()}
-    result = subprocess.run(
-        [
-            str(dbt_bin),
-            *command,
-            "--profiles-dir",
-            ".",
-            "--vars",
-            json.dumps(vars_),
-            "--target-path",
-            str(tmp / "target"),
-            "--log-path",
-            str(tmp / "logs"),
-        ],
-        cwd=DBT_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-4000:]
 
 
 def tables(warehouse: Path) -> dict[str, list[tuple]]:
