@@ -17,6 +17,7 @@ import duckdb
 import numpy as np
 
 from orchestration.cli.session_search import Keeper, ranking_params
+from orchestration.store.warehouse_queries import fetch_all, has_relations
 
 
 @dataclass(slots=True)
@@ -46,33 +47,6 @@ class PhaseMatch:
         return max(self.prompt_similarity, self.label_similarity or -1.0)
 
 
-_RANK_PHASES_SQL = """
-    select f.session_id, f.phase_no, f.artist, p.started_at, p.ended_at, p.n_generations,
-           f.intent, f.label, f.first_position, f.last_position, f.similarity,
-           f.best_prompt, f.best_position,
-           (select count(*) from session_phases as q where q.session_id = f.session_id)
-    from find_phases(
-        $query::float[], only_artist := $artist, only_intent := $intent, ended_since := $since,
-        top_n := $limit
-    ) as f
-    join session_phases as p using (session_id, phase_no)
-    order by f.similarity desc, p.started_at desc, f.session_id, f.phase_no
-    limit $limit
-"""
-
-_PHASE_KEEPERS_SQL = """
-    select k.session_id, m.position, k.generation_id,
-           string_agg(k.reason || ': ' || k.evidence, '; ' order by k.reason),
-           any_value(g.source_archive), any_value(g.source_path)
-    from session_keepers as k
-    join session_members as m using (generation_id, session_id)
-    join generations as g using (generation_id)
-    where k.session_id in (select unnest($ids))
-    group by k.session_id, m.position, k.generation_id, k.rank
-    order by k.session_id, k.rank
-"""
-
-
 def rank_phases(
     con: duckdb.DuckDBPyConnection,
     query: np.ndarray,
@@ -97,7 +71,7 @@ def rank_phases(
         intent=intent,
         since=since,
     )
-    return [PhaseMatch(*row) for row in con.execute(_RANK_PHASES_SQL, params).fetchall()]
+    return [PhaseMatch(*row) for row in fetch_all(con, "find_phases_ranked", params)]
 
 
 def rescore_phase_labels(
@@ -114,14 +88,9 @@ def rescore_phase_labels(
 
 def attach_phase_keepers(con: duckdb.DuckDBPyConnection, matches: list[PhaseMatch]) -> None:
     """Each phase's keepers (those whose position lies in the phase), best first."""
-    exists = con.execute(
-        "select count(*) from information_schema.tables where table_name = 'session_keepers'"
-    ).fetchone()
-    if not matches or not exists or not exists[0]:
+    if not matches or not has_relations(con, "session_keepers"):
         return
-    rows = con.execute(
-        _PHASE_KEEPERS_SQL, {"ids": sorted({m.session_id for m in matches})}
-    ).fetchall()
+    rows = fetch_all(con, "find_phase_keepers", {"ids": sorted({m.session_id for m in matches})})
     for match in matches:
         match.keepers = [
             Keeper(*keeper)

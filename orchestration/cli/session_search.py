@@ -17,6 +17,7 @@ import duckdb
 import numpy as np
 
 from orchestration.cli.session_journal import has_intent_views
+from orchestration.store.warehouse_queries import fetch_all, fetch_one, has_relations
 
 LABEL_RESCORE_POOL = 5
 """Re-score this many times ``limit`` prompt-ranked sessions against their labels."""
@@ -97,9 +98,7 @@ def ranking_params(
 
 def has_macro(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Whether the warehouse has the table macro ``name`` (its post-hook has run)."""
-    found = con.execute(
-        "select count(*) from duckdb_functions() where function_name = $name", {"name": name}
-    ).fetchone()
+    found = fetch_one(con, "macro_present", {"name": name})
     return bool(found and found[0])
 
 
@@ -107,25 +106,10 @@ def prompt_model(con: duckdb.DuckDBPyConnection) -> str:
     """The prompt model whose vectors the warehouse searches; query vectors must match it."""
     if not has_macro(con, "find_sessions"):
         raise SearchUnavailable(NO_SEARCH_INDEX)
-    row = con.execute("select any_value(model_id), count(*) from prompt_vectors").fetchone()
+    row = fetch_one(con, "prompt_model")
     if row is None or not row[1]:
         raise SearchUnavailable("no prompt vectors in the warehouse; run `creative-sessions run`")
     return str(row[0])
-
-
-_RANK_SQL = """
-    with ranked as (select * from find_sessions($query::float[]))
-    select r.session_id, s.artist, s.started_at, s.ended_at, s.n_generations,
-           r.similarity, r.best_prompt, r.best_position, {intent_columns}
-    from ranked as r
-    join sessions as s using (session_id)
-    {intent_joins}
-    where ($artist is null or s.artist = $artist)
-      and ($since is null or s.ended_at >= $since)
-      {intent_filter}
-    order by r.similarity desc, s.started_at desc, r.session_id
-    limit $limit
-"""
 
 
 def rank_sessions(
@@ -151,36 +135,13 @@ def rank_sessions(
     labelled = has_intent_views(con)
     if intent is not None and not labelled:
         raise SearchUnavailable("no intent labels yet, so --intent has nothing to match")
-    sql = _RANK_SQL.format(
-        intent_columns="i.intent, i.label, m.phase_no, p.label"
-        if labelled
-        else "null, null, null, null",
-        intent_joins=(
-            "left join session_intents as i using (session_id) "
-            "left join session_members as m on m.generation_id = r.best_generation_id "
-            "and m.session_id = r.session_id "
-            "left join session_phases as p on p.session_id = r.session_id "
-            "and p.phase_no = m.phase_no"
-            if labelled
-            else ""
-        ),
-        intent_filter=(
-            "and ($intent is null or i.intent = $intent or exists (select 1 from session_phases "
-            "as q where q.session_id = r.session_id and q.intent = $intent))"
-            if labelled
-            else ""
-        ),
-    )
     if not labelled:
         del params["intent"]  # the query has no intent filter to bind it to
-    rows = con.execute(sql, params).fetchall()
-    matches = [Match(*row) for row in rows]
+    name = "find_sessions_ranked_labelled" if labelled else "find_sessions_ranked"
+    matches = [Match(*row) for row in fetch_all(con, name, params)]
     if labelled and matches:
-        phases = con.execute(
-            "select session_id, phase_no, label from session_phases "
-            "where session_id in (select unnest($ids)) order by session_id, phase_no",
-            {"ids": [m.session_id for m in matches]},
-        ).fetchall()
+        ids = [m.session_id for m in matches]
+        phases = fetch_all(con, "session_phase_labels", {"ids": ids})
         by_id = {m.session_id: m for m in matches}
         for session_id, phase_no, label in phases:
             by_id[session_id].phases[phase_no] = label
@@ -209,24 +170,9 @@ def rescore_labels(
 
 def attach_keepers(con: duckdb.DuckDBPyConnection, matches: list[Match]) -> None:
     """Each match's keepers (best first), or None where the warehouse has no keeper view."""
-    exists = con.execute(
-        "select count(*) from information_schema.tables where table_name = 'session_keepers'"
-    ).fetchone()
-    if not matches or not exists or not exists[0]:
+    if not matches or not has_relations(con, "session_keepers"):
         return
-    rows = con.execute(
-        """
-        select k.session_id, k.generation_id,
-               string_agg(k.reason || ': ' || k.evidence, '; ' order by k.reason),
-               any_value(g.source_archive), any_value(g.source_path)
-        from session_keepers as k
-        join generations as g using (generation_id)
-        where k.session_id in (select unnest($ids))
-        group by k.session_id, k.generation_id, k.rank
-        order by k.session_id, k.rank
-        """,
-        {"ids": [m.session_id for m in matches]},
-    ).fetchall()
+    rows = fetch_all(con, "find_session_keepers", {"ids": [m.session_id for m in matches]})
     by_id = {m.session_id: m for m in matches}
     for match in matches:
         match.keepers = []
