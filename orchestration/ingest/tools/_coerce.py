@@ -90,6 +90,8 @@ def has_key_ci(mapping: Mapping[str, Any], folded_keys: frozenset[str]) -> bool:
 def _number(value: object) -> float | int | None:
     """A finite int or float from an int, float or numeric string; bools and the rest are None."""
     if isinstance(value, str):  # the common case (metadata text) first; the types are disjoint
+        if value.isdecimal():  # plain digits (most values): what ``int`` below would return
+            return int(value) if len(value) <= 64 else None
         text = value.strip()
         if not text or len(text) > 64:
             return None
@@ -156,7 +158,10 @@ def to_text(value: object) -> str | None:
     """A non-empty string with surrounding whitespace and NUL padding removed."""
     if not isinstance(value, str):
         return None
-    text = value.strip().strip("\x00").strip()
+    text = value.strip()
+    if text and text[0] != "\x00" and text[-1] != "\x00":  # no NUL padding: nothing more to strip
+        return text
+    text = text.strip("\x00").strip()
     return text or None
 
 

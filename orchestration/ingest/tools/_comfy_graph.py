@@ -72,6 +72,8 @@ class Graph:
             targets = {}
             nodes = self.nodes
             for name, value in self.inputs(node_id).items():
+                if not isinstance(value, (list, tuple)):  # literals, most inputs: not a link
+                    continue
                 link = as_link(value)
                 if link is not None and link[0] in nodes:
                     targets[name] = link[0]
@@ -140,10 +142,16 @@ def resolve(graph: Graph, node_id: str, keys: Iterable[str]) -> object | None:
     name or under a generic one (``value``, ``int``, ``seed``…); hops are bounded.
     """
     wanted = tuple(keys)
+    inputs = graph.inputs(node_id)
     for key in wanted:
-        value = graph.inputs(node_id).get(key)
+        value = inputs.get(key)
         hops = 0
-        while value is not None and hops < MAX_VALUE_HOPS and graph.spend():
+        while value is not None and hops < MAX_VALUE_HOPS:
+            graph.budget -= 1  # graph.spend(), inline: a few calls per input read
+            if graph.budget < 0:
+                break
+            if not isinstance(value, (list, tuple)):  # a literal (as_link would say so)
+                return value
             link = as_link(value)
             if link is None:
                 return value

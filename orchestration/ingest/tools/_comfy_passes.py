@@ -10,6 +10,7 @@ about the file; ``ingest.passes`` turns them into the lake's second-pass columns
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from orchestration.ingest.records import GenerationMeta
 from orchestration.ingest.tools import _coerce as co
@@ -72,6 +73,7 @@ def read_passes(graph: Graph, meta: GenerationMeta, samplers: list[str], first: 
             meta.extra["init_image"] = image
 
 
+@lru_cache(maxsize=4096)  # the same few dozen node types on every file
 def _is_upscale_node(kind: str) -> bool:
     if kind.isascii():
         lowered = kind.lower()
