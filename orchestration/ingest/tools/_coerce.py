@@ -24,6 +24,7 @@ MAX_STEPS = 10_000
 MAX_DIMENSION = 65_536
 MAX_CFG = 100.0
 
+_JOIN_FOLD_MIN = 8  # keys from which has_key_ci folds them all at once
 _SIZE_RE = re.compile(r"(\d{1,6})\s*[,x×*]\s*(\d{1,6})")
 
 
@@ -79,8 +80,22 @@ def has_key_ci(mapping: Mapping[str, Any], folded_keys: frozenset[str]) -> bool:
     """Whether a key of ``mapping``, case-folded, is in ``folded_keys`` (already case-folded).
 
     When it is not, ``get_ci`` finds none of those keys: a parser can say "not mine" at the cost
-    of one pass over the few keys a container has.
+    of one pass over the few keys a container has. Over many string keys (a JSON object), one
+    case-fold of them all joined by NULs rules the keys out first: case folding maps each
+    character alone, so a key that folds to ``k`` puts NUL + ``k`` + NUL in the joined fold. A
+    hit is confirmed key by key.
     """
+    if len(mapping) > _JOIN_FOLD_MIN:
+        try:
+            joined = "\x00" + "\x00".join(mapping).casefold() + "\x00"
+        except TypeError:  # a key that is not a string: the loop below
+            joined = None
+        if joined is not None:
+            for wanted in folded_keys:
+                if f"\x00{wanted}\x00" in joined:
+                    break
+            else:
+                return False
     for key in mapping:
         if str(key).casefold() in folded_keys:
             return True
@@ -95,10 +110,11 @@ def _number(value: object) -> float | int | None:
         text = value.strip()
         if not text or len(text) > 64:
             return None
-        try:
-            return int(text)
-        except ValueError:
-            pass
+        if "." not in text:  # (``int`` refuses any text with a point: no exception to pay)
+            try:
+                return int(text)
+            except ValueError:
+                pass
         try:
             number = float(text)
         except ValueError:
@@ -213,4 +229,4 @@ def fill_missing(target: GenerationMeta, source: GenerationMeta | None) -> Gener
 
 def has_generation_data(meta: GenerationMeta) -> bool:
     """Whether a record carries anything beyond its tool name."""
-    return bool(meta.filled_fields())
+    return meta.has_generation_data()
