@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,6 +68,8 @@ def get_ci(mapping: Mapping[str, Any] | None, *keys: str) -> Any | None:
         value = mapping.get(key)
         if value is not None:
             return value
+    if not _may_fold_to(mapping, [key.casefold() for key in keys]):
+        return None  # (most misses: no key of any case is there)
     folded = {str(k).casefold(): v for k, v in mapping.items()}
     for key in keys:
         value = folded.get(key.casefold())
@@ -76,26 +78,32 @@ def get_ci(mapping: Mapping[str, Any] | None, *keys: str) -> Any | None:
     return None
 
 
+def _may_fold_to(mapping: Mapping[str, Any], folded_keys: Iterable[str]) -> bool:
+    """False when no key of ``mapping`` case-folds to one of ``folded_keys``; True may be wrong.
+
+    One case-fold of the keys joined by NULs: case folding maps each character alone, so a key
+    that folds to ``k`` puts NUL + ``k`` + NUL in the joined fold. True for non-string keys.
+    """
+    try:
+        joined = "\x00" + "\x00".join(mapping).casefold() + "\x00"
+    except TypeError:
+        return True
+    for wanted in folded_keys:
+        if f"\x00{wanted}\x00" in joined:
+            return True
+    return False
+
+
 def has_key_ci(mapping: Mapping[str, Any], folded_keys: frozenset[str]) -> bool:
     """Whether a key of ``mapping``, case-folded, is in ``folded_keys`` (already case-folded).
 
     When it is not, ``get_ci`` finds none of those keys: a parser can say "not mine" at the cost
-    of one pass over the few keys a container has. Over many string keys (a JSON object), one
-    case-fold of them all joined by NULs rules the keys out first: case folding maps each
-    character alone, so a key that folds to ``k`` puts NUL + ``k`` + NUL in the joined fold. A
-    hit is confirmed key by key.
+    of one pass over the few keys a container has. Over many keys (a JSON object), one
+    case-fold of them all rules the keys out first (``_may_fold_to``); a hit is confirmed key by
+    key.
     """
-    if len(mapping) > _JOIN_FOLD_MIN:
-        try:
-            joined = "\x00" + "\x00".join(mapping).casefold() + "\x00"
-        except TypeError:  # a key that is not a string: the loop below
-            joined = None
-        if joined is not None:
-            for wanted in folded_keys:
-                if f"\x00{wanted}\x00" in joined:
-                    break
-            else:
-                return False
+    if len(mapping) > _JOIN_FOLD_MIN and not _may_fold_to(mapping, folded_keys):
+        return False
     for key in mapping:
         if str(key).casefold() in folded_keys:
             return True
