@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from typing import Any
 
@@ -79,3 +80,29 @@ def test_number_text_is_read_as_before(text: str) -> None:
 def test_to_text_strips_as_before(text: str) -> None:
     plain = text.strip().strip("\x00").strip() or None
     assert co.to_text(text) == plain
+
+
+def _plain_load_json(text: str) -> Any | None:
+    candidate = text.strip().strip("\x00").strip()
+    try:
+        return json.loads(candidate)
+    except (ValueError, RecursionError):
+        pass
+    start = candidate.find("{")
+    if 0 < start <= 16:
+        try:
+            return json.loads(candidate[start:])
+        except (ValueError, RecursionError):
+            return None
+    return None
+
+
+JSON_TEXTS = ['{"a": 1}', ' {"a": [1, 2.5, "x"]} ', '{"a": 1} x', '{"a": 1}{"b": 2}', "", " "]
+JSON_TEXTS += ['\ufeff{"a": 1}', 'ASCII\x00\x00\x00{"a": 1}', '\x00{"a": 1}\x00', "NaN", "[1, 2]"]
+JSON_TEXTS += ["prompt: {}", '"text"', "12", "{", '{"a": "\\ud800"}', "[" * 100_000 + "]" * 100_000]
+JSON_TEXTS += ["nul\x00l", '{"a": 1}\u2028', "1" * 5000, "-", "[1,]", "x" * 17 + '{"a": 1}']
+
+
+@pytest.mark.parametrize("text", JSON_TEXTS, ids=lambda t: repr(t[:20]))
+def test_load_json_reads_as_json_loads_did(text: str) -> None:
+    assert repr(co.load_json(text)) == repr(_plain_load_json(text))

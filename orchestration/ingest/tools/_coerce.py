@@ -24,6 +24,7 @@ MAX_STEPS = 10_000
 MAX_DIMENSION = 65_536
 MAX_CFG = 100.0
 
+_SCAN = json.JSONDecoder().scan_once  # what json.loads calls, with the same default decoder
 _JOIN_FOLD_MIN = 8  # keys from which has_key_ci folds them all at once
 _SIZE_RE = re.compile(r"(\d{1,6})\s*[,x×*]\s*(\d{1,6})")
 
@@ -39,16 +40,35 @@ def load_json(text: object) -> Any | None:
         return None
     candidate = text.strip().strip("\x00").strip()
     try:
-        return json.loads(candidate)
+        return _loads(candidate)
     except (ValueError, RecursionError):
         pass
     start = candidate.find("{")
     if 0 < start <= 16:
         try:
-            return json.loads(candidate[start:])
+            return _loads(candidate[start:])
         except (ValueError, RecursionError):
             return None
     return None
+
+
+def _loads(text: str) -> Any:
+    """``json.loads(text)`` for text with no whitespace around it, without loads' wrappers.
+
+    The decoder's own scanner, called directly (~1 µs less per graph or parameters object);
+    ``json.loads`` adds only a BOM check (a BOM is no JSON value here either) and whitespace
+    skipping, which the caller's strip has done.
+
+    Raises:
+        ValueError: not one JSON value (``json.JSONDecodeError`` for malformed JSON).
+    """
+    try:
+        value, end = _SCAN(text, 0)
+    except StopIteration as exc:  # no JSON value starts at 0
+        raise ValueError("Expecting value") from exc
+    if end != len(text):
+        raise ValueError("Extra data")
+    return value
 
 
 def load_json_object(text: object) -> dict[str, Any] | None:
