@@ -74,6 +74,11 @@ class Graph:
             for name, value in self.inputs(node_id).items():
                 if not isinstance(value, (list, tuple)):  # literals, most inputs: not a link
                     continue
+                if type(value) is list and len(value) == 2 and type(value[0]) is str:
+                    if type(value[1]) is int:  # ["4", 0], as JSON has it: as_link's answer
+                        if value[0] in nodes:
+                            targets[name] = value[0]
+                        continue
                 link = as_link(value)
                 if link is not None and link[0] in nodes:
                     targets[name] = link[0]

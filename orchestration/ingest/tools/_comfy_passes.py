@@ -38,8 +38,8 @@ def read_passes(graph: Graph, meta: GenerationMeta, samplers: list[str], first: 
     targets: list[tuple[int, int]] = []
     models: list[str] = []
     methods: list[str] = []
-    for node_id in graph.nodes:
-        kind = graph.class_type(node_id)
+    for node_id, node in graph.nodes.items():
+        kind = node["class_type"]  # (graph.class_type of a node that exists)
         if not _is_upscale_node(kind):
             continue
         if "loader" in kind.lower():
