@@ -29,7 +29,7 @@ class Graph:
                 self.nodes[str(node_id)] = {
                     "class_type": node["class_type"],
                     "inputs": inputs if isinstance(inputs, dict) else {},
-                    "title": _title(node),
+                    "node": node,  # its title is read from here, only when asked
                 }
         self.budget = STEP_BUDGET
         self._links: dict[str, dict[str, str]] = {}  # node id -> {input name: target id}
@@ -47,7 +47,7 @@ class Graph:
     def title(self, node_id: str) -> str:
         """The node's UI title (``_meta.title``), or ''."""
         node = self.nodes.get(node_id)
-        return node["title"] if node else ""
+        return _title(node["node"]) if node else ""
 
     def refill(self) -> None:
         """Start a new phase: choosing the sampler cannot starve reading its parameters."""
