@@ -110,5 +110,5 @@ def test_the_dispatcher_reads_the_same_with_and_without_skipping(
 def test_many_keys_are_decided_without_the_cache() -> None:
     text = {f"key{i}": "x" for i in range(100)} | {"Parameters": "Steps: 20"}
     skip = parser_keys.skipped(text)
-    assert dict(image_metadata.PARSERS)["fooocus"] not in skip  # fooocus: "Parameters" folds to its key
+    assert dict(image_metadata.PARSERS)["fooocus"] not in skip  # "Parameters" folds to its key
     assert dict(image_metadata.PARSERS)["a1111"] in skip  # a1111 reads "parameters" exactly
