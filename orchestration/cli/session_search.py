@@ -137,8 +137,10 @@ def rank_sessions(
         raise SearchUnavailable("no intent labels yet, so --intent has nothing to match")
     if not labelled:
         del params["intent"]  # the query has no intent filter to bind it to
-    name = "find_sessions_ranked_labelled" if labelled else "find_sessions_ranked"
-    matches = [Match(*row) for row in fetch_all(con, name, params)]
+    rows = fetch_all(
+        con, "find_sessions_ranked_labelled" if labelled else "find_sessions_ranked", params
+    )
+    matches = [Match(*row) for row in rows]
     if labelled and matches:
         ids = [m.session_id for m in matches]
         phases = fetch_all(con, "session_phase_labels", {"ids": ids})

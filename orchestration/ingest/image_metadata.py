@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 from orchestration.ingest.containers import read_container, read_container_file
+from orchestration.ingest.parser_keys import skipped
 from orchestration.ingest.records import (
     FileRejected,
     GenerationMeta,
@@ -73,7 +74,10 @@ def read_image_metadata_file(
 
 def _parse(container: ImageContainer) -> tuple[GenerationMeta, ImageContainer]:
     rejection: FileRejected | None = None
+    skip = skipped(container.text)  # parsers whose keys are absent: they would return None
     for name, parse in PARSERS:
+        if parse in skip:
+            continue
         try:
             meta = parse(container)
         except FileRejected as exc:

@@ -34,6 +34,13 @@ class GenerationMeta:
         """Names of the generation fields this record actually carries (for recovery statistics)."""
         return [name for name in _GENERATION_FIELDS if getattr(self, name) is not None]
 
+    def has_generation_data(self) -> bool:
+        """Whether ``filled_fields`` would be non-empty (stops at the first field it finds)."""
+        for name in _GENERATION_FIELDS:
+            if getattr(self, name) is not None:
+                return True
+        return False
+
 
 # GenerationMeta's fields that are generation parameters, in declaration order (computed once:
 # ``filled_fields`` runs several times per file)

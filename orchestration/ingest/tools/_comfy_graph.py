@@ -29,7 +29,7 @@ class Graph:
                 self.nodes[str(node_id)] = {
                     "class_type": node["class_type"],
                     "inputs": inputs if isinstance(inputs, dict) else {},
-                    "title": _title(node),
+                    "node": node,  # its title is read from here, only when asked
                 }
         self.budget = STEP_BUDGET
         self._links: dict[str, dict[str, str]] = {}  # node id -> {input name: target id}
@@ -47,7 +47,7 @@ class Graph:
     def title(self, node_id: str) -> str:
         """The node's UI title (``_meta.title``), or ''."""
         node = self.nodes.get(node_id)
-        return node["title"] if node else ""
+        return _title(node["node"]) if node else ""
 
     def refill(self) -> None:
         """Start a new phase: choosing the sampler cannot starve reading its parameters."""
@@ -72,6 +72,13 @@ class Graph:
             targets = {}
             nodes = self.nodes
             for name, value in self.inputs(node_id).items():
+                if not isinstance(value, (list, tuple)):  # literals, most inputs: not a link
+                    continue
+                if type(value) is list and len(value) == 2 and type(value[0]) is str:
+                    if type(value[1]) is int:  # ["4", 0], as JSON has it: as_link's answer
+                        if value[0] in nodes:
+                            targets[name] = value[0]
+                        continue
                 link = as_link(value)
                 if link is not None and link[0] in nodes:
                     targets[name] = link[0]
@@ -140,10 +147,16 @@ def resolve(graph: Graph, node_id: str, keys: Iterable[str]) -> object | None:
     name or under a generic one (``value``, ``int``, ``seed``…); hops are bounded.
     """
     wanted = tuple(keys)
+    inputs = graph.inputs(node_id)
     for key in wanted:
-        value = graph.inputs(node_id).get(key)
+        value = inputs.get(key)
         hops = 0
-        while value is not None and hops < MAX_VALUE_HOPS and graph.spend():
+        while value is not None and hops < MAX_VALUE_HOPS:
+            graph.budget -= 1  # graph.spend(), inline: a few calls per input read
+            if graph.budget < 0:
+                break
+            if not isinstance(value, (list, tuple)):  # a literal (as_link would say so)
+                return value
             link = as_link(value)
             if link is None:
                 return value

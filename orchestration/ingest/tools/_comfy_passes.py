@@ -10,6 +10,7 @@ about the file; ``ingest.passes`` turns them into the lake's second-pass columns
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from orchestration.ingest.records import GenerationMeta
 from orchestration.ingest.tools import _coerce as co
@@ -37,8 +38,8 @@ def read_passes(graph: Graph, meta: GenerationMeta, samplers: list[str], first: 
     targets: list[tuple[int, int]] = []
     models: list[str] = []
     methods: list[str] = []
-    for node_id in graph.nodes:
-        kind = graph.class_type(node_id)
+    for node_id, node in graph.nodes.items():
+        kind = node["class_type"]  # (graph.class_type of a node that exists)
         if not _is_upscale_node(kind):
             continue
         if "loader" in kind.lower():
@@ -72,6 +73,7 @@ def read_passes(graph: Graph, meta: GenerationMeta, samplers: list[str], first: 
             meta.extra["init_image"] = image
 
 
+@lru_cache(maxsize=4096)  # the same few dozen node types on every file
 def _is_upscale_node(kind: str) -> bool:
     if kind.isascii():
         lowered = kind.lower()

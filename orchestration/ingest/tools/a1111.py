@@ -90,8 +90,10 @@ def parse_text(text: str) -> GenerationMeta | None:
         created_at=_created(get("created date")),
     )
     for key, value in info.params.items():
-        if value and key.casefold() not in _CORE:
-            meta.extra.setdefault(_snake(key), value[:_MAX_EXTRA])
+        if value:
+            name = _extra_name(key)
+            if name is not None:
+                meta.extra.setdefault(name, value[:_MAX_EXTRA])
     return meta
 
 
@@ -103,15 +105,16 @@ def detect_tool(info: Infotext) -> str:
     if (get("app") or "").casefold().replace(" ", "") == "sd.next":
         return "sdnext"
     version = (get("version") or "").strip()
-    if version.casefold() == "comfyui":
+    folded = version.casefold()
+    if folded == "comfyui":
         return "comfyui"
     if not version and _MODEL_FILE.search(get("model") or ""):
         return "comfyui"
-    if version.casefold().startswith("fooocus"):
+    if folded.startswith("fooocus"):
         return "fooocus"
     if _REFORGE.match(version):
         return "reforge"
-    if _FORGE.match(version) or version.casefold() in ("classic", "neo"):
+    if _FORGE.match(version) or folded in ("classic", "neo"):
         return "forge"
     return TOOL
 
@@ -136,5 +139,9 @@ def _civitai_model(info: Infotext) -> str | None:
 
 
 @lru_cache(maxsize=4096)  # the same few dozen keys on every file; a key is at most 64 chars
-def _snake(key: str) -> str:
-    return _NON_WORD.sub("_", key.casefold()).strip("_") or "param"
+def _extra_name(key: str) -> str | None:
+    """The ``extra`` key a setting is kept under, or None for the core fields read above."""
+    folded = key.casefold()
+    if folded in _CORE:
+        return None
+    return _NON_WORD.sub("_", folded).strip("_") or "param"

@@ -42,9 +42,9 @@ def parse(c: ImageContainer) -> GenerationMeta | None:
     Raises:
         FileRejected: a ComfyUI graph is present but broken, or names no sampler and no text.
     """
+    if not any(map(_has_marker, c.text.values())):
+        return None  # the common case (other tools' files), before building anything
     sources = _Sources(c.text)
-    if not sources.candidates:
-        return None
     api = sources.first("api")
     meta = parse_api_graph(api) if api is not None else None
     civitai = _civitai_params(api)
