@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -36,11 +36,17 @@ SHARES = (0.0, 0.1, 0.5)  # synthetic weight shares tried by cross-validation on
 
 @dataclass
 class Corpus:
-    """Warehouse signals of the real slice and a synthetic log, with their truth."""
+    """Warehouse signals of the real slice and a synthetic log, with their truth.
+
+    ``cross_validated`` keeps each leave-one-artist-out report by the recipe that produced it
+    (synthetic share, style lexicon, real units): `train` scores every share, and `evaluate`
+    of the model it fitted then reuses that share's report instead of refitting every fold.
+    """
 
     real_signals: pl.DataFrame
     real_truth: pl.DataFrame
     synthetic: dict[int, tuple[pl.DataFrame, pl.DataFrame]]  # seed → (signals, truth)
+    cross_validated: dict[tuple, real_eval.RealReport] = field(default_factory=dict)
 
 
 def build_corpus(
@@ -117,16 +123,10 @@ def train(corpus: Corpus) -> TrainingResult:
     )
     synthetic = training.synthetic_sessions(*corpus.synthetic[TRAIN_SEED], lexicon)
     real_units = sum(len(s.intents) for s in real)
-    reports: dict[float, real_eval.RealReport] = {}
-    for share in SHARES:
-        arrays = training.synthetic_arrays(synthetic, real_units, share)
-
-        def fold(train_sessions, arrays=arrays):
-            return training.fit_weighted(train_sessions, arrays, style_lexicon=lexicon_chunks)
-
-        reports[share] = real_eval.evaluate_real(
-            corpus.real_signals, corpus.real_truth, fold, lexicon
-        )
+    reports = {
+        share: cross_validated(corpus, share, lexicon_chunks, real_units, synthetic)
+        for share in SHARES
+    }
     scores = {k: (r.model.macro_f1, r.model.session_accuracy) for k, r in reports.items()}
     best = max(SHARES, key=lambda k: (scores[k][0] + scores[k][1], -k))
     model = training.fit_weighted(
@@ -172,20 +172,39 @@ class Evaluation:
         )
 
 
+def cross_validated(
+    corpus: Corpus,
+    share: float,
+    style_lexicon: list[str],
+    real_units: int,
+    synthetic: list[real_eval.LabelledSession] | None = None,
+) -> real_eval.RealReport:
+    """Leave-one-artist-out report of one recipe, computed once per corpus.
+
+    ``synthetic``: the training seed's labelled sessions when the caller has them already.
+    """
+    key = (share, tuple(sorted(style_lexicon)), real_units)
+    if key not in corpus.cross_validated:
+        lexicon = StyleLexicon(style_lexicon)
+        if synthetic is None and share > 0:
+            synthetic = training.synthetic_sessions(*corpus.synthetic[TRAIN_SEED], lexicon)
+        arrays = training.synthetic_arrays(synthetic or [], real_units, share)
+
+        def fold(train_sessions):
+            return training.fit_weighted(train_sessions, arrays, style_lexicon=style_lexicon)
+
+        corpus.cross_validated[key] = real_eval.evaluate_real(
+            corpus.real_signals, corpus.real_truth, fold, lexicon
+        )
+    return corpus.cross_validated[key]
+
+
 def evaluate(corpus: Corpus, model: IntentModel) -> Evaluation:
     """Cross-validate the model's recipe on real labels; score the model itself on synthetic."""
     share = float(model.trained_on.get("synthetic_share", 0.0))
     lexicon = model.lexicon
     real_units = int(model.trained_on.get("real_units", 0))
-    train_synthetic = (
-        training.synthetic_sessions(*corpus.synthetic[TRAIN_SEED], lexicon) if share > 0 else []
-    )
-
-    def fold(train_sessions):
-        arrays = training.synthetic_arrays(train_synthetic, real_units, share)
-        return training.fit_weighted(train_sessions, arrays, style_lexicon=model.style_lexicon)
-
-    real = real_eval.evaluate_real(corpus.real_signals, corpus.real_truth, fold, lexicon)
+    real = cross_validated(corpus, share, model.style_lexicon, real_units)
     signals, truth = corpus.synthetic[EVAL_SEED]
     held_out = training.synthetic_sessions(signals, truth, lexicon)
     predicted = real_eval.predictions(held_out, model)
