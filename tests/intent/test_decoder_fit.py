@@ -92,3 +92,31 @@ def test_a_class_never_seen_is_never_predicted():
     y = ["exploration" if v > 0 else "refinement" for v in x[:, 0]]
     model = fit_logistic(x, y, INTENTS, l2=10.0)
     assert model.log_proba(x)[:, INTENTS.index("optimization")].max() < -20
+
+
+def _finalized(intents_by_unit: list[str]) -> list[tuple[str, int]]:
+    """``finalize`` of decoded segments over hand-built units (one generation each)."""
+    from orchestration.intent.features import session_rows, steps
+    from orchestration.intent.phases import finalize
+    from tests.intent.signal_frames import explore, session_frame
+
+    rows = session_rows(session_frame(explore(len(intents_by_unit))))
+    session_steps = steps(rows)
+    segments, start = [], 0
+    for u in range(1, len(intents_by_unit) + 1):
+        if u == len(intents_by_unit) or intents_by_unit[u] != intents_by_unit[start]:
+            segments.append(Segment(start, u - 1, intents_by_unit[start]))
+            start = u
+    loglik = [dict.fromkeys(INTENTS, -1.0) for _ in intents_by_unit]
+    out = finalize(rows, session_steps, segments, loglik, INTENTS)
+    return [(s.intent, s.last - s.first + 1) for s in out]
+
+
+def test_a_subject_drawn_twice_amid_exploration_is_explored():
+    # "One render (or so) per subject": two renders between explorations make no phase.
+    e, r = "exploration", "refinement"
+    assert _finalized([e, e, e, r, r, e, e]) == [(e, 7)]
+    assert _finalized([r, r, e, e, e]) == [(e, 5)]
+    assert _finalized([e, e, r, r]) == [(e, 4)]
+    # Three renders of it are a phase of work.
+    assert _finalized([e, e, r, r, r, e, e]) == [(e, 2), (r, 3), (e, 2)]
