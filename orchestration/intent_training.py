@@ -31,7 +31,6 @@ REAL_LABELS = Path("diffusiondb-first1k") / "labels"
 TRAIN_SEED = 23  # the synthetic set the model learns from
 EVAL_SEED = 31  # a synthetic set it never saw
 SYNTHETIC_ARTISTS, SYNTHETIC_SESSIONS = 40, 4
-SHARES = (0.0, 0.1, 0.5)  # synthetic weight shares tried by cross-validation on real labels
 
 
 @dataclass
@@ -39,8 +38,8 @@ class Corpus:
     """Warehouse signals of the real slice and a synthetic log, with their truth.
 
     ``cross_validated`` keeps each leave-one-artist-out report by the recipe that produced it
-    (synthetic share, style lexicon, real units): `train` scores every share, and `evaluate`
-    of the model it fitted then reuses that share's report instead of refitting every fold.
+    (style lexicon, real units, the shares and ridge strengths tried): `evaluate` of the model
+    `train` just fitted reuses train's report instead of refitting every fold.
     """
 
     real_signals: pl.DataFrame
@@ -107,15 +106,18 @@ def development_signals(signals: pl.DataFrame) -> pl.DataFrame:
 
 @dataclass
 class TrainingResult:
-    """The fitted model and the cross-validated score that chose its synthetic share."""
+    """The fitted model and the cross-validated score of the recipe that fitted it."""
 
     model: IntentModel
     report: real_eval.RealReport
-    scores: dict[float, tuple[float, float]]  # share → (macro-F1, session accuracy)
 
 
 def train(corpus: Corpus) -> TrainingResult:
-    """Pick the synthetic share by leave-one-artist-out CV on real labels, then fit on all."""
+    """Score the recipe by leave-one-artist-out CV on real labels, then fit it on all of them.
+
+    The recipe chooses its synthetic share and ridge strength by cross-validation inside the
+    artists it is given, so neither choice ever sees the artist a fold holds out.
+    """
     lexicon_chunks = training.learn_style_lexicon(development_signals(corpus.real_signals))
     lexicon = StyleLexicon(lexicon_chunks)
     real = real_eval.sessions_with_truth(
@@ -123,15 +125,10 @@ def train(corpus: Corpus) -> TrainingResult:
     )
     synthetic = training.synthetic_sessions(*corpus.synthetic[TRAIN_SEED], lexicon)
     real_units = sum(len(s.intents) for s in real)
-    reports = {
-        share: cross_validated(corpus, share, lexicon_chunks, real_units, synthetic)
-        for share in SHARES
-    }
-    scores = {k: (r.model.macro_f1, r.model.session_accuracy) for k, r in reports.items()}
-    best = max(SHARES, key=lambda k: (scores[k][0] + scores[k][1], -k))
-    model = training.fit_weighted(
+    report = cross_validated(corpus, lexicon_chunks, real_units, synthetic)
+    model = training.fit_nested(
         real,
-        training.synthetic_arrays(synthetic, real_units, best),
+        _by_share(synthetic, real_units),
         style_lexicon=lexicon_chunks,
         trained_on={
             "real": "diffusiondb-first1k development labels",
@@ -139,12 +136,18 @@ def train(corpus: Corpus) -> TrainingResult:
             "real_sessions": len(real),
             "synthetic_seed": TRAIN_SEED,
             "synthetic_units": sum(len(s.intents) for s in synthetic),
-            "synthetic_share": best,
-            "cv_by_share": {str(k): [round(a, 3), round(b, 3)] for k, (a, b) in scores.items()},
+            "synthetic_shares_tried": list(training.SHARES),
+            "cv": [round(report.model.macro_f1, 3), round(report.model.session_accuracy, 3)],
         },
     )
-    model.temperature = reports[best].temperature
-    return TrainingResult(model, reports[best], scores)
+    model.temperature = report.temperature
+    return TrainingResult(model, report)
+
+
+def _by_share(
+    synthetic: list[real_eval.LabelledSession], real_units: int
+) -> dict[float, training.Synthetic | None]:
+    return {k: training.synthetic_arrays(synthetic, real_units, k) for k in training.SHARES}
 
 
 @dataclass
@@ -174,24 +177,23 @@ class Evaluation:
 
 def cross_validated(
     corpus: Corpus,
-    share: float,
     style_lexicon: list[str],
     real_units: int,
     synthetic: list[real_eval.LabelledSession] | None = None,
 ) -> real_eval.RealReport:
-    """Leave-one-artist-out report of one recipe, computed once per corpus.
+    """Leave-one-artist-out report of the training recipe, computed once per corpus.
 
     ``synthetic``: the training seed's labelled sessions when the caller has them already.
     """
-    key = (share, tuple(sorted(style_lexicon)), real_units)
+    key = (tuple(sorted(style_lexicon)), real_units, training.SHARES, training.L2_GRID)
     if key not in corpus.cross_validated:
         lexicon = StyleLexicon(style_lexicon)
-        if synthetic is None and share > 0:
+        if synthetic is None:
             synthetic = training.synthetic_sessions(*corpus.synthetic[TRAIN_SEED], lexicon)
-        arrays = training.synthetic_arrays(synthetic or [], real_units, share)
+        by_share = _by_share(synthetic, real_units)
 
         def fold(train_sessions):
-            return training.fit_weighted(train_sessions, arrays, style_lexicon=style_lexicon)
+            return training.fit_nested(train_sessions, by_share, style_lexicon=style_lexicon)
 
         corpus.cross_validated[key] = real_eval.evaluate_real(
             corpus.real_signals, corpus.real_truth, fold, lexicon
@@ -201,10 +203,9 @@ def cross_validated(
 
 def evaluate(corpus: Corpus, model: IntentModel) -> Evaluation:
     """Cross-validate the model's recipe on real labels; score the model itself on synthetic."""
-    share = float(model.trained_on.get("synthetic_share", 0.0))
     lexicon = model.lexicon
     real_units = int(model.trained_on.get("real_units", 0))
-    real = cross_validated(corpus, share, model.style_lexicon, real_units)
+    real = cross_validated(corpus, model.style_lexicon, real_units)
     signals, truth = corpus.synthetic[EVAL_SEED]
     held_out = training.synthetic_sessions(signals, truth, lexicon)
     predicted = real_eval.predictions(held_out, model)
