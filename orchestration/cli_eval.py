@@ -54,12 +54,12 @@ def eval_command(data_dir: Path, realdata: Path, work_dir: Path | None) -> None:
     prompt edits are from real ones (Kolmogorov–Smirnov).
     """
     from orchestration.intent.model import load_model
-    from orchestration.intent_training import EVAL_SEED, TRAIN_SEED, evaluate
+    from orchestration.intent_training import EVAL_SEED, evaluate, training_seeds
 
     model = load_model()
     if model is None:
         raise click.ClickException("no intent model shipped; run `creative-sessions train`")
-    corpus = _corpus(data_dir, work_dir, realdata, (TRAIN_SEED, EVAL_SEED))
+    corpus = _corpus(data_dir, work_dir, realdata, (*training_seeds(), EVAL_SEED))
     click.echo("")
     click.echo(evaluate(corpus, model).summary())
 
@@ -82,9 +82,9 @@ def train_command(
     cross-validation over the development artists, then one model is fitted on everything.
     """
     from orchestration.intent.model import MODEL_PATH
-    from orchestration.intent_training import TRAIN_SEED, train
+    from orchestration.intent_training import train, training_seeds
 
-    corpus = _corpus(data_dir, work_dir, realdata, (TRAIN_SEED,))
+    corpus = _corpus(data_dir, work_dir, realdata, training_seeds())
     result = train(corpus)
     click.echo(
         f"real phase macro-F1 {result.report.model.macro_f1:.3f}, session accuracy "
