@@ -17,7 +17,7 @@ from orchestration.intent_training import (
     training_seeds,
 )
 
-pytestmark = pytest.mark.slow(seconds=690)  # pipelines, dbt, servers: started first
+pytestmark = pytest.mark.slow(seconds=330)  # pipelines, dbt, servers: started first
 
 
 @pytest.fixture(scope="module")
