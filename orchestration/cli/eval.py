@@ -53,15 +53,13 @@ def eval_command(data_dir: Path, realdata: Path, work_dir: Path | None) -> None:
     realistic generator with a seed the shipped model never saw. Then how far the synthetic
     prompt edits are from real ones (Kolmogorov–Smirnov).
     """
-    from orchestration.cli.training import EVAL_SEED, TRAIN_SEED, evaluate
+    from orchestration.cli.training import EVAL_SEED, evaluate, training_seeds
     from orchestration.intent.model import load_model
 
     model = load_model()
     if model is None:
         raise click.ClickException("no intent model shipped; run `creative-sessions train`")
-    share = float(model.trained_on.get("synthetic_share", 0.0))
-    seeds = (TRAIN_SEED, EVAL_SEED) if share > 0 else (EVAL_SEED,)
-    corpus = _corpus(data_dir, work_dir, realdata, seeds)
+    corpus = _corpus(data_dir, work_dir, realdata, (*training_seeds(), EVAL_SEED))
     click.echo("")
     click.echo(evaluate(corpus, model).summary())
 
@@ -80,19 +78,20 @@ def train_command(
 ) -> None:
     """Fit the intent model on the real development labels and the realistic synthetic set.
 
-    Reproduces the shipped model file: the synthetic share is chosen by leave-one-artist-out
-    cross-validation on the real labels, then one model is fitted on everything.
+    Reproduces the shipped model file: the synthetic share and ridge strength are chosen by
+    cross-validation over the development artists, then one model is fitted on everything.
     """
-    from orchestration.cli.training import TRAIN_SEED, train
+    from orchestration.cli.training import train, training_seeds
     from orchestration.intent.model import MODEL_PATH
 
-    corpus = _corpus(data_dir, work_dir, realdata, (TRAIN_SEED,))
+    corpus = _corpus(data_dir, work_dir, realdata, training_seeds())
     result = train(corpus)
-    for share, (f1, accuracy) in result.scores.items():
-        click.echo(
-            f"synthetic share {share:g}: real phase macro-F1 {f1:.3f}, "
-            f"session accuracy {accuracy:.3f} (leave-one-artist-out)"
-        )
+    click.echo(
+        f"real phase macro-F1 {result.report.model.macro_f1:.3f}, session accuracy "
+        f"{result.report.model.session_accuracy:.3f} (leave-one-artist-out, synthetic share and "
+        "ridge chosen inside each fold); shipped: synthetic share "
+        f"{result.model.trained_on['synthetic_share']:g}, ridge {result.model.trained_on['l2']:g}"
+    )
     target = output or MODEL_PATH
     result.model.save(target)
     click.echo(f"wrote {target} ({result.model.version})")

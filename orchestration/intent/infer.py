@@ -225,6 +225,7 @@ def _decode_without_toggles(
     priors: dict[str, float],
     allowed: tuple[str, ...],
     penalty: float,
+    no_repeat: tuple[str, ...] = (),
 ) -> list[Segment]:
     """The best segmentation in which no optimization only toggles a setting and goes back.
 
@@ -233,7 +234,7 @@ def _decode_without_toggles(
     boundaries drawn for it; instead its units are decoded again with optimization ruled out
     there, so the phases around them are drawn as if the toggle were any other render.
     """
-    decoded = decode(loglik, boundary, priors, allowed, penalty=penalty)
+    decoded = decode(loglik, boundary, priors, allowed, penalty=penalty, no_repeat=no_repeat)
     if "optimization" not in allowed:
         return decoded
     barred: set[int] = set()
@@ -247,7 +248,12 @@ def _decode_without_toggles(
             break
         barred |= found
         decoded = decode(
-            _bar(loglik, barred), _bar(boundary, barred), priors, allowed, penalty=penalty
+            _bar(loglik, barred),
+            _bar(boundary, barred),
+            priors,
+            allowed,
+            penalty=penalty,
+            no_repeat=no_repeat,
         )
     return decoded
 
@@ -283,17 +289,19 @@ def infer_session(
     sweeps = any(s.bins.get("params") in ("one", "sweep", "many") for s in session_steps)
     allowed = PHASE_INTENTS if sweeps else tuple(i for i in PHASE_INTENTS if i != "optimization")
     pivot_odds, emit = None, None
-    penalty = SWITCH_PENALTY
+    penalty, no_repeat = SWITCH_PENALTY, ()
     if model is not None:
         loglik, boundary, pivot_odds, emit = learned_scores(
             rows, session_steps, model, tables, habits
         )
-        penalty = LEARNED_PENALTY
+        # The boundary model learned exploration as one phase (its renders inside it), so the
+        # decoder may not start a second exploration right after one.
+        penalty, no_repeat = LEARNED_PENALTY, ("exploration",)
     else:
         loglik = rule_loglik
         boundary = boundary_loglik(session_steps, tables, allowed)
     decoded = _decode_without_toggles(
-        rows, session_steps, loglik, boundary, calibration.log_priors(), allowed, penalty
+        rows, session_steps, loglik, boundary, calibration.log_priors(), allowed, penalty, no_repeat
     )
     segments = finalize(rows, session_steps, decoded, loglik, allowed, pivot_odds=pivot_odds)
     phases, views = [], []

@@ -84,15 +84,16 @@ def fit_logistic(
     *,
     sample_weight: np.ndarray | None = None,
     l2: float = L2,
-    iterations: int = 600,
     prior: Logistic | None = None,
 ) -> Logistic:
-    """Class-balanced, ridge-penalised softmax regression by full-batch gradient descent (Adam).
+    """Class-balanced, ridge-penalised softmax regression, solved to its optimum (Newton).
 
     Balanced because macro-F1 is the measure and optimization is rare in real sessions.
-    Deterministic: no random initialisation, a fixed number of steps. With a ``prior`` the
-    ridge pulls toward the prior's weights instead of zero (a Gaussian prior centred on them):
-    where the data say little the prior decides. A refit penalises the bias as well and does not
+    The objective is convex, so a few Newton steps reach its one optimum (600 gradient steps
+    took longer and stopped short of it): the fit is deterministic and cheap enough for the
+    nested cross-validation that chooses the ridge strength. With a ``prior`` the ridge
+    pulls toward the prior's weights instead of zero (a Gaussian prior centred on them): where
+    the data say little the prior decides. A refit penalises the bias as well and does not
     rebalance classes, so a handful of corrections of one intent cannot tip every prediction.
     """
     x = np.asarray(x, dtype=float)
@@ -117,27 +118,123 @@ def fit_logistic(
         w0, b0 = np.zeros((x.shape[1], len(classes))), np.zeros(len(classes))
         b0[~present] = -30.0  # a class never seen in training is never predicted
     xs = (x - mean) / scale
-    w, b = w0.copy(), b0.copy()
-    m = [np.zeros_like(w), np.zeros_like(b)]
-    v = [np.zeros_like(w), np.zeros_like(b)]
-    rate, beta1, beta2 = 0.05, 0.9, 0.999
-    penalty = l2 / max(len(y), 1)
-    for t in range(1, iterations + 1):
-        z = xs @ w + b
-        z -= z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
-        err = (p - target) * weight[:, None]
-        grads = [xs.T @ err + penalty * (w - w0), err.sum(axis=0)]
-        if prior is not None:  # the bias too: a few corrections of one intent must not tip all
-            grads[1] = grads[1] + penalty * (b - b0)
-        grads[1][~present] = 0.0
-        for k, (param, grad) in enumerate(zip((w, b), grads, strict=True)):
-            m[k] = beta1 * m[k] + (1 - beta1) * grad
-            v[k] = beta2 * v[k] + (1 - beta2) * grad * grad
-            step = rate * (m[k] / (1 - beta1**t)) / (np.sqrt(v[k] / (1 - beta2**t)) + 1e-8)
-            param -= step
+    w, b = _newton(
+        np.hstack([xs, np.ones((len(xs), 1))]),
+        target,
+        weight,
+        np.vstack([w0, b0]),
+        l2 / max(len(y), 1),
+        bias_ridge=prior is not None,  # the bias too: a few corrections must not tip all
+        free_bias=present,  # an unseen class keeps its prior bias
+    )
     return Logistic(classes, mean, scale, w, b)
+
+
+def _newton(
+    a: np.ndarray,
+    target: np.ndarray,
+    weight: np.ndarray,
+    v0: np.ndarray,
+    penalty: float,
+    *,
+    bias_ridge: bool,
+    free_bias: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Minimise weighted cross-entropy plus ridge toward ``v0`` by damped Newton steps.
+
+    ``a`` is the standardized features with a ones column (the bias, last row of ``v0``). The
+    objective is convex and has ~130 parameters, so the exact Hessian is cheap and a handful of
+    steps with a backtracking line search reach the optimum to machine precision.
+    """
+    n_rows, n_classes = v0.shape
+    ridge = np.ones_like(v0)
+    ridge[-1] = 1.0 if bias_ridge else 0.0
+    free = np.ones_like(v0, dtype=bool)
+    free[-1] = free_bias
+    flat_free = free.T.ravel()  # parameters ordered class by class
+
+    def loss_and_p(v: np.ndarray) -> tuple[float, np.ndarray]:
+        z = a @ v
+        z -= z.max(axis=1, keepdims=True)
+        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        d = (v - v0) * ridge
+        loss = -(weight * (target * log_p).sum(axis=1)).sum() + 0.5 * penalty * (d * d).sum()
+        return float(loss), np.exp(log_p)
+
+    v = v0.copy()
+    loss, p = loss_and_p(v)
+    for _ in range(100):
+        grad = (a.T @ ((p - target) * weight[:, None]) + penalty * ridge * (v - v0)).T.ravel()
+        grad[~flat_free] = 0.0
+        if np.abs(grad).max() < 1e-10:
+            break
+        hess = np.zeros((n_classes * n_rows, n_classes * n_rows))
+        for k in range(n_classes):
+            for m in range(k, n_classes):
+                c = weight * p[:, k] * ((k == m) - p[:, m])
+                block = _gram(a, c)
+                hess[k * n_rows : (k + 1) * n_rows, m * n_rows : (m + 1) * n_rows] = block
+                hess[m * n_rows : (m + 1) * n_rows, k * n_rows : (k + 1) * n_rows] = block.T
+        hess += np.diag(penalty * ridge.T.ravel() + 1e-9)
+        sub = np.ix_(flat_free, flat_free)
+        step = np.zeros_like(grad)
+        step[flat_free] = _solve_spd(hess[sub], grad[flat_free])
+        shift, decrease = 1.0, float(grad @ step)
+        if decrease < 1e-14:
+            break
+        while shift > 1e-8:
+            trial = v - shift * step.reshape(n_classes, n_rows).T
+            trial_loss, trial_p = loss_and_p(trial)
+            if trial_loss <= loss - 1e-4 * shift * decrease:
+                break
+            shift *= 0.5
+        else:
+            break
+        v, loss, p = trial, trial_loss, trial_p
+    return v[:-1], v[-1]
+
+
+GRAM_ROWS = 256  # rows per product: small enough that OpenBLAS stays on one thread
+
+
+def _gram(a: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """``a.T @ diag(c) @ a`` in row chunks.
+
+    One big product makes OpenBLAS start its threads, which on a loaded machine cost about
+    fifty times the CPU of the same work in chunks on one thread (measured: 16 ms against 0.26
+    ms for 1,869 × 44 rows).
+    """
+    out = np.zeros((a.shape[1], a.shape[1]))
+    for start in range(0, len(a), GRAM_ROWS):
+        part = a[start : start + GRAM_ROWS]
+        out += part.T @ (part * c[start : start + GRAM_ROWS, None])
+    return out
+
+
+def _solve_spd(h: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """``h⁻¹ g`` for a symmetric positive definite ``h`` by preconditioned conjugate gradients.
+
+    LAPACK's solve is threaded by OpenBLAS even at this size (~130 unknowns) and took 0.7 s of
+    wall time per call on a loaded machine; CG needs only small matrix-vector products.
+    """
+    inverse_diag = 1.0 / np.maximum(np.diag(h), 1e-12)
+    x = np.zeros_like(g)
+    r = g.copy()
+    z = inverse_diag * r
+    d = z.copy()
+    rz = float(r @ z)
+    tolerance = 1e-24 * max(float(g @ g), 1e-300)
+    for _ in range(4 * len(g)):
+        hd = h @ d
+        alpha = rz / float(d @ hd)
+        x += alpha * d
+        r -= alpha * hd
+        if float(r @ r) <= tolerance:
+            break
+        z = inverse_diag * r
+        rz, previous = float(r @ z), rz
+        d = z + (rz / previous) * d
+    return x
 
 
 @dataclass

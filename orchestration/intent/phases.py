@@ -16,6 +16,29 @@ from orchestration.intent.labels import setting_value, swept_parameter
 from orchestration.intent.segmentation import Segment, segment_loglik
 
 PIVOT_MIN_ODDS = 0.0  # log-odds of a phase start needed to keep two refinements apart
+EXPLORED_PAIR = 2  # generations: a subject drawn this often amid exploration is still explored
+
+
+def _pairs_in_exploration(session_steps: list[Step], segments: list[Segment]) -> list[Segment]:
+    """A refinement of two renders with exploration on every side of it is exploration.
+
+    The guideline's exploration is "one render (or so) per subject": a subject drawn twice
+    while moving between subjects does not make a phase of work on it. Only a refinement that
+    touches no other working phase is read so; two renders before an optimization or another
+    refinement stay a phase of their own.
+    """
+    out = list(segments)
+    for k, seg in enumerate(out):
+        neighbours = out[max(k - 1, 0) : k] + out[k + 1 : k + 2]
+        generations = session_steps[seg.last].last_row - session_steps[seg.first].first_row + 1
+        if (
+            seg.intent == "refinement"
+            and generations <= EXPLORED_PAIR
+            and neighbours
+            and all(n.intent == "exploration" for n in neighbours)
+        ):
+            out[k] = Segment(seg.first, seg.last, "exploration")
+    return out
 
 
 def _split_sweeps(session_steps: list[Step], seg: Segment) -> list[Segment]:
@@ -91,7 +114,7 @@ def finalize(
     *,
     pivot_odds: list[float] | None = None,
 ) -> list[Segment]:
-    """Relabel tweaks, merge neighbours that continue one phase, split multi-setting sweeps.
+    """Relabel tweaks and explored pairs, merge neighbours that continue one phase, split sweeps.
 
     With ``pivot_odds`` (a learned boundary model's log-odds that a phase starts at each unit)
     two refinements side by side stay apart only where the model sees a pivot and the second
@@ -99,7 +122,8 @@ def finalize(
     to it after a stray render) would turn a refinement into a mixed session.
     """
     merged: list[Segment] = []
-    for seg in _relabel_tweaks(rows, session_steps, segments, loglik, intents):
+    relabelled = _relabel_tweaks(rows, session_steps, segments, loglik, intents)
+    for seg in _pairs_in_exploration(session_steps, relabelled):
         if merged and merged[-1].intent == seg.intent and seg.intent != "exploration":
             if pivot_odds is not None:
                 prev = merged[-1]

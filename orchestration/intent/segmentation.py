@@ -88,8 +88,14 @@ def decode(
     *,
     penalty: float = SWITCH_PENALTY,
     min_units: int = MIN_UNITS,
+    no_repeat: tuple[str, ...] = (),
 ) -> list[Segment]:
-    """Best segmentation of units ``0..n-1`` into phases, each at least ``min_units`` long."""
+    """Best segmentation of units ``0..n-1`` into phases, each at least ``min_units`` long.
+
+    An intent in ``no_repeat`` never follows itself: two explorations side by side are one
+    phase, so a learned boundary model (trained with exploration's every render inside its
+    phase) must not be offered a cheap start in the middle of one.
+    """
     n = len(loglik)
     if n == 0:
         return []
@@ -102,33 +108,41 @@ def decode(
         for b in range(1, n):
             cum[i][b] = cum[i][b - 1] + loglik[b][i]
     neg = -math.inf
-    best_end = [neg] * n  # best score of units 0..b with a phase ending at b
-    end_intent: list[str | None] = [None] * n
-    end_start = [0] * n
+    # best_end[j][b]: best score of units 0..b with a phase of intent j ending at b.
+    best_end = {j: [neg] * n for j in intents}
+    end_start = {j: [0] * n for j in intents}
+    prev_intent: dict[str, list[str | None]] = {j: [None] * n for j in intents}
     run_max = dict.fromkeys(intents, neg)  # max over allowed starts a of G_i[a]
-    run_arg = dict.fromkeys(intents, 0)
+    run_arg: dict[str, tuple[int, str | None]] = dict.fromkeys(intents, (0, None))
     for b in range(n):
         a = b - min_units + 1  # the newest start a phase ending at b may have
-        if a >= 0 and (a == 0 or best_end[a - 1] > neg):
-            before = 0.0 if a == 0 else best_end[a - 1] - penalty
+        if a >= 0:
             for i in intents:
+                if a == 0:
+                    before, came_from = 0.0, None
+                else:
+                    options = [j for j in intents if not (j == i and i in no_repeat)]
+                    came_from = max(options, key=lambda j: best_end[j][a - 1])
+                    before = best_end[came_from][a - 1] - penalty
+                if before == neg:
+                    continue
                 g = before + boundary[a][i] - cum[i][a]  # boundary[0]: the first unit's own
                 if g > run_max[i]:
-                    run_max[i], run_arg[i] = g, a
+                    run_max[i], run_arg[i] = g, (a, came_from)
         for i in intents:
             if run_max[i] == neg:
                 continue
-            score = cum[i][b] + priors[i] + run_max[i]
-            if score > best_end[b]:
-                best_end[b], end_intent[b], end_start[b] = score, i, run_arg[i]
+            best_end[i][b] = cum[i][b] + priors[i] + run_max[i]
+            end_start[i][b], prev_intent[i][b] = run_arg[i]
+    last = max(intents, key=lambda j: best_end[j][n - 1])
+    if best_end[last][n - 1] == neg:
+        raise RuntimeError("no segmentation satisfies the minimum phase length")
     segments: list[Segment] = []
-    b = n - 1
-    while b >= 0:
-        intent = end_intent[b]
-        if intent is None:
-            raise RuntimeError("no segmentation satisfies the minimum phase length")
-        segments.append(Segment(end_start[b], b, intent))
-        b = end_start[b] - 1
+    b, intent = n - 1, last
+    while b >= 0 and intent is not None:
+        start = end_start[intent][b]
+        segments.append(Segment(start, b, intent))
+        b, intent = start - 1, prev_intent[intent][b]
     return segments[::-1]
 
 
