@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
 from orchestration.intent import real_eval, training
@@ -23,6 +22,7 @@ from orchestration.intent.prompt_parts import StyleLexicon
 from orchestration.sample.honesty import pair_distance
 from orchestration.sample.realistic import build_realistic_archive
 from orchestration.sample.truth import truth_by_generation
+from orchestration.store.warehouse_queries import fetch_frame, read_only
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_REALDATA = REPO_ROOT.parent / "shared" / "realdata"
@@ -96,8 +96,8 @@ def build_corpus(
         for entry in manifest.archives:
             paths.registry.register(entry.path, entry.artist)
     run_stale(local_instance(work_dir), defs, on_progress=on_progress)
-    with duckdb.connect(str(paths.warehouse_path), read_only=True) as con:
-        signals = con.execute("select * from intent_signals").pl()
+    with read_only(paths.warehouse_path) as con:
+        signals = fetch_frame(con, "training_signals")
     synthetic: dict[int, tuple[pl.DataFrame, pl.DataFrame]] = {}
     taken: set[str] = set()
     for seed, manifest in manifests.items():
