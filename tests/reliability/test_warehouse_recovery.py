@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.cli.run_inputs import forget_last_run
 from tests.reliability.runs import Snapshot, snapshot, start, wait_for_file_text
 from tests.shared import Ingested
 
@@ -44,6 +45,7 @@ def test_truncated_warehouse_is_moved_aside_and_rebuilt(built, tmp_path: Path) -
     output = start(data, "run").finish()
     assert "warehouse: dbt build (the file does not open" in output
     _assert_recovered(data, output, built[1])
+    forget_last_run(data)  # past the stat-walk no-op: the warehouse check itself finds it current
     again = start(data, "run").finish()  # recovered means current: nothing left to do
     assert "warehouse: up to date" in again and "moved aside" not in again
 
