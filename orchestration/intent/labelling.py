@@ -115,6 +115,10 @@ class InferenceSetup:
         return f"{own}+{layer}+seed{habit.seed_weight:.2f}"
 
 
+Prepared = tuple[LabellingPlan, InferenceSetup, ResolvedCorrections, pl.DataFrame]
+"""`prepare_plan`'s answer: the plan, the models that label, corrections, every session."""
+
+
 def prepare_plan(
     source: SignalSource,
     previous: IntentTables,
@@ -123,7 +127,7 @@ def prepare_plan(
     cost: CostModel,
     *,
     now: datetime | None = None,
-) -> tuple[LabellingPlan, InferenceSetup, ResolvedCorrections, pl.DataFrame]:
+) -> Prepared:
     """Fingerprint every session in SQL and choose what this run labels (also the `--preview`).
 
     Returns the candidates too: the set of sessions that exist, which the merge keeps.
@@ -169,15 +173,17 @@ def label(
     cost: CostModel,
     *,
     now: datetime | None = None,
+    prepared: Prepared | None = None,
 ) -> LabellingOutcome:
     """Label what the plan takes; keep unchanged and not-yet-reached labels; drop vanished ones.
 
     Only the planned sessions' signals (and their artists' prompts) are read. The seconds the
     cost model learns from are those of this labelling work, not of planning over the history.
+    ``prepared`` is `prepare_plan`'s answer for these same inputs, when the caller already has it.
     """
     started = time.perf_counter()
     now = now or datetime.now(UTC)
-    plan, setup, resolved, candidates = prepare_plan(
+    plan, setup, resolved, candidates = prepared or prepare_plan(
         source, previous, corrections, budget, cost, now=now
     )
     labelling_started = time.perf_counter()

@@ -21,7 +21,14 @@ import pyarrow.parquet as pq
 from orchestration.intent.contract import INTENT_TABLES
 from orchestration.intent.corrections import CorrectionStore
 from orchestration.intent.label_plan import Budget, CostModel, LabellingPlan
-from orchestration.intent.labelling import IntentTables, LabellingOutcome, label, prepare_plan
+from orchestration.intent.labelling import (
+    IntentTables,
+    LabellingOutcome,
+    Prepared,
+    label,
+    prepare_plan,
+)
+from orchestration.intent.plan_reuse import Reuse, StateKey, files_state
 from orchestration.intent.signal_source import SignalSource
 from orchestration.store.files import fsync_dir, fsync_file, temp_beside
 from orchestration.store.pause_points import pause_point
@@ -129,8 +136,27 @@ def plan_for(paths: LabelPaths, budget: Budget) -> LabellingPlan:
         warehouse_access(paths.root, write=False, holder="intent labelling plan"),
         signal_source(paths) as source,
     ):
-        plan, *_ = prepare_plan(source, read_previous(paths), store.all(), budget, cost)
-    return plan
+        key = _plan_inputs(paths, budget)
+        prepared = prepare_plan(source, read_previous(paths), store.all(), budget, cost)
+    _last_plan.put(key, prepared)
+    return prepared[0]
+
+
+_last_plan: Reuse[Prepared] = Reuse()
+"""The last `plan_for` in this process, which `run_labelling` reuses while its inputs hold."""
+
+
+def _plan_inputs(paths: LabelPaths, budget: Budget) -> tuple[str, StateKey]:
+    """The budget and the state of every file a plan reads."""
+    folder = intents_dir(paths)
+    files = [
+        paths.warehouse_path,
+        paths.warehouse_path.with_name(f"{paths.warehouse_path.name}.wal"),
+        *(folder / f"{name}.parquet" for name in INTENT_TABLES),
+        CorrectionStore.in_dir(paths.corrections_dir).path,
+        CostModel.path_in(paths.root),
+    ]
+    return str(budget), files_state(files)
 
 
 def preview(paths: LabelPaths, budget: Budget) -> str:
@@ -149,8 +175,11 @@ def run_labelling(paths: LabelPaths, budget: Budget) -> LabellingOutcome:
     cost_path = CostModel.path_in(paths.root)
     cost = CostModel.load(cost_path)
     with warehouse_access(paths.root, write=True, holder="intent labelling"):
+        prepared = _last_plan.get(_plan_inputs(paths, budget))
+        _last_plan.clear()
         with signal_source(paths) as source:
-            outcome = label(source, read_previous(paths), store.all(), budget, cost)
+            previous = read_previous(paths)
+            outcome = label(source, previous, store.all(), budget, cost, prepared=prepared)
         if outcome.changed or not all(
             (intents_dir(paths) / f"{name}.parquet").exists() for name in INTENT_TABLES
         ):

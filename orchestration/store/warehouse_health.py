@@ -26,11 +26,15 @@ class Relation:
     schema: str
     name: str
 
-    @property
-    def probe(self) -> str:
-        """A one-row read of the relation; names from dbt's manifest, quoted as identifiers."""
+    def probe(self, *, view: bool = False) -> str:
+        """A one-row read of a table, or a bind of a view; names quoted as identifiers.
+
+        A view holds no rows of its own: binding it proves what it selects from and its columns
+        exist, and the tables under it are read by their own probes. Reading a row of a view
+        computes most of it (0.4 CPU-s for ``intent_signals`` at 100k generations).
+        """
         schema, name = (part.replace('"', '""') for part in (self.schema, self.name))
-        return f'select 1 from "{schema}"."{name}" limit 1'
+        return f'select 1 from "{schema}"."{name}" limit {0 if view else 1}'
 
 
 class WarehouseInUse(Exception):
@@ -65,9 +69,9 @@ def warehouse_problem(warehouse: Path, relations: list[Relation]) -> str | None:
         return f"the file does not open ({_first_line(exc)})"
     try:
         present = {
-            Relation(schema, name)
-            for schema, name in con.execute(
-                "select table_schema, table_name from information_schema.tables"
+            Relation(schema, name): kind
+            for schema, name, kind in con.execute(
+                "select table_schema, table_name, table_type from information_schema.tables"
             ).fetchall()
         }
         missing = [r for r in relations if r not in present]
@@ -77,7 +81,7 @@ def warehouse_problem(warehouse: Path, relations: list[Relation]) -> str | None:
             return f"incomplete: {names}{more} missing"
         for relation in relations:
             try:
-                con.execute(relation.probe).fetchall()
+                con.execute(relation.probe(view=present[relation] == "VIEW")).fetchall()
             except duckdb.Error as exc:
                 return f"{relation.name} does not read ({_first_line(exc)})"
     except duckdb.Error as exc:
