@@ -8,7 +8,7 @@ import yaml
 
 from orchestration.defs.deploy.executors import EXECUTOR_ENV, executor_from_env, select_executor
 
-DEPLOY = Path(__file__).resolve().parents[2] / "orchestration" / "deploy"
+DEPLOY = Path(__file__).resolve().parents[2] / "orchestration" / "defs" / "deploy"
 
 
 def test_instance_config_uses_postgres_k8s_and_pools() -> None:

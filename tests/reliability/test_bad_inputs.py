@@ -38,13 +38,25 @@ from orchestration.store.fingerprint import archive_bytes, archive_fingerprint
 from orchestration.store.inbox import content_digest
 from orchestration.store.registry import ArchiveRegistry
 
-STAGING_SQL = (
-    Path(__file__).resolve().parents[2]
-    / "dbt_project"
-    / "models"
-    / "staging"
-    / "stg_lake__generations.sql"
-)
+DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+STAGING_SQL = DBT_DIR / "models" / "staging" / "stg_lake__generations.sql"
+LAKE_MACRO_SQL = DBT_DIR / "macros" / "lake_generations.sql"
+
+
+def staging_sql_over(lake: Path) -> str:
+    """The warehouse's own staging model, its `lake_generations` macro inlined, over ``lake``."""
+    macro = LAKE_MACRO_SQL.read_text()
+    body = macro.split("{% macro lake_generations() %}")[1].split("{% endmacro %}")[0]
+    return (
+        STAGING_SQL.read_text()
+        .replace("{{ lake_generations() }}", body)
+        .replace(
+            "{{ source('lake', 'generations') }}",
+            f"read_parquet('{lake.as_posix()}/generations/*/*.parquet', union_by_name = true)",
+        )
+    )
+
+
 RECENT = 1_760_000_000  # 2025-10-09, a plausible generation time
 
 
@@ -405,12 +417,7 @@ def test_same_image_in_two_archives_is_one_generation(tmp_path: Path) -> None:
     lake = tmp_path / "lake"
     ingest_archive(folder, "mira", "folder", lake)
     ingest_archive(archive, "mira", "export", lake)
-    # The warehouse's own staging model, pointed at this lake.
-    sql = STAGING_SQL.read_text().replace(
-        "{{ source('lake', 'generations') }}",
-        f"read_parquet('{lake.as_posix()}/generations/*/*.parquet', union_by_name = true)",
-    )
-    rows = duckdb.sql(sql).fetchall()
+    rows = duckdb.sql(staging_sql_over(lake)).fetchall()
     assert len(rows) == 2
     in_lake = pq.read_table(lake / "generations").column("generation_id").to_pylist()
     assert len(in_lake) == 3 and len(set(in_lake)) == 2
