@@ -10,6 +10,9 @@ AUTO = "auto"
 # `auto` tries the most common open CLIP, offline only; see `weights.choose_image_model`.
 AUTO_CLIP_MODEL = "ViT-B-32"
 AUTO_CLIP_PRETRAINED = "laion2b_s34b_b79k"
+# Where those weights live on the Hugging Face hub (open_clip's own table says the same; a test
+# checks): `auto` looks for them in the cache without importing open_clip, which costs seconds.
+AUTO_CLIP_HUB = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K/"
 DEFAULT_TEXT_MODEL = "all-MiniLM-L6-v2"
 
 

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from embeddings.config import (
     AUTO,
+    AUTO_CLIP_HUB,
     AUTO_CLIP_MODEL,
     AUTO_CLIP_PRETRAINED,
     PIXEL_SIGNATURE_ID,
@@ -55,6 +56,7 @@ def choose_image_model(cfg: ImageEncoderConfig) -> ImageModelChoice:
     if cfg.model != AUTO:
         return resolve_clip(cfg.model, cfg.pretrained, cfg.checkpoint_path, cfg)
     try:
+        _auto_weights_cached(cfg)
         choice = resolve_clip(
             AUTO_CLIP_MODEL,
             cfg.pretrained or AUTO_CLIP_PRETRAINED,
@@ -70,6 +72,17 @@ def choose_image_model(cfg: ImageEncoderConfig) -> ImageModelChoice:
         )
         return pixel_choice(reason)
     return replace(choice, reason=f"auto: {choice.reason}")
+
+
+def _auto_weights_cached(cfg: ImageEncoderConfig) -> None:
+    """Fail before open_clip loads when ``auto``'s default weights are not on this machine."""
+    if cfg.checkpoint_path or cfg.pretrained not in (None, AUTO_CLIP_PRETRAINED):
+        return  # not the default weights: resolve_clip decides
+    tag_cfg = {"hf_hub": AUTO_CLIP_HUB}
+    if cached_weights(tag_cfg, cfg.cache_dir) is None:
+        raise WeightsUnavailableError(
+            _how_to_provide(AUTO_CLIP_MODEL, AUTO_CLIP_PRETRAINED, tag_cfg)
+        )
 
 
 def resolve_clip(

@@ -1,10 +1,17 @@
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from embeddings.config import ImageEncoderConfig
+from embeddings.config import (
+    AUTO_CLIP_HUB,
+    AUTO_CLIP_MODEL,
+    AUTO_CLIP_PRETRAINED,
+    ImageEncoderConfig,
+)
 from embeddings.decode import ZipMember, decode
 from embeddings.images import load_image_encoder
 from embeddings.weights import WeightsUnavailableError, choose_image_model
@@ -97,6 +104,39 @@ def test_auto_without_weights_falls_back_to_the_pixel_signature(tmp_path: Path) 
     vectors = encoder.embed([str(p) for p in write_pictures(tmp_path / "img", 3)]).vectors
     assert vectors.shape == (3, 448)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
+
+
+def test_auto_hub_address_is_open_clips_own() -> None:
+    import open_clip
+
+    tag_cfg = open_clip.get_pretrained_cfg(AUTO_CLIP_MODEL, AUTO_CLIP_PRETRAINED)
+    assert tag_cfg["hf_hub"] == AUTO_CLIP_HUB
+
+
+def test_auto_without_weights_decides_without_importing_open_clip(tmp_path: Path) -> None:
+    probe = (
+        "import sys\n"
+        "from embeddings.config import ImageEncoderConfig\n"
+        "from embeddings.weights import choose_image_model\n"
+        f"choice = choose_image_model(ImageEncoderConfig(cache_dir={str(tmp_path)!r}))\n"
+        "print(choice.kind, 'open_clip' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["pixel", "False"]
+
+
+def test_auto_with_cached_weights_chooses_clip(tmp_path: Path) -> None:
+    # The Hugging Face cache layout for the default weights, with a stand-in file.
+    repo = tmp_path / ("models--" + AUTO_CLIP_HUB.rstrip("/").replace("/", "--"))
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text("abc")
+    snapshot = repo / "snapshots" / "abc"
+    snapshot.mkdir(parents=True)
+    (snapshot / "open_clip_model.safetensors").write_bytes(b"weights")
+    choice = choose_image_model(ImageEncoderConfig(cache_dir=str(tmp_path)))
+    assert choice.kind == "open_clip"
+    assert choice.weights == str(snapshot / "open_clip_model.safetensors")
+    assert choice.reason.startswith("auto: ")
 
 
 def test_local_dir_and_checkpoint_ids_name_the_weights(tiny_clip: Path, tmp_path: Path) -> None:
