@@ -45,7 +45,7 @@ def test_real_evaluation_beats_the_floor_and_is_calibrated(corpus):
     # Cross-validated by artist: every artist is labelled by a model that never saw them.
     assert real.model.macro_f1 >= real.floor.macro_f1 + 0.15, real.summary()
     assert real.model.macro_f1 >= 0.85, real.summary()
-    assert real.model.session_accuracy >= 0.79, real.summary()  # 19 of 24
+    assert real.model.session_accuracy >= 0.80, real.summary()  # 20 of 24 (the goal)
     assert real.ece < real.ece_uncalibrated
     # The synthetic generator stays honest: consecutive-prompt edits look like real ones.
     assert report.distance["prompt_jaccard"] < 0.15

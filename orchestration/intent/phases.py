@@ -14,31 +14,42 @@ from orchestration.intent.arcs import new_concept
 from orchestration.intent.features import SessionRows, Step
 from orchestration.intent.labels import setting_value, swept_parameter
 from orchestration.intent.segmentation import Segment, segment_loglik
+from orchestration.intent.templates import slot_renders
 
 PIVOT_MIN_ODDS = 0.0  # log-odds of a phase start needed to keep two refinements apart
-EXPLORED_PAIR = 2  # generations: a subject drawn this often amid exploration is still explored
+EXPLORED_PAIR = 2  # renders: a subject drawn this often amid exploration is still explored
 
 
-def _pairs_in_exploration(session_steps: list[Step], segments: list[Segment]) -> list[Segment]:
-    """A refinement of two renders with exploration on every side of it is exploration.
+def _explored_in_passing(
+    rows: SessionRows, session_steps: list[Step], segments: list[Segment]
+) -> list[Segment]:
+    """A refinement with exploration on every side of it that drew no subject thrice is exploration.
 
     The guideline's exploration is "one render (or so) per subject": a subject drawn twice
-    while moving between subjects does not make a phase of work on it. Only a refinement that
-    touches no other working phase is read so; two renders before an optimization or another
-    refinement stay a phase of their own.
+    while moving between subjects does not make a phase of work on it, and neither does a
+    fixed frame whose slot changed every render or so ("portrait of aggressive {humanoid
+    crocodile, humanoid crocodile, female bunny}"), however close its strings are. Only a
+    refinement that touches no other working phase is read so; two renders before an
+    optimization or another refinement stay a phase of their own.
     """
     out = list(segments)
     for k, seg in enumerate(out):
         neighbours = out[max(k - 1, 0) : k] + out[k + 1 : k + 2]
-        generations = session_steps[seg.last].last_row - session_steps[seg.first].first_row + 1
+        first, last = session_steps[seg.first].first_row, session_steps[seg.last].last_row
         if (
             seg.intent == "refinement"
-            and generations <= EXPLORED_PAIR
             and neighbours
             and all(n.intent == "exploration" for n in neighbours)
+            and _renders_per_subject(rows.prompts[first : last + 1]) <= EXPLORED_PAIR
         ):
             out[k] = Segment(seg.first, seg.last, "exploration")
     return out
+
+
+def _renders_per_subject(prompts: list[str | None]) -> int:
+    """The most renders one subject got: per slot value where the prompts fill one frame."""
+    per_value = slot_renders(prompts)
+    return len(prompts) if per_value is None else min(per_value, len(prompts))
 
 
 def _split_sweeps(session_steps: list[Step], seg: Segment) -> list[Segment]:
@@ -123,7 +134,7 @@ def finalize(
     """
     merged: list[Segment] = []
     relabelled = _relabel_tweaks(rows, session_steps, segments, loglik, intents)
-    for seg in _pairs_in_exploration(session_steps, relabelled):
+    for seg in _explored_in_passing(rows, session_steps, relabelled):
         if merged and merged[-1].intent == seg.intent and seg.intent != "exploration":
             if pivot_odds is not None:
                 prev = merged[-1]

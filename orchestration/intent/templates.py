@@ -54,6 +54,9 @@ class Template:
         return " ".join(p for p in (self.prefix, slot, self.suffix) if p)
 
 
+# Words that open a place or an attribute ("on a wooden pier", "with a red hat"), not a subject.
+SETTING_OPENERS = frozenset("of in on at to for with from into over under by near inside".split())
+
 Item = str | Template  # one entry of an exploration's list
 Seq = tuple[str, ...]  # a subject chunk's words
 
@@ -218,3 +221,33 @@ def explored_items(prompts: Sequence[str | None]) -> list[Item]:
             items.append(item)
             seen.append(item)
     return items
+
+
+def slot_renders(prompts: Sequence[str | None]) -> int | None:
+    """The most renders any one slot value got, where the prompts fill one fixed frame.
+
+    None unless the subjects fit a frame with at least two distinct values. A frame whose slot
+    changes every render or so ("a cg render of a colorful {luffy, 🐉 as 🦕} in a noir jungle",
+    "portrait of aggressive {humanoid crocodile, female bunny}") is exploration however close
+    the strings are; a frame whose value is re-rendered three times or more is work on it.
+    Values that name one subject ("🌚🐨🐆🐉", "🌚 as 🐨 as 🐆 as 🐉") count together. A slot
+    that opens on a preposition is where or with what the subject is drawn ("sleepy hercules
+    {on a wooden pier, in a snowy field}"), not the subject: no frame of subjects then.
+    """
+    seqs = [s for p in prompts if p and (s := _subject_chunk(p))]
+    if len(set(seqs)) < 2:
+        return None
+    frame = _fit(seqs)
+    if frame is None:
+        return None
+    values = [frame.value(seq) or "" for seq in seqs]
+    if any(v.split()[:1] and v.split()[0] in SETTING_OPENERS for v in values):
+        return None
+    counts: list[tuple[str, int]] = []
+    for value in values:
+        k = next((k for k, (v, _) in enumerate(counts) if same_subject(v, value)), None)
+        if k is None:
+            counts.append((value, 1))
+        else:
+            counts[k] = (counts[k][0], counts[k][1] + 1)
+    return max(n for _, n in counts)

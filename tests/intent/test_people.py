@@ -17,6 +17,7 @@ from orchestration.intent.model import MODEL_PATH, IntentModel, fit_model, load_
 from orchestration.intent.pooling import pooled_model
 from orchestration.intent.prompt_parts import DEFAULT_LEXICON
 from orchestration.intent.session_rule import session_intent
+from orchestration.intent.templates import slot_renders
 from tests.intent.signal_frames import gen, session_frame
 
 RANDOM = random.Random(7)
@@ -128,6 +129,45 @@ def test_template_substitution_is_exploration(prompts):
     result = _infer(_log(prompts))
     assert _intents(result) == ["exploration"] * len(prompts)
     assert result.intent == "exploration"
+
+
+def test_a_template_run_between_explorations_is_exploration():
+    # A frame whose subject slot changes after one or two renders each, between other
+    # subjects: exploration however close the strings are, not a refinement to select.
+    frame = "close up portrait of a fierce {}, dungeons and dragons, fantasy, digital painting"
+    prompts = [
+        "a lighthouse on a cliff at night, oil painting",
+        "an old tram in lisbon at dawn",
+        "a bowl of ramen on a wooden table, studio photo",
+        frame.format("humanoid wolf wearing plate armour"),
+        frame.format("humanoid wolf wearing plate armour") + ", scars",
+        frame.format("armoured owl knight"),
+    ]
+    result = _infer(_log(prompts))
+    assert _intents(result) == ["exploration"] * len(prompts)
+    assert result.intent == "exploration"
+
+
+@pytest.mark.parametrize(
+    ("subjects", "expected"),
+    [
+        # each value drawn once or twice: a template explored
+        (["humanoid crocodile", "humanoid crocodile", "female bunny"], 2),
+        (["🌚🐨🐆🐉", "🐉 as 🦕", "🌚 as 🐨 as 🐆 as 🐉"], 2),  # one emoji set twice
+        # one value re-rendered three times: work on it
+        (["maori god", "maori god", "aztec god", "maori god"], 3),
+    ],
+)
+def test_slot_renders_counts_renders_per_slot_value(subjects, expected):
+    prompts = [f"a cg render of a colorful {s} in a noir jungle, 8 k, octane" for s in subjects]
+    assert slot_renders(prompts) == expected
+
+
+def test_slot_renders_needs_a_frame_of_subjects():
+    # a place swapped after a kept subject is not a new subject; nor is one prompt re-run
+    scenes = ["on a wooden pier", "in a snowy field", "in a snowy field"]
+    assert slot_renders([f"concept art of sleepy hercules {w}, bokeh" for w in scenes]) is None
+    assert slot_renders(["a red fox in snow, 4 k"] * 3) is None
 
 
 def test_reworded_refinement_with_random_seeds_stays_refinement():
