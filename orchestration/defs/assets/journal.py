@@ -38,7 +38,7 @@ JOURNAL_INPUTS = [
 def journal(context: dg.AssetExecutionContext, paths: DataPaths) -> dg.MaterializeResult:
     """Render the pages whose sessions changed from the warehouse (read-only), then the index."""
     started = time.perf_counter()
-    holder = f"journal in run {context.run_id[:8]}"
+    holder = f"journal in run {context.run.run_id[:8]}"
     with reading_connection(
         paths.root, paths.warehouse_path, holder=holder, on_wait=context.log.info
     ) as con:

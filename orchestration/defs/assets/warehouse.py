@@ -206,7 +206,7 @@ def _dbt_build(
         args.append("--full-refresh")
     if not unit_tests:
         args += ["--exclude-resource-type", "unit_test"]
-    holder = f"dbt build in run {context.run_id[:8]}"
+    holder = f"dbt build in run {context.run.run_id[:8]}"
     with warehouse_access(paths.root, write=True, holder=holder, on_wait=_told(context)):
         if verify and paths.warehouse_path.exists():
             problem = warehouse_problem(paths.warehouse_path, warehouse_relations())
