@@ -14,9 +14,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+# Device nodes a CUDA (NVIDIA) or ROCm (AMD, also torch.cuda) driver creates; without any of them
+# no GPU is visible, and importing torch to learn so costs seconds on every run.
+GPU_DRIVER_NODES = (Path("/dev/nvidiactl"), Path("/dev/kfd"))
 
-def visible_gpus() -> int:
-    """How many CUDA devices this process sees (0 without torch or CUDA)."""
+
+def visible_gpus(driver_nodes: tuple[Path, ...] = GPU_DRIVER_NODES) -> int:
+    """How many CUDA devices this process sees (0 without a GPU driver, torch or CUDA)."""
+    if not any(node.exists() for node in driver_nodes):
+        return 0
     try:
         import torch
     except ImportError:

@@ -1,3 +1,5 @@
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -6,7 +8,7 @@ import pytest
 from orchestration.definitions import build_definitions
 from orchestration.defs.embedding_runs import embed_stale, shard_runs
 from orchestration.defs.partitions import image_shard_partitions
-from orchestration.embedding.devices import claim_device
+from orchestration.embedding.devices import claim_device, visible_gpus
 from tests.orchestration.embedding_lake import build_lake
 
 
@@ -29,6 +31,19 @@ def test_runs_spread_over_gpus_and_explicit_devices_win(tmp_path: Path) -> None:
         assert device == "cuda:1"
     with claim_device("auto", "a/s0000", tmp_path, gpu_count=0) as device:
         assert device == "cpu"
+
+
+def test_no_gpu_driver_means_no_gpus_without_importing_torch(tmp_path: Path) -> None:
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from orchestration.embedding.devices import visible_gpus\n"
+        f"print(visible_gpus((Path({str(tmp_path / 'nvidiactl')!r}),)), 'torch' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0", "False"]
+    (tmp_path / "nvidiactl").touch()  # a driver node: torch is asked (and says 0 on this machine)
+    assert visible_gpus((tmp_path / "nvidiactl",)) == visible_gpus((Path("/"),))
 
 
 def test_embed_stale_embeds_once_then_finds_nothing_to_do(tmp_path: Path) -> None:
