@@ -159,6 +159,8 @@ def _number(value: object) -> float | int | None:
 
 def to_int(value: object, lo: int, hi: int) -> int | None:
     """An integer in ``[lo, hi]``; integral floats ("512.0") accepted, fractions rejected."""
+    if type(value) is int:  # (JSON numbers: what _number and the rest below would return)
+        return value if lo <= value <= hi else None
     number = _number(value)
     if number is None:
         return None
@@ -171,6 +173,8 @@ def to_int(value: object, lo: int, hi: int) -> int | None:
 
 def to_float(value: object, lo: float, hi: float) -> float | None:
     """A finite float in ``[lo, hi]``."""
+    if type(value) is float:  # (JSON numbers: what _number and the rest below would return)
+        return value if math.isfinite(value) and lo <= value <= hi else None
     number = _number(value)
     if number is None:
         return None
