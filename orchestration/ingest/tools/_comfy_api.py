@@ -160,9 +160,7 @@ def _read_sampler(graph: Graph, sampler: str, sampler_set: set[str]) -> Generati
         sampler=co.to_label(
             _companion(graph, sampler, ("sampler",), ("sampler_name",), sampler_set)
         ),
-        scheduler=co.to_label(
-            _companion(graph, sampler, ("sigmas",), ("scheduler",), sampler_set)
-        ),
+        scheduler=co.to_label(_companion(graph, sampler, ("sigmas",), ("scheduler",), sampler_set)),
         model=_model(graph, [sampler, *guiders]),
         width=width,
         height=height,
