@@ -98,6 +98,16 @@ def get_ci(mapping: Mapping[str, Any] | None, *keys: str) -> Any | None:
     return None
 
 
+def get_each_ci(mapping: dict[str, Any], keys: tuple[str, ...]) -> list[Any | None]:
+    """``[get_ci(mapping, key) for key in keys]``, with one look-up per key spelt as it is."""
+    values = list(map(mapping.get, keys))
+    if None in values:  # (a key absent as spelt: any case, as get_ci looks)
+        for index, value in enumerate(values):
+            if value is None:
+                values[index] = get_ci(mapping, keys[index])
+    return values
+
+
 def _may_fold_to(mapping: Mapping[str, Any], folded_keys: Iterable[str]) -> bool:
     """False when no key of ``mapping`` case-folds to one of ``folded_keys``; True may be wrong.
 
