@@ -169,7 +169,13 @@ def _number(value: object) -> float | int | None:
 
 def to_int(value: object, lo: int, hi: int) -> int | None:
     """An integer in ``[lo, hi]``; integral floats ("512.0") accepted, fractions rejected."""
-    if type(value) is int:  # (JSON numbers: what _number and the rest below would return)
+    # the two usual cases first, as _number and the rest below would answer them
+    if type(value) is str and value.isdecimal():  # plain digits (infotext)
+        if len(value) > 64:
+            return None
+        number = int(value)
+        return number if lo <= number <= hi else None
+    if type(value) is int:  # a JSON number
         return value if lo <= value <= hi else None
     number = _number(value)
     if number is None:

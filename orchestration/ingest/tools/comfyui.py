@@ -43,7 +43,11 @@ def parse(c: ImageContainer) -> GenerationMeta | None:
         FileRejected: a ComfyUI graph is present but broken, or names no sampler and no text.
     """
     text = c.text
-    keys = [k for k, value in text.items() if _has_marker(value)]  # one scan of each field
+    keys = [  # one scan of each field (_has_marker, inline: this runs on every file)
+        k
+        for k, value in text.items()
+        if isinstance(value, str) and (_MARKERS[0] in value or _MARKERS[1] in value)
+    ]
     if not keys:
         return None  # the common case (other tools' files), before building anything
     sources = _Sources(text, keys)
