@@ -49,12 +49,15 @@ def read_webp(data: bytes | Source) -> tuple[ImageContainer, bool]:
     pos = 12
     # bytes at hand: buf holds the file's bytes from offset base (the head, then a short tail)
     buf, base, fd = src.head, 0, src.fd
+    held = len(buf)
+    unpack_from = _CHUNK_HEADER.unpack_from
     while pos + 8 <= end:
         at = pos - base
-        if at + 8 > len(buf) and fd is not None and n - pos <= _TAIL_BYTES:
+        if at + 8 > held and fd is not None and n - pos <= _TAIL_BYTES:
             buf, base, at = os.pread(fd, n - pos, pos), pos, 0  # the rest: one read, not two
-        if 0 <= at and at + 8 <= len(buf):
-            kind, size = _CHUNK_HEADER.unpack_from(buf, at)
+            held = len(buf)
+        if at + 8 <= held:
+            kind, size = unpack_from(buf, at)
         else:
             kind, size = _CHUNK_HEADER.unpack(src.read(pos, 8))
         body = pos + 8
@@ -65,17 +68,17 @@ def read_webp(data: bytes | Source) -> tuple[ImageContainer, bool]:
                     f"(needs {body + size} bytes, has {n})"
                 )
             break  # a metadata chunk after the image was cut: keep what was read
+        if kind in _IMAGE_CHUNKS:
+            seen_image = True
         if kind == b"ALPH":
             has_alpha = True
         elif kind in _READ_CHUNKS:
             need = _READ_CHUNKS[kind]
             length = size if need is None else need
-            if 0 <= at and at + 8 + length <= len(buf):
-                chunk = buf[at + 8 : at + 8 + length]
-            else:
-                chunk = src.read(body, length)
-            has_alpha = _chunk(container, kind, size, chunk) or has_alpha
-        seen_image = seen_image or kind in _IMAGE_CHUNKS
+            stop = at + 8 + length
+            chunk = buf[at + 8 : stop] if stop <= held else src.read(body, length)
+            if _chunk(container, kind, size, chunk):
+                has_alpha = True
         pos = body + size + (size & 1)
     if not seen_image:
         raise UnreadableFile("truncated WebP: no image data")
