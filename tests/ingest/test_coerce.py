@@ -136,3 +136,11 @@ def test_to_int_and_to_float_fast_paths_answer_as_number_does(value: object) -> 
         assert repr(co.to_int(value, lo, hi)) == repr(_plain_to_int(value, lo, hi))
     for lo_f, hi_f in ((0.0, co.MAX_CFG), (0.0, 1.0)):
         assert repr(co.to_float(value, lo_f, hi_f)) == repr(_plain_to_float(value, lo_f, hi_f))
+
+
+@pytest.mark.parametrize(
+    "value", ["a", " a ", "\x00a\x00", " \x00 ", "", "x" * 512, " " + "x" * 513, 5, None], ids=repr
+)
+def test_to_label_is_to_text_capped_at_512(value: object) -> None:
+    text = co.to_text(value)
+    assert co.to_label(value) == (text if text is None or len(text) <= 512 else None)

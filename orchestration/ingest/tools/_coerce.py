@@ -231,8 +231,14 @@ def to_text(value: object) -> str | None:
 
 def to_label(value: object) -> str | None:
     """A short name (sampler, scheduler, model); a number here is a misread field, not a name."""
-    text = to_text(value)
-    return text if text is None or len(text) <= 512 else None
+    if not isinstance(value, str):  # (to_text, inline: several labels per file)
+        return None
+    text = value.strip()
+    if not text or text[0] == "\x00" or text[-1] == "\x00":
+        text = text.strip("\x00").strip()
+        if not text:
+            return None
+    return text if len(text) <= 512 else None
 
 
 def parse_size(value: object) -> tuple[int | None, int | None]:

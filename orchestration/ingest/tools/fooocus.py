@@ -33,9 +33,9 @@ def parse(c: ImageContainer) -> GenerationMeta | None:
         FileRejected: Fooocus-marked metadata that holds no prompt and no parameters.
     """
     raw = co.get_ci(c.text, "parameters")
-    scheme_value = (
-        co.get_ci(c.text, "fooocus_scheme") if co.has_key_ci(c.text, _SCHEME_KEY) else None
-    )
+    scheme_value = c.text.get("fooocus_scheme")  # (as written by Fooocus: no case to fold)
+    if scheme_value is None and co.has_key_ci(c.text, _SCHEME_KEY):
+        scheme_value = co.get_ci(c.text, "fooocus_scheme")
     if scheme_value is None and not _may_be_fooocus(raw):
         return None  # the common case (other tools' files): decided without parsing anything
     scheme = (co.to_text(scheme_value) or "").casefold()
