@@ -81,3 +81,26 @@ def test_node_texts_skip_the_opposite_role_and_the_wildcard_template() -> None:
     assert api._node_texts(graph, "1") == ["a fox", "blurry", "red"]
     assert api._join(["a"]) == "a" and api._join(["a", "b", "a"]) == "a\nb"
     assert api._join([]) is None
+
+
+def test_prompt_walks_follow_inputs_away_from_the_opposite_role(monkeypatch) -> None:
+    monkeypatch.setattr(api, "_MAX_NAMES", 2)  # a full memo still answers, without storing
+    follows = api._FOLLOWS["negative"]
+    names = ["conditioning", "clip", "negative_cond", "Conditioning_To", "NEGATIVE", "cond1"]
+    for name in names * 2:
+        plain = name not in api._NOT_TEXT_PATHS and "negative" not in name.lower()
+        assert follows(name) is plain
+    assert api._FOLLOWS["positive"]("positive_cond") is False
+    assert api._FOLLOWS["positive"]("negative") is True
+
+
+def test_a_conditioning_zero_out_ends_the_negative_prompt_walk() -> None:
+    graph = {
+        "1": _node("EmptyLatentImage", width=512, height=512),
+        "2": _node("CLIPTextEncode", text="a fox"),
+        "3": _node("ConditioningZeroOut", conditioning=["2", 0]),
+        "4": _node("KSampler", seed=1, positive=["2", 0], negative=["3", 0], latent_image=["1", 0]),
+    }
+    meta = api.parse_api_graph(graph)
+    assert meta is not None
+    assert (meta.prompt, meta.negative_prompt, meta.width) == ("a fox", None, 512)

@@ -147,8 +147,11 @@ def _companion(
 def _read_sampler(graph: Graph, sampler: str, sampler_set: set[str]) -> GenerationMeta:
     targets = graph.targets(sampler)
     guiders = [targets["guider"]] if "guider" in targets else []
-    positive, guidance = _prompt(graph, sampler, guiders, "positive", sampler_set)
-    negative, _ = _prompt(graph, sampler, guiders, "negative", sampler_set)
+    stops = sampler_set.union(
+        [n for n, node in graph.nodes.items() if node[0] == "ConditioningZeroOut"]
+    )
+    positive, guidance = _prompt(graph, sampler, guiders, "positive", stops)
+    negative, _ = _prompt(graph, sampler, guiders, "negative", stops)
     width, height = _size(graph, sampler, sampler_set)
     meta = GenerationMeta(
         tool=TOOL,
@@ -178,9 +181,12 @@ def _read_sampler(graph: Graph, sampler: str, sampler_set: set[str]) -> Generati
 
 
 def _prompt(
-    graph: Graph, sampler: str, guiders: list[str], role: str, sampler_set: set[str]
+    graph: Graph, sampler: str, guiders: list[str], role: str, stops: set[str]
 ) -> tuple[str | None, float | None]:
-    """The text feeding the sampler's positive/negative conditioning, and any Flux guidance."""
+    """The text feeding the sampler's positive/negative conditioning, and any Flux guidance.
+
+    ``stops``: the nodes the walk does not pass (samplers, ConditioningZeroOut).
+    """
     targets = graph.targets(sampler)
     starts = [targets[role]] if role in targets else []
     if not starts:
@@ -188,29 +194,38 @@ def _prompt(
         starts = [t for g in guiders for _, t in graph.links(g, keys)]
     opposite = "negative" if role == "positive" else "positive"
     nodes = graph.nodes
-
-    def follow(name: str) -> bool:
-        return _follows_text(name, opposite)
-
-    def stop(node_id: str) -> bool:
-        return node_id in sampler_set or nodes[node_id][0] == "ConditioningZeroOut"
-
     texts: list[str] = []
     guidance: float | None = None
-    for node_id in graph.walk(starts, follow=follow, stop=stop):
-        kind = nodes[node_id][0]  # (walks yield only nodes of the graph)
-        if node_id in sampler_set or kind == "ConditioningZeroOut":  # stop(node_id)
+    for node_id in graph.walk(starts, follow=_FOLLOWS[opposite], stop=stops.__contains__):
+        if node_id in stops:
             continue
         texts.extend(_node_texts(graph, node_id, opposite))
-        if guidance is None and kind == "FluxGuidance":
+        if guidance is None and nodes[node_id][0] == "FluxGuidance":
             guidance = co.to_cfg(resolve(graph, node_id, ("guidance",)))
     return _join(texts), guidance
 
 
-@lru_cache(maxsize=4096)  # the same few input names on every file
-def _follows_text(name: str, opposite: str) -> bool:
-    """Whether a prompt walk follows the input ``name`` (not towards the ``opposite`` role)."""
-    return name not in _NOT_TEXT_PATHS and opposite not in name.lower()
+class _Follows(dict[str, bool]):
+    """Input name -> whether a prompt walk follows it, away from the ``opposite`` role.
+
+    Looked up as ``__getitem__``: a known name costs no Python call (most walks' links).
+    """
+
+    __slots__ = ("opposite",)
+
+    def __init__(self, opposite: str) -> None:
+        super().__init__()
+        self.opposite = opposite
+
+    def __missing__(self, name: str) -> bool:
+        follows = name not in _NOT_TEXT_PATHS and self.opposite not in name.lower()
+        if len(self) < _MAX_NAMES:  # (hostile graphs may name inputs without end)
+            self[name] = follows
+        return follows
+
+
+_MAX_NAMES = 4096
+_FOLLOWS = {role: _Follows(role).__getitem__ for role in ("negative", "positive")}
 
 
 @lru_cache(maxsize=4096)
