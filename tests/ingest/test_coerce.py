@@ -106,3 +106,41 @@ JSON_TEXTS += ["nul\x00l", '{"a": 1}\u2028', "1" * 5000, "-", "[1,]", "x" * 17 +
 @pytest.mark.parametrize("text", JSON_TEXTS, ids=lambda t: repr(t[:20]))
 def test_load_json_reads_as_json_loads_did(text: str) -> None:
     assert repr(co.load_json(text)) == repr(_plain_load_json(text))
+
+
+@pytest.mark.parametrize("mapping", _mappings())
+def test_get_each_ci_is_get_ci_for_each_key(mapping: dict[Any, Any]) -> None:
+    keys = (*WANTED, "Software", "PROMPT")
+    assert co.get_each_ci(mapping, keys) == [co.get_ci(mapping, key) for key in keys]
+
+
+def _plain_to_int(value: object, lo: int, hi: int) -> int | None:
+    number = co._number(value)
+    if number is None or (isinstance(number, float) and not number.is_integer()):
+        return None
+    return int(number) if lo <= int(number) <= hi else None
+
+
+def _plain_to_float(value: object, lo: float, hi: float) -> float | None:
+    number = co._number(value)
+    return None if number is None or not lo <= float(number) <= hi else float(number)
+
+
+VALUES = [0, 1, -1, 7, 2**63 - 1, 2**63, True, False, 7.0, 7.5, -0.0, 1e300, math.nan, math.inf]
+VALUES += ["7", "0", "٣", "1" * 64, "1" * 65, " 7", "7.0", "", "-1", None, [1], {"a": 1}]
+
+
+@pytest.mark.parametrize("value", VALUES, ids=repr)
+def test_to_int_and_to_float_fast_paths_answer_as_number_does(value: object) -> None:
+    for lo, hi in ((0, co.MAX_SEED), (1, co.MAX_STEPS), (1, 100)):
+        assert repr(co.to_int(value, lo, hi)) == repr(_plain_to_int(value, lo, hi))
+    for lo_f, hi_f in ((0.0, co.MAX_CFG), (0.0, 1.0)):
+        assert repr(co.to_float(value, lo_f, hi_f)) == repr(_plain_to_float(value, lo_f, hi_f))
+
+
+@pytest.mark.parametrize(
+    "value", ["a", " a ", "\x00a\x00", " \x00 ", "", "x" * 512, " " + "x" * 513, 5, None], ids=repr
+)
+def test_to_label_is_to_text_capped_at_512(value: object) -> None:
+    text = co.to_text(value)
+    assert co.to_label(value) == (text if text is None or len(text) <= 512 else None)

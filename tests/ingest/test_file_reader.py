@@ -100,3 +100,47 @@ def test_unseekable_stream_is_read_whole() -> None:
     with os.fdopen(read_end, "rb") as stream:
         assert read_container_file(stream) == read_container(data)
     thread.join()
+
+
+@pytest.mark.parametrize("pad", [0, 70_000])
+def test_webp_metadata_after_the_image_is_fetched_in_one_read(
+    tmp_path: Path, pad: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ComfyUI's WebP saver puts EXIF after the image data: the head, then one read of the rest.
+
+    A tail longer than the tail window (``pad``: a 70 KB EXIF) is read chunk by chunk instead.
+    """
+    from PIL import Image
+
+    from orchestration.ingest.records import GenerationMeta
+    from orchestration.sample.writers.comfyui import comfyui_text
+    from orchestration.sample.writers.containers import webp_bytes
+
+    g = GenerationMeta(
+        tool="comfyui", prompt="a fox", seed=7, steps=20, cfg_scale=5.0, sampler="euler"
+    )
+    exif = comfyui_text(g, layout="exif")
+    exif["exif:Artist"] = "x" * pad if pad else "someone"
+    noise = Image.frombytes("RGB", (128, 128), random.Random(1).randbytes(128 * 128 * 3))
+    data = webp_bytes(noise, exif=exif)
+    assert data.index(b"EXIF") > source.HEAD_BYTES  # the metadata lies past the head
+    path = tmp_path / "comfy.webp"
+    path.write_bytes(data)
+    fetched: list[tuple[int, int]] = []
+    real_pread = source.os.pread
+
+    def pread(fd: int, n: int, pos: int) -> bytes:
+        fetched.append((n, pos))
+        return real_pread(fd, n, pos)
+
+    monkeypatch.setattr(source.os, "pread", pread)
+    meta, container = read_image_metadata_file(path)
+    assert (meta.tool, meta.prompt, meta.seed, meta.steps) == ("comfyui", "a fox", 7, 20)
+    assert container.text["exif:Artist"] == exif["exif:Artist"]
+    assert (meta, container) == read_image_metadata(data)
+    exif_at = data.index(b"EXIF")
+    if pad:  # header, then body, each read on its own
+        tail = len(data) - exif_at - 8
+        assert fetched == [(source.HEAD_BYTES, 0), (8, exif_at), (tail, exif_at + 8)]
+    else:
+        assert fetched == [(source.HEAD_BYTES, 0), (len(data) - exif_at, exif_at)]

@@ -40,6 +40,9 @@ XP_COMMENT = 0x9C9C
 _TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}
 _ASCII, _LONG, _IFD = 2, 4, 13
 _MAX_ENTRIES = 1024
+# (header: magic, first IFD offset; an IFD's entry count; one entry) for each byte order
+_LITTLE = (struct.Struct("<HI"), struct.Struct("<H"), struct.Struct("<HHII"))
+_BIG = (struct.Struct(">HI"), struct.Struct(">H"), struct.Struct(">HHII"))
 _EXIF_DATETIME = re.compile(r"\s*(\d{4})[:-](\d\d)[:-](\d\d)[ T](\d\d):(\d\d):(\d\d)")
 
 
@@ -78,12 +81,12 @@ def read_exif(buf: bytes, start: int = 0, end: int | None = None) -> ExifData:
 def _read_tiff(buf: bytes, base: int, end: int, result: ExifData) -> None:
     order = buf[base : base + 2]
     if order == b"II":
-        e = "<"
+        header, count_of, entry_of = _LITTLE
     elif order == b"MM":
-        e = ">"
+        header, count_of, entry_of = _BIG
     else:
         return
-    magic, first = struct.unpack_from(e + "HI", buf, base + 2)
+    magic, first = header.unpack_from(buf, base + 2)
     if magic != 42 or end - base < 8:
         return
     pending: list[tuple[int, bool]] = [(first, True)]
@@ -94,12 +97,12 @@ def _read_tiff(buf: bytes, base: int, end: int, result: ExifData) -> None:
             continue
         seen.add(offset)
         pos = base + offset
-        (count,) = struct.unpack_from(e + "H", buf, pos)
+        (count,) = count_of.unpack_from(buf, pos)
         pos += 2
         count = min(count, _MAX_ENTRIES, (end - pos) // 12)
         for index in range(count):
             entry = pos + 12 * index
-            tag, kind, n, value = struct.unpack_from(e + "HHII", buf, entry)
+            tag, kind, n, value = entry_of.unpack_from(buf, entry)
             if tag == EXIF_IFD_POINTER and is_ifd0:
                 if kind in (_LONG, _IFD):
                     pending.append((value, False))

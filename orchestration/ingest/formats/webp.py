@@ -6,6 +6,7 @@ with the JPEG-style ``Exif\0\0`` prefix, libwebp-based tools without: both are r
 
 from __future__ import annotations
 
+import os
 import struct
 
 from orchestration.ingest.formats.exif import read_exif
@@ -14,6 +15,10 @@ from orchestration.ingest.formats.text import decode_utf8
 from orchestration.ingest.records import ImageContainer, UnreadableFile
 
 _IMAGE_CHUNKS = (b"VP8 ", b"VP8L", b"ANMF")
+_CHUNK_HEADER = struct.Struct("<4sI")  # kind, size
+# Past the head, a file's last few KB (its metadata chunks, after the image data) are read in one
+# pread instead of one for each chunk's header and one for its body.
+_TAIL_BYTES = 64 * 1024
 # chunks whose body is read, and how much of it (None: all); image data is never read
 _READ_CHUNKS: dict[bytes, int | None] = {
     b"VP8X": 10,
@@ -36,15 +41,25 @@ def read_webp(data: bytes | Source) -> tuple[ImageContainer, bool]:
         UnreadableFile: an image chunk cut off, or no image data at all.
     """
     src = data if isinstance(data, Source) else Source.from_bytes(data)
-    read = src.read
     container = ImageContainer(format="webp")
     n = src.size
-    (riff_size,) = struct.unpack("<I", read(4, 4))
+    (riff_size,) = struct.unpack("<I", src.read(4, 4))
     end = min(n, 8 + riff_size)
     has_alpha = seen_image = False
     pos = 12
+    # bytes at hand: buf holds the file's bytes from offset base (the head, then a short tail)
+    buf, base, fd = src.head, 0, src.fd
+    held = len(buf)
+    unpack_from = _CHUNK_HEADER.unpack_from
     while pos + 8 <= end:
-        kind, size = struct.unpack("<4sI", read(pos, 8))
+        at = pos - base
+        if at + 8 > held and fd is not None and n - pos <= _TAIL_BYTES:
+            buf, base, at = os.pread(fd, n - pos, pos), pos, 0  # the rest: one read, not two
+            held = len(buf)
+        if at + 8 <= held:
+            kind, size = unpack_from(buf, at)
+        else:
+            kind, size = _CHUNK_HEADER.unpack(src.read(pos, 8))
         body = pos + 8
         if body + size > n:
             if kind in _IMAGE_CHUNKS or not seen_image:
@@ -53,13 +68,17 @@ def read_webp(data: bytes | Source) -> tuple[ImageContainer, bool]:
                     f"(needs {body + size} bytes, has {n})"
                 )
             break  # a metadata chunk after the image was cut: keep what was read
+        if kind in _IMAGE_CHUNKS:
+            seen_image = True
         if kind == b"ALPH":
             has_alpha = True
         elif kind in _READ_CHUNKS:
             need = _READ_CHUNKS[kind]
-            alpha = _chunk(container, kind, size, read(body, size if need is None else need))
-            has_alpha = has_alpha or alpha
-        seen_image = seen_image or kind in _IMAGE_CHUNKS
+            length = size if need is None else need
+            stop = at + 8 + length
+            chunk = buf[at + 8 : stop] if stop <= held else src.read(body, length)
+            if _chunk(container, kind, size, chunk):
+                has_alpha = True
         pos = body + size + (size & 1)
     if not seen_image:
         raise UnreadableFile("truncated WebP: no image data")

@@ -98,6 +98,16 @@ def get_ci(mapping: Mapping[str, Any] | None, *keys: str) -> Any | None:
     return None
 
 
+def get_each_ci(mapping: dict[str, Any], keys: tuple[str, ...]) -> list[Any | None]:
+    """``[get_ci(mapping, key) for key in keys]``, with one look-up per key spelt as it is."""
+    values = list(map(mapping.get, keys))
+    if None in values:  # (a key absent as spelt: any case, as get_ci looks)
+        for index, value in enumerate(values):
+            if value is None:
+                values[index] = get_ci(mapping, keys[index])
+    return values
+
+
 def _may_fold_to(mapping: Mapping[str, Any], folded_keys: Iterable[str]) -> bool:
     """False when no key of ``mapping`` case-folds to one of ``folded_keys``; True may be wrong.
 
@@ -159,6 +169,14 @@ def _number(value: object) -> float | int | None:
 
 def to_int(value: object, lo: int, hi: int) -> int | None:
     """An integer in ``[lo, hi]``; integral floats ("512.0") accepted, fractions rejected."""
+    # the two usual cases first, as _number and the rest below would answer them
+    if type(value) is str and value.isdecimal():  # plain digits (infotext)
+        if len(value) > 64:
+            return None
+        number = int(value)
+        return number if lo <= number <= hi else None
+    if type(value) is int:  # a JSON number
+        return value if lo <= value <= hi else None
     number = _number(value)
     if number is None:
         return None
@@ -171,6 +189,8 @@ def to_int(value: object, lo: int, hi: int) -> int | None:
 
 def to_float(value: object, lo: float, hi: float) -> float | None:
     """A finite float in ``[lo, hi]``."""
+    if type(value) is float:  # (JSON numbers: what _number and the rest below would return)
+        return value if math.isfinite(value) and lo <= value <= hi else None
     number = _number(value)
     if number is None:
         return None
@@ -211,8 +231,14 @@ def to_text(value: object) -> str | None:
 
 def to_label(value: object) -> str | None:
     """A short name (sampler, scheduler, model); a number here is a misread field, not a name."""
-    text = to_text(value)
-    return text if text is None or len(text) <= 512 else None
+    if not isinstance(value, str):  # (to_text, inline: several labels per file)
+        return None
+    text = value.strip()
+    if not text or text[0] == "\x00" or text[-1] == "\x00":
+        text = text.strip("\x00").strip()
+        if not text:
+            return None
+    return text if len(text) <= 512 else None
 
 
 def parse_size(value: object) -> tuple[int | None, int | None]:

@@ -11,6 +11,8 @@ sampler falls back to its text-encoder nodes (positive/negative told apart by no
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from orchestration.ingest.records import GenerationMeta
 from orchestration.ingest.tools import _coerce as co
 from orchestration.ingest.tools._comfy_graph import Graph, resolve
@@ -21,6 +23,7 @@ MAX_TEXTS = 64  # distinct texts kept per prompt (regional prompting uses a hand
 MAX_SAMPLERS = 32  # each costs one walk over its ancestors when choosing the final pass
 _SAMPLER_HINTS = ("positive", "guider", "seed", "noise_seed", "noise")
 _LATENT_KEYS = ("latent_image", "latent", "samples")
+_SEED_KEYS = ("seed", "noise_seed")
 _MODEL_KEYS = ("ckpt_name", "unet_name", "base_ckpt_name", "gguf_name", "model_name")
 _TEXT_KEYS = frozenset(
     {
@@ -72,7 +75,11 @@ def parse_api_graph(raw: dict[str, object]) -> GenerationMeta | None:
     graph = Graph(raw)
     if not graph.nodes:
         return None
-    samplers = [n for n in graph.nodes if _is_sampler(graph, n)][:MAX_SAMPLERS]
+    samplers = [
+        n
+        for n, (_, inputs, _) in graph.nodes.items()
+        if "latent_image" in inputs and any(k in inputs for k in _SAMPLER_HINTS)
+    ][:MAX_SAMPLERS]
     if not samplers:
         meta = _without_sampler(graph)
         read_passes(graph, meta, samplers, None)
@@ -82,11 +89,6 @@ def parse_api_graph(raw: dict[str, object]) -> GenerationMeta | None:
     meta = _read_sampler(graph, first, set(samplers))
     read_passes(graph, meta, samplers, first)
     return meta
-
-
-def _is_sampler(graph: Graph, node_id: str) -> bool:
-    inputs = graph.inputs(node_id)
-    return "latent_image" in inputs and any(k in inputs for k in _SAMPLER_HINTS)
 
 
 def _final_sampler(graph: Graph, samplers: list[str]) -> str:
@@ -131,7 +133,8 @@ def _companion(
     value = resolve(graph, sampler, keys)
     if value is not None or not via:
         return value
-    starts = [t for _, t in graph.links(sampler, via)]
+    targets = graph.targets(sampler)
+    starts = [targets[name] for name in via if name in targets]
     for node_id in graph.walk(starts, stop=stop.__contains__):
         if node_id in stop:
             continue
@@ -142,30 +145,34 @@ def _companion(
 
 
 def _read_sampler(graph: Graph, sampler: str, sampler_set: set[str]) -> GenerationMeta:
-    def param(keys: tuple[str, ...], via: tuple[str, ...]) -> object | None:
-        return _companion(graph, sampler, via, keys, sampler_set)
-
-    guiders = [t for _, t in graph.links(sampler, ("guider",))]
-    positive, guidance = _prompt(graph, sampler, guiders, "positive", sampler_set)
-    negative, _ = _prompt(graph, sampler, guiders, "negative", sampler_set)
+    targets = graph.targets(sampler)
+    guiders = [targets["guider"]] if "guider" in targets else []
+    stops = sampler_set.union(
+        [n for n, node in graph.nodes.items() if node[0] == "ConditioningZeroOut"]
+    )
+    positive, guidance = _prompt(graph, sampler, guiders, "positive", stops)
+    negative, _ = _prompt(graph, sampler, guiders, "negative", stops)
     width, height = _size(graph, sampler, sampler_set)
     meta = GenerationMeta(
         tool=TOOL,
         prompt=positive,
         negative_prompt=negative,
-        seed=co.to_seed(param(("seed", "noise_seed"), ("noise",))),
-        steps=co.to_steps(param(("steps",), ("sigmas",))),
-        cfg_scale=co.to_cfg(param(("cfg",), ("guider",))),
-        sampler=co.to_label(param(("sampler_name",), ("sampler",))),
-        scheduler=co.to_label(param(("scheduler",), ("sigmas",))),
+        seed=co.to_seed(_companion(graph, sampler, ("noise",), _SEED_KEYS, sampler_set)),
+        steps=co.to_steps(_companion(graph, sampler, ("sigmas",), ("steps",), sampler_set)),
+        cfg_scale=co.to_cfg(_companion(graph, sampler, ("guider",), ("cfg",), sampler_set)),
+        sampler=co.to_label(
+            _companion(graph, sampler, ("sampler",), ("sampler_name",), sampler_set)
+        ),
+        scheduler=co.to_label(_companion(graph, sampler, ("sigmas",), ("scheduler",), sampler_set)),
         model=_model(graph, [sampler, *guiders]),
         width=width,
         height=height,
     )
-    meta.extra["sampler_node"] = graph.class_type(sampler)
+    meta.extra["sampler_node"] = graph.nodes[sampler][0]
     if len(sampler_set) > 1:
         meta.extra["sampler_count"] = str(len(sampler_set))
-    denoise = co.to_float(param(("denoise",), ("sigmas",)), 0.0, 1.0)
+    denoise = _companion(graph, sampler, ("sigmas",), ("denoise",), sampler_set)
+    denoise = co.to_float(denoise, 0.0, 1.0)
     if denoise is not None and denoise < 1.0:
         meta.extra["denoise"] = f"{denoise:g}"
     if guidance is not None:
@@ -174,43 +181,70 @@ def _read_sampler(graph: Graph, sampler: str, sampler_set: set[str]) -> Generati
 
 
 def _prompt(
-    graph: Graph, sampler: str, guiders: list[str], role: str, sampler_set: set[str]
+    graph: Graph, sampler: str, guiders: list[str], role: str, stops: set[str]
 ) -> tuple[str | None, float | None]:
-    """The text feeding the sampler's positive/negative conditioning, and any Flux guidance."""
-    starts = [t for _, t in graph.links(sampler, (role,))]
+    """The text feeding the sampler's positive/negative conditioning, and any Flux guidance.
+
+    ``stops``: the nodes the walk does not pass (samplers, ConditioningZeroOut).
+    """
+    targets = graph.targets(sampler)
+    starts = [targets[role]] if role in targets else []
     if not starts:
         keys = ("positive", "conditioning", "cond1") if role == "positive" else ("negative",)
         starts = [t for g in guiders for _, t in graph.links(g, keys)]
     opposite = "negative" if role == "positive" else "positive"
-
-    def follow(name: str) -> bool:
-        return name not in _NOT_TEXT_PATHS and opposite not in name.lower()
-
-    def stop(node_id: str) -> bool:
-        return node_id in sampler_set or graph.class_type(node_id) == "ConditioningZeroOut"
-
+    nodes = graph.nodes
     texts: list[str] = []
     guidance: float | None = None
-    for node_id in graph.walk(starts, follow=follow, stop=stop):
-        if stop(node_id):
+    for node_id in graph.walk(starts, follow=_FOLLOWS[opposite], stop=stops.__contains__):
+        if node_id in stops:
             continue
         texts.extend(_node_texts(graph, node_id, opposite))
-        if guidance is None and graph.class_type(node_id) == "FluxGuidance":
+        if guidance is None and nodes[node_id][0] == "FluxGuidance":
             guidance = co.to_cfg(resolve(graph, node_id, ("guidance",)))
     return _join(texts), guidance
+
+
+class _Follows(dict[str, bool]):
+    """Input name -> whether a prompt walk follows it, away from the ``opposite`` role.
+
+    Looked up as ``__getitem__``: a known name costs no Python call (most walks' links).
+    """
+
+    __slots__ = ("opposite",)
+
+    def __init__(self, opposite: str) -> None:
+        super().__init__()
+        self.opposite = opposite
+
+    def __missing__(self, name: str) -> bool:
+        follows = name not in _NOT_TEXT_PATHS and self.opposite not in name.lower()
+        if len(self) < _MAX_NAMES:  # (hostile graphs may name inputs without end)
+            self[name] = follows
+        return follows
+
+
+_MAX_NAMES = 4096
+_FOLLOWS = {role: _Follows(role).__getitem__ for role in ("negative", "positive")}
+
+
+@lru_cache(maxsize=4096)
+def _reads_text(key: str, opposite: str) -> bool:
+    """Whether ``_node_texts`` reads the input ``key`` as prompt text."""
+    lowered = key.lower()
+    if opposite and opposite in lowered:
+        return False
+    is_text = lowered in _TEXT_KEYS or lowered.startswith("text") or "prompt" in lowered
+    return is_text or lowered in ("positive", "negative")
 
 
 def _node_texts(graph: Graph, node_id: str, opposite: str = "") -> list[str]:
     inputs = graph.inputs(node_id)
     found = []
     for key, value in inputs.items():
-        lowered = key.lower()
-        if opposite and opposite in lowered:
+        if not _reads_text(key, opposite):  # (``wildcard_text`` is never read)
             continue
-        if key == "wildcard_text" and co.to_text(inputs.get("populated_text")):
-            continue  # the populated text is what was actually encoded
-        is_text = lowered in _TEXT_KEYS or lowered.startswith("text") or "prompt" in lowered
-        text = co.to_text(value) if is_text or lowered in ("positive", "negative") else None
+        text = co.to_text(value)
         if text is not None:
             found.append(text)
     return found
@@ -218,12 +252,15 @@ def _node_texts(graph: Graph, node_id: str, opposite: str = "") -> list[str]:
 
 def _join(texts: list[str]) -> str | None:
     """Distinct texts in walk order; several (area prompts, text_g/text_l) one per line."""
+    if len(texts) == 1:
+        return texts[0]
     unique = list(dict.fromkeys(texts))[:MAX_TEXTS]
     return "\n".join(unique) if unique else None
 
 
 def _size(graph: Graph, sampler: str, sampler_set: set[str]) -> tuple[int | None, int | None]:
-    starts = [t for _, t in graph.links(sampler, _LATENT_KEYS)]
+    targets = graph.targets(sampler)
+    starts = [targets[name] for name in _LATENT_KEYS if name in targets]
     for node_id in graph.walk(starts, stop=sampler_set.__contains__):
         if node_id in sampler_set:
             continue
@@ -238,14 +275,15 @@ def _size(graph: Graph, sampler: str, sampler_set: set[str]) -> tuple[int | None
     return None, None
 
 
+@lru_cache(maxsize=4096)
+def _follows_model(name: str) -> bool:
+    return "model" in name.lower()
+
+
 def _model(graph: Graph, starts: list[str]) -> str | None:
     """The checkpoint/UNet behind the sampler's model input (through LoRAs, patches…)."""
-
-    def follows_model(name: str) -> bool:
-        return "model" in name.lower()
-
-    firsts = [t for s in starts for name, t in graph.links(s) if follows_model(name)]
-    for node_id in graph.walk(firsts, follow=follows_model):
+    firsts = [t for s in starts for name, t in graph.targets(s).items() if _follows_model(name)]
+    for node_id in graph.walk(firsts, follow=_follows_model):
         name = co.to_label(resolve(graph, node_id, _MODEL_KEYS))
         if name is not None:
             return name

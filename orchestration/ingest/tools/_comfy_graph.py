@@ -14,40 +14,48 @@ MAX_NODES = 10_000  # nodes read from one graph; the rest are ignored (real ones
 STEP_BUDGET = 200_000  # node visits per phase of reading a graph (see Graph.refill)
 
 Link = tuple[str, int]
+_NO_INPUTS: dict[str, Any] = {}  # a dangling reference's inputs (never written to)
+_SEQUENCES = (list, tuple)  # the types a link may have; any other input is a literal
 
 
 class Graph:
-    """An API graph with normalised ids and a visit budget shared by all walks."""
+    """An API graph with normalised ids and a visit budget shared by all walks.
+
+    ``nodes`` maps a node id to ``(class_type, inputs, raw node)``: the readers index the tuple
+    directly on their hot paths instead of calling ``class_type``/``inputs`` per look-up.
+    """
+
+    __slots__ = ("_links", "budget", "nodes")
 
     def __init__(self, raw: dict[str, Any]) -> None:
-        self.nodes: dict[str, dict[str, Any]] = {}
+        nodes: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {}
+        capped = len(raw) > MAX_NODES  # else every node fits: no count to check
         for node_id, node in raw.items():
-            if len(self.nodes) >= MAX_NODES:
-                break
-            if isinstance(node, dict) and isinstance(node.get("class_type"), str):
-                inputs = node.get("inputs")
-                self.nodes[str(node_id)] = {
-                    "class_type": node["class_type"],
-                    "inputs": inputs if isinstance(inputs, dict) else {},
-                    "node": node,  # its title is read from here, only when asked
-                }
+            if isinstance(node, dict):
+                kind = node.get("class_type")
+                if isinstance(kind, str):
+                    inputs = node.get("inputs")
+                    nodes[str(node_id)] = (kind, inputs if isinstance(inputs, dict) else {}, node)
+                    if capped and len(nodes) >= MAX_NODES:  # (the next would be refused)
+                        break
+        self.nodes = nodes
         self.budget = STEP_BUDGET
         self._links: dict[str, dict[str, str]] = {}  # node id -> {input name: target id}
 
     def class_type(self, node_id: str) -> str:
         """The node's class_type, or '' for a dangling reference."""
         node = self.nodes.get(node_id)
-        return node["class_type"] if node else ""
+        return node[0] if node else ""
 
     def inputs(self, node_id: str) -> dict[str, Any]:
         """The node's inputs ({} for a dangling reference)."""
         node = self.nodes.get(node_id)
-        return node["inputs"] if node else {}
+        return node[1] if node else _NO_INPUTS
 
     def title(self, node_id: str) -> str:
         """The node's UI title (``_meta.title``), or ''."""
         node = self.nodes.get(node_id)
-        return _title(node["node"]) if node else ""
+        return _title(node[2]) if node else ""
 
     def refill(self) -> None:
         """Start a new phase: choosing the sampler cannot starve reading its parameters."""
@@ -60,24 +68,26 @@ class Graph:
 
     def links(self, node_id: str, keys: Iterable[str] | None = None) -> list[tuple[str, str]]:
         """(input name, target node id) for the node's link inputs that point at existing nodes."""
-        targets = self._targets(node_id)
+        targets = self.targets(node_id)
         if keys is None:
             return list(targets.items())
         return [(name, targets[name]) for name in keys if name in targets]
 
-    def _targets(self, node_id: str) -> dict[str, str]:
+    def targets(self, node_id: str) -> dict[str, str]:
         """{input name: target id} of the node's links; each node's inputs are read once."""
         targets = self._links.get(node_id)
         if targets is None:
             targets = {}
             nodes = self.nodes
-            for name, value in self.inputs(node_id).items():
-                if not isinstance(value, (list, tuple)):  # literals, most inputs: not a link
+            node = nodes.get(node_id)
+            for name, value in node[1].items() if node else ():
+                if not isinstance(value, _SEQUENCES):  # literals, most inputs: not a link
                     continue
-                if type(value) is list and len(value) == 2 and type(value[0]) is str:
-                    if type(value[1]) is int:  # ["4", 0], as JSON has it: as_link's answer
-                        if value[0] in nodes:
-                            targets[name] = value[0]
+                if type(value) is list and len(value) == 2:
+                    target, slot = value
+                    if type(target) is str and type(slot) is int:  # ["4", 0], as JSON has it
+                        if target in nodes:  # (as_link's answer)
+                            targets[name] = target
                         continue
                 link = as_link(value)
                 if link is not None and link[0] in nodes:
@@ -96,7 +106,8 @@ class Graph:
         ``follow(name)`` says whether a link input is followed; ``stop(node_id)`` says whether a
         reached node is yielded but not expanded. Both default to "everything".
         """
-        stack = [s for s in reversed(list(starts)) if s in self.nodes]
+        nodes, cache = self.nodes, self._links
+        stack = [s for s in reversed(list(starts)) if s in nodes]
         seen: set[str] = set()
         while stack:
             self.budget -= 1  # self.spend(), inline: this loop is the hot path of graph reading
@@ -109,7 +120,11 @@ class Graph:
             yield node_id
             if stop is not None and stop(node_id):
                 continue
-            targets = self._targets(node_id)
+            targets = cache.get(node_id)
+            if targets is None:
+                targets = self.targets(node_id)
+            if not targets:
+                continue
             if follow is None:
                 nxt = list(targets.values())
             else:
@@ -140,30 +155,50 @@ _VALUE_KEYS = ("value", "int", "float", "number", "Number", "seed", "noise_seed"
 MAX_VALUE_HOPS = 32
 
 
-def resolve(graph: Graph, node_id: str, keys: Iterable[str]) -> object | None:
+def resolve(graph: Graph, node_id: str, keys: tuple[str, ...]) -> object | None:
     """The literal of the first input among ``keys``, following links to primitive nodes.
 
     A linked input usually points at a primitive/seed node that holds the value under the same
-    name or under a generic one (``value``, ``int``, ``seed``…); hops are bounded.
+    name or under a generic one (``value``, ``int``, ``seed``…); hops are bounded. Each value
+    looked at takes a step from the graph's budget; once it is spent, nothing is returned.
     """
-    wanted = tuple(keys)
-    inputs = graph.inputs(node_id)
-    for key in wanted:
+    node = graph.nodes.get(node_id)
+    if node is None:
+        return None
+    inputs = node[1]
+    for key in keys:
         value = inputs.get(key)
-        hops = 0
-        while value is not None and hops < MAX_VALUE_HOPS:
-            graph.budget -= 1  # graph.spend(), inline: a few calls per input read
-            if graph.budget < 0:
-                break
-            if not isinstance(value, (list, tuple)):  # a literal (as_link would say so)
-                return value
-            link = as_link(value)
-            if link is None:
-                return value
-            target = graph.inputs(link[0])
-            value = next(
-                (target[k] for k in (key, *wanted, *_VALUE_KEYS) if target.get(k) is not None),
-                None,
-            )
-            hops += 1
+        if value is None:
+            continue
+        graph.budget -= 1  # graph.spend(), inline: a few calls per input read
+        if graph.budget < 0:
+            return None  # (spent: every later look would fail too)
+        if not isinstance(value, _SEQUENCES):  # a literal (as_link would say so)
+            return value
+        value = _through_links(graph, key, keys, value)
+        if value is not None:
+            return value
     return None
+
+
+def _through_links(graph: Graph, key: str, wanted: tuple[str, ...], value: object) -> object:
+    """``resolve`` past a list input: the literal it leads to, or None to try the next key."""
+    hops = 0
+    while True:
+        link = as_link(value)
+        if link is None:
+            return value  # a list that is no link: the value itself
+        node = graph.nodes.get(link[0])
+        target = node[1] if node else _NO_INPUTS
+        value = next(
+            (target[k] for k in (key, *wanted, *_VALUE_KEYS) if target.get(k) is not None),
+            None,
+        )
+        hops += 1
+        if value is None or hops >= MAX_VALUE_HOPS:
+            return None
+        graph.budget -= 1
+        if graph.budget < 0:
+            return None
+        if not isinstance(value, (list, tuple)):
+            return value

@@ -38,8 +38,7 @@ def read_passes(graph: Graph, meta: GenerationMeta, samplers: list[str], first: 
     targets: list[tuple[int, int]] = []
     models: list[str] = []
     methods: list[str] = []
-    for node_id, node in graph.nodes.items():
-        kind = node["class_type"]  # (graph.class_type of a node that exists)
+    for node_id, (kind, inputs, _) in graph.nodes.items():
         if not _is_upscale_node(kind):
             continue
         if "loader" in kind.lower():
@@ -53,7 +52,7 @@ def read_passes(graph: Graph, meta: GenerationMeta, samplers: list[str], first: 
         height = co.to_dimension(resolve(graph, node_id, ("height",)))
         if width and height:
             targets.append((width, height))
-        method = co.to_label(graph.inputs(node_id).get("upscale_method"))
+        method = co.to_label(inputs.get("upscale_method"))
         methods.append(f"{kind} ({method})" if method else kind)
     if factors:
         meta.extra["upscale_by"] = f"{max(factors):g}"

@@ -42,9 +42,15 @@ def parse(c: ImageContainer) -> GenerationMeta | None:
     Raises:
         FileRejected: a ComfyUI graph is present but broken, or names no sampler and no text.
     """
-    if not any(map(_has_marker, c.text.values())):
+    text = c.text
+    keys = [  # one scan of each field (_has_marker, inline: this runs on every file)
+        k
+        for k, value in text.items()
+        if isinstance(value, str) and (_MARKERS[0] in value or _MARKERS[1] in value)
+    ]
+    if not keys:
         return None  # the common case (other tools' files), before building anything
-    sources = _Sources(c.text)
+    sources = _Sources(text, keys)
     api = sources.first("api")
     meta = parse_api_graph(api) if api is not None else None
     civitai = _civitai_params(api)
@@ -69,8 +75,8 @@ def parse(c: ImageContainer) -> GenerationMeta | None:
 class _Sources:
     """Text fields that look like ComfyUI graphs, parsed lazily and at most once each."""
 
-    def __init__(self, text: dict[str, str]) -> None:
-        keys = [k for k, value in text.items() if _has_marker(value)]  # one scan of each field
+    def __init__(self, text: dict[str, str], keys: list[str]) -> None:
+        """``keys``: the fields of ``text`` that ``_has_marker`` accepts, in the file's order."""
         if len(keys) > 1:  # the preferred keys first, in that order; the rest in the file's
             keys.sort(key=lambda k: _RANK.get(k, len(_RANK)))
         self.candidates = [text[k] for k in keys]

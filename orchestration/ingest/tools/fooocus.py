@@ -33,9 +33,9 @@ def parse(c: ImageContainer) -> GenerationMeta | None:
         FileRejected: Fooocus-marked metadata that holds no prompt and no parameters.
     """
     raw = co.get_ci(c.text, "parameters")
-    scheme_value = (
-        co.get_ci(c.text, "fooocus_scheme") if co.has_key_ci(c.text, _SCHEME_KEY) else None
-    )
+    scheme_value = c.text.get("fooocus_scheme")  # (as written by Fooocus: no case to fold)
+    if scheme_value is None and co.has_key_ci(c.text, _SCHEME_KEY):
+        scheme_value = co.get_ci(c.text, "fooocus_scheme")
     if scheme_value is None and not _may_be_fooocus(raw):
         return None  # the common case (other tools' files): decided without parsing anything
     scheme = (co.to_text(scheme_value) or "").casefold()
@@ -80,24 +80,40 @@ def _is_fooocus_json(data: dict[str, Any]) -> bool:
     return version.casefold().startswith("fooocus") or scheme.casefold() == "fooocus"
 
 
+_FIELDS = (
+    "resolution",
+    "prompt",
+    "negative_prompt",
+    "seed",
+    "steps",
+    "guidance_scale",
+    "sampler",
+    "scheduler",
+    "base_model",
+)
+_EXTRA_KEYS = ("performance", "styles", "version", "refiner_model")
+
+
 def _fooocus(data: dict[str, Any]) -> GenerationMeta:
-    width, height = co.parse_size(co.get_ci(data, "resolution"))
+    values = co.get_each_ci(data, _FIELDS + _EXTRA_KEYS)  # one call, not one per key
+    size, prompt, negative, seed, steps, cfg, sampler, scheduler, model = values[: len(_FIELDS)]
+    width, height = co.parse_size(size)
     meta = GenerationMeta(
         tool=TOOL,
-        prompt=co.to_text(co.get_ci(data, "prompt")),
-        negative_prompt=co.to_text(co.get_ci(data, "negative_prompt"))
+        prompt=co.to_text(prompt),
+        negative_prompt=co.to_text(negative)
         or _prompt_list(co.get_ci(data, "full_negative_prompt")),
-        seed=co.to_seed(co.get_ci(data, "seed")),
-        steps=co.to_steps(co.get_ci(data, "steps")),
-        cfg_scale=co.to_cfg(co.get_ci(data, "guidance_scale")),
-        sampler=co.to_label(co.get_ci(data, "sampler")),
-        scheduler=co.to_label(co.get_ci(data, "scheduler")),
-        model=co.to_label(co.get_ci(data, "base_model")),
+        seed=co.to_seed(seed),
+        steps=co.to_steps(steps),
+        cfg_scale=co.to_cfg(cfg),
+        sampler=co.to_label(sampler),
+        scheduler=co.to_label(scheduler),
+        model=co.to_label(model),
         width=width,
         height=height,
     )
-    for key in ("performance", "styles", "version", "refiner_model"):
-        value = co.to_label(co.get_ci(data, key))
+    for key, raw in zip(_EXTRA_KEYS, values[len(_FIELDS) :], strict=True):
+        value = co.to_label(raw)
         if value is not None and value != "None":
             meta.extra[key] = value
     return meta

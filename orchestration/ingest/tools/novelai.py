@@ -19,6 +19,18 @@ TOOL = "novelai"
 _SOURCE = re.compile(r"^(.*?)\s+([0-9A-F]{8})$")
 _MARK_KEYS = frozenset({"software", "source", "exif:software"})
 _FIELDS = ("Title", "Description", "Software", "Source", "Comment", "Generation time")
+_COMMENT_KEYS = (
+    "prompt",
+    "uc",
+    "seed",
+    "steps",
+    "scale",
+    "sampler",
+    "noise_schedule",
+    "width",
+    "height",
+    "v4_prompt",
+)
 
 
 def parse(c: ImageContainer) -> GenerationMeta | None:
@@ -34,25 +46,28 @@ def parse(c: ImageContainer) -> GenerationMeta | None:
         return None
     comment = co.load_json_object(fields.get("Comment")) or {}
     model, model_hash = _split_source(co.to_text(fields.get("Source")))
+    (prompt, negative, seed, steps, scale, sampler, schedule, width, height, v4_prompt) = (
+        co.get_each_ci(comment, _COMMENT_KEYS)  # one call, not one per key
+    )
     meta = GenerationMeta(
         tool=TOOL,
-        prompt=co.to_text(co.get_ci(comment, "prompt"))
-        or _v4_caption(co.get_ci(comment, "v4_prompt"))
+        prompt=co.to_text(prompt)
+        or _v4_caption(v4_prompt)
         or co.to_text(fields.get("Description")),
-        negative_prompt=co.to_text(co.get_ci(comment, "uc"))
+        negative_prompt=co.to_text(negative)
         or _v4_caption(co.get_ci(comment, "v4_negative_prompt")),
-        seed=co.to_seed(co.get_ci(comment, "seed")),
-        steps=co.to_steps(co.get_ci(comment, "steps")),
-        cfg_scale=co.to_cfg(co.get_ci(comment, "scale")),
-        sampler=co.to_label(co.get_ci(comment, "sampler")),
-        scheduler=co.to_label(co.get_ci(comment, "noise_schedule")),
+        seed=co.to_seed(seed),
+        steps=co.to_steps(steps),
+        cfg_scale=co.to_cfg(scale),
+        sampler=co.to_label(sampler),
+        scheduler=co.to_label(schedule),
         model=model,
-        width=co.to_dimension(co.get_ci(comment, "width")),
-        height=co.to_dimension(co.get_ci(comment, "height")),
+        width=co.to_dimension(width),
+        height=co.to_dimension(height),
     )
     if model_hash:
         meta.extra["model_hash"] = model_hash
-    characters = _characters(co.get_ci(comment, "v4_prompt"))
+    characters = _characters(v4_prompt)
     if characters:
         meta.extra["characters"] = characters
     if not co.has_generation_data(meta):
@@ -89,8 +104,7 @@ def _fields(text: dict[str, str]) -> dict[str, str]:
     for key, value in exif.items():
         if value is not None and key not in fields:
             fields[key] = value
-    for key in _FIELDS:
-        value = co.get_ci(text, key)
+    for key, value in zip(_FIELDS, co.get_each_ci(text, _FIELDS), strict=True):
         if isinstance(value, str):
             fields[key] = value
     return fields
