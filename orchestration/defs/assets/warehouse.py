@@ -5,7 +5,7 @@ import logging
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -163,6 +163,42 @@ def intent_views(
 ) -> Iterator[Any]:
     """`dbt build` of the views over the intent asset's Parquet (phases, intents, members)."""
     yield from _dbt_build(context, dbt, paths, session_rules)
+
+
+def stored_models() -> set[dg.AssetKey]:
+    """The warehouse models that hold rows (tables, incremental models), from dbt's manifest.
+
+    The rest are views: DuckDB reads their tables live, so new rows reach them with no
+    rebuild, and only new SQL (a new code version) needs one.
+    """
+    return {
+        spec.key
+        for spec in warehouse_models.specs
+        if spec.metadata.get("dagster-dbt/materialization_type") != "view"
+    }
+
+
+def views_reading(sources: Iterable[dg.AssetKey]) -> set[dg.AssetKey]:
+    """The views that read ``sources``, directly or through other views, up to the tables.
+
+    A run that materializes a lake asset and the tables after it must also select these views:
+    Dagster orders the steps of a run by the edges among the assets it selected, and the views
+    are those edges.
+    """
+    deps = warehouse_models.asset_deps
+    tables = stored_models()
+    views = set(warehouse_models.keys) - tables
+    found: set[dg.AssetKey] = set()
+    frontier = set(sources)
+    while frontier:  # down from the sources through views
+        frontier = {k for k in views - found if deps[k] & frontier}
+        found |= frontier
+    leading: set[dg.AssetKey] = set()
+    frontier = tables
+    while frontier:  # up from the tables through those views
+        frontier = {k for key in frontier for k in deps[key] & found} - leading
+        leading |= frontier
+    return leading
 
 
 def warehouse_relations() -> list[Relation]:
