@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.journal.model import ArtistJournal, IndexEntry, artist_slugs, load_journals
-from orchestration.journal.pages import INDEX_PAGE, WrittenJournal, write_journal
+from orchestration.journal.pages import INDEX_PAGE, WrittenJournal, page_names, write_journal
 from orchestration.store.files import atomic_write
 
 _PAGE_SQL = """
@@ -104,11 +104,11 @@ def build_journal(
     pages = page_fingerprints(con)
     fingerprints = {artist: page.fingerprint for artist, page in pages.items()}
     stored = _read_manifest(journal_dir)
+    present = page_names(journal_dir)
     changed = {
         artist
         for artist, page in pages.items()
-        if stored.get(artist) != page.fingerprint
-        or not (journal_dir / f"{page.entry.slug}.html").exists()
+        if stored.get(artist) != page.fingerprint or f"{page.entry.slug}.html" not in present
     }
     index = journal_dir / INDEX_PAGE
     sessions = sum(page.entry.n_sessions for page in pages.values())

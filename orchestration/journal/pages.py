@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,13 @@ class WrittenJournal:
     pages: list[Path]
     sessions: int
     removed: int
+
+
+def page_names(folder: Path) -> set[str]:
+    """The names of the HTML pages in ``folder`` (one directory read, no stat per page)."""
+    if not folder.is_dir():
+        return set()
+    return {name for name in os.listdir(folder) if name.endswith(".html")}
 
 
 def write_journal(
@@ -46,8 +54,8 @@ def write_journal(
     entries = [IndexEntry.of(j) for j in journals] if index_entries is None else index_entries
     index = folder / INDEX_PAGE
     atomic_write(index, render_index(entries))
-    keep = {index, *(folder / f"{entry.slug}.html" for entry in entries)}
-    stale = [p for p in folder.glob("*.html") if p not in keep]
+    keep = {INDEX_PAGE, *(f"{entry.slug}.html" for entry in entries)}
+    stale = [folder / name for name in page_names(folder) - keep]
     for page in stale:
         page.unlink()
     return WrittenJournal(index, pages, sum(e.n_sessions for e in entries), len(stale))

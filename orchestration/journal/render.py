@@ -8,6 +8,7 @@ A few lines of script count, on load, the pictures that displayed and write the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -156,11 +157,12 @@ def _prompt_steps(phase: Phase) -> str:
     return f'<ol class="prompts">{"".join(items)}</ol>'
 
 
+_HASHED = re.compile(r"[0-9a-f]{17,}")
+
+
 def short_artist(artist: str) -> str:
     """A hashed artist id (DiffusionDB's user names are 64 hex digits) cut to 12 for titles."""
-    if len(artist) > 16 and all(c in "0123456789abcdef" for c in artist):
-        return artist[:12] + "…"
-    return artist
+    return artist[:12] + "…" if _HASHED.fullmatch(artist) else artist
 
 
 def render_phase(phase: Phase, eager: bool = True) -> str:
