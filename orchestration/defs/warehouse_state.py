@@ -18,6 +18,7 @@ from orchestration.defs.assets.warehouse import (
     dbt_target_path,
     dbt_vars,
     stored_models,
+    views_over_lake_state,
     views_reading,
     warehouse_models,
     warehouse_relations,
@@ -58,11 +59,12 @@ def models_to_build(reason: str, upstream: Iterable[dg.AssetKey] = ()) -> set[dg
     New rows in the lake change what the tables hold; the views over them read the tables live
     and their SQL is as last built (a changed view is a model change, which builds everything).
     When the same run materializes ``upstream`` lake assets (new prompt vectors), the views
-    between them and the tables come too, so that the run orders the tables after them.
+    between them and the tables come too, so that the run orders the tables after them; and
+    the views whose SQL depends on which lake folders hold files are rebuilt every time.
     """
     if not reason.startswith(INCREMENTAL):
         return set(warehouse_models.keys)
-    return stored_models() | views_reading(upstream)
+    return stored_models() | views_reading(upstream) | views_over_lake_state()
 
 
 def warehouse_config(reason: str) -> dict[str, bool]:

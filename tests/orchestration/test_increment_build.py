@@ -17,7 +17,13 @@ import polars as pl
 import pytest
 
 from orchestration.cli.run_inputs import forget_last_run
-from orchestration.defs.assets.warehouse import stored_models, warehouse_models
+from orchestration.defs.assets.embeddings import PROMPT_EMBEDDINGS_KEY
+from orchestration.defs.assets.lake import GENERATIONS_KEY
+from orchestration.defs.assets.warehouse import (
+    stored_models,
+    views_over_lake_state,
+    warehouse_models,
+)
 from orchestration.defs.resources import DataPaths
 from orchestration.defs.warehouse_state import (
     MODEL_CHANGED,
@@ -94,8 +100,23 @@ def test_a_lake_increment_selects_the_tables_and_every_other_reason_everything()
     views = set(warehouse_models.keys) - tables
     assert dg.AssetKey("int_generations_sessionized") in tables
     assert dg.AssetKey("sessions") in views and dg.AssetKey("stg_lake__generations") in views
-    assert models_to_build("lake changed since the last build") == tables
-    assert models_to_build("new prompt vectors") == tables
+    # Views compiled from which lake folders hold files (an empty typed stub before the first
+    # embedding file) are rebuilt on every build; the other views are left alone.
+    lake_state = views_over_lake_state()
+    assert dg.AssetKey("stg_lake__image_embedding_rows") in lake_state
+    assert dg.AssetKey("sessions") not in lake_state
+    increment = models_to_build("lake changed since the last build")
+    assert increment == tables | lake_state
+    # With the lake's generations written in the same run, the views to them order the run.
+    with_lake = models_to_build("new prompt vectors", {GENERATIONS_KEY, PROMPT_EMBEDDINGS_KEY})
+    assert with_lake - increment == {
+        dg.AssetKey(name)
+        for name in (
+            "stg_lake__generations",
+            "stg_lake__generation_passes",
+            "stg_lake__prompt_embeddings",
+        )
+    }
     for reason in ("never built", "forced", f"model sessions {MODEL_CHANGED}"):
         assert models_to_build(reason) == set(warehouse_models.keys)
 

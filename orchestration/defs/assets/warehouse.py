@@ -178,6 +178,26 @@ def stored_models() -> set[dg.AssetKey]:
     }
 
 
+LAKE_STATE_MACRO = "macro.creative_sessions.lake_has_files"
+"""A model that calls it compiles to other SQL once its lake folder has files (or none)."""
+
+
+def views_over_lake_state() -> set[dg.AssetKey]:
+    """The views whose SQL depends on which lake folders hold files, from dbt's manifest.
+
+    A view over an embedding table built before the table's first file selects a typed empty
+    relation; once files arrive it must be rebuilt to read them, so every build rebuilds these.
+    """
+    nodes = json.loads(ensure_manifest().read_text(encoding="utf-8"))["nodes"]
+    return {
+        spec.key
+        for spec in warehouse_models.specs
+        if spec.metadata.get("dagster-dbt/materialization_type") == "view"
+        and LAKE_STATE_MACRO
+        in nodes[spec.metadata["dagster_dbt/unique_id"]]["depends_on"]["macros"]
+    }
+
+
 def views_reading(sources: Iterable[dg.AssetKey]) -> set[dg.AssetKey]:
     """The views that read ``sources``, directly or through other views, up to the tables.
 
