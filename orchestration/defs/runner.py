@@ -23,6 +23,7 @@ from orchestration.defs.assets.embeddings import (
 )
 from orchestration.defs.assets.lake import GENERATIONS_KEY
 from orchestration.defs.assets.warehouse import (
+    stored_models,
     warehouse_models,
 )
 from orchestration.defs.embedding_runs import embed_for_plan, embed_stale, new_prompts
@@ -36,7 +37,12 @@ from orchestration.defs.partitions import (
     archive_partitions,
 )
 from orchestration.defs.resources import DataPaths
-from orchestration.defs.warehouse_state import FORCED, warehouse_config, warehouse_reason
+from orchestration.defs.warehouse_state import (
+    FORCED,
+    models_to_build,
+    warehouse_config,
+    warehouse_reason,
+)
 from orchestration.ingest.lake import GENERATIONS_TABLE, partition_file
 from orchestration.intent.label_plan import Budget, LabellingPlan
 from orchestration.store.fingerprint import archive_fingerprint
@@ -155,13 +161,19 @@ def build_warehouse(
     """A `nightly` run of the dbt models, after the blocking id check (and new prompt vectors).
 
     Reasons that change what the incremental models would compute (a forced build, new model
-    code, a new session gap) rebuild them whole (`--full-refresh`).
+    code, a new session gap) rebuild them whole (`--full-refresh`). A lake increment builds the
+    tables and runs their tests; the views over them are left as they are (`models_to_build`).
     """
     from orchestration.defs.checks import generation_ids_unique
 
     paths: DataPaths = defs.resources["paths"]
-    assets = set(warehouse_models.keys) | ({PROMPT_EMBEDDINGS_KEY} if with_prompts else set())
-    on_progress(f"warehouse: dbt build ({reason}); dbt's log: {_dbt_log(paths)}")
+    lake = {PROMPT_EMBEDDINGS_KEY} if with_prompts else set()
+    # The blocking id check on the lake's generations runs first, the prompt vectors too.
+    models = models_to_build(reason, {GENERATIONS_KEY, *lake})
+    assets = models | lake
+    tables = models & stored_models()
+    scope = "" if models == set(warehouse_models.keys) else f" of the {len(tables)} tables"
+    on_progress(f"warehouse: dbt build{scope} ({reason}); dbt's log: {_dbt_log(paths)}")
     with _dbt_chatter_to_log(paths):
         launch(
             instance,
@@ -185,7 +197,8 @@ def label_stale(
 
     The plan comes first (fingerprints in SQL): with nothing to label, current views and a
     journal, no run is launched. The intent views read the labels' Parquet, so they are rebuilt
-    only when missing or stale (or forced); the journal rewrites the pages whose labels moved.
+    only when missing or stale (or forced); the journal, in the same run after the labels,
+    rewrites the pages whose labels moved.
     """
     from orchestration.defs.assets.intents import INTENT_KEYS
     from orchestration.defs.assets.journal import JOURNAL_KEY
@@ -210,14 +223,14 @@ def label_stale(
             f"intents: labelling {plan.todo.height} changed sessions "
             f"(~{plan.estimated_seconds:.0f} s), {plan.skipped.height} unchanged"
         )
+    # One run: the labels, the views when stale, and the journal (ordered after the labels).
     assets = set(INTENT_KEYS.values()) | (set(intent_views.keys) if refresh_views else set())
     with _dbt_chatter_to_log(paths):
         result = launch(
             instance,
             defs,
             LABELS_JOB,
-            assets=assets
-            | ({JOURNAL_KEY} if refresh_views or not journal_index.exists() else set()),
+            assets=assets | {JOURNAL_KEY},
             run_config={"ops": {"session_labels": {"config": {"budget": budget}}}},
         )
     metadata = {
@@ -234,11 +247,7 @@ def label_stale(
     )
     if refresh_views:
         on_progress("intents: views session_intents, session_phases, session_members refreshed")
-    journal_written = refresh_views or not journal_index.exists()
-    if not journal_written and (labelled or metadata.get("sessions_dropped")):
-        write_journal_pages(instance, defs, force=True, on_progress=on_progress)
-    elif journal_written:
-        on_progress(f"journal: {journal_index}")
+    on_progress(f"journal: {journal_index}")
     return metadata
 
 
@@ -251,21 +260,3 @@ def _idle_metadata(plan: LabellingPlan) -> dict[str, Any]:
         "sessions_dropped": 0,
         "budget": str(plan.budget),
     }
-
-
-def write_journal_pages(
-    instance: dg.DagsterInstance,
-    defs: dg.Definitions,
-    *,
-    force: bool = False,
-    on_progress: Callable[[str], None] = lambda _msg: None,
-) -> None:
-    """A `labels` run of the journal alone, when labels changed or it was never written."""
-    from orchestration.defs.assets.journal import JOURNAL_KEY
-
-    paths: DataPaths = defs.resources["paths"]
-    index = paths.journal_dir / "index.html"
-    if not force and index.exists():
-        return
-    launch(instance, defs, LABELS_JOB, assets={JOURNAL_KEY})
-    on_progress(f"journal: {index}")

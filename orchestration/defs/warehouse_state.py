@@ -8,7 +8,7 @@ gap in use (dbt's own `run_results.json`), and after the lake last moved.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import dagster as dg
 
@@ -17,17 +17,25 @@ from orchestration.defs.assets.lake import GENERATIONS_KEY
 from orchestration.defs.assets.warehouse import (
     dbt_target_path,
     dbt_vars,
+    stored_models,
+    views_over_lake_state,
+    views_reading,
     warehouse_models,
     warehouse_relations,
 )
 from orchestration.defs.launcher import RunFailed
 from orchestration.defs.resources import DataPaths, SessionRules
-from orchestration.store.warehouse_health import WarehouseInUse, warehouse_problem
+from orchestration.store.warehouse_health import (
+    WarehouseInUse,
+    view_read_outside,
+    warehouse_problem,
+)
 from orchestration.store.warehouse_lock import warehouse_access
 
 FORCED = "forced"
 GAP_CHANGED = "session gap changed"
 MODEL_CHANGED = "changed since the last build"
+VIEWS_ELSEWHERE = "views read another data directory"
 
 
 def rebuilds_whole(reason: str) -> bool:
@@ -43,6 +51,20 @@ INCREMENTAL = (
     "new prompt vectors",
     "images embedded for the budgeted sessions",
 )
+
+
+def models_to_build(reason: str, upstream: Iterable[dg.AssetKey] = ()) -> set[dg.AssetKey]:
+    """What a build of the warehouse materializes: the tables alone on a lake increment.
+
+    New rows in the lake change what the tables hold; the views over them read the tables live
+    and their SQL is as last built (a changed view is a model change, which builds everything).
+    When the same run materializes ``upstream`` lake assets (new prompt vectors), the views
+    between them and the tables come too, so that the run orders the tables after them; and
+    the views whose SQL depends on which lake folders hold files are rebuilt every time.
+    """
+    if not reason.startswith(INCREMENTAL):
+        return set(warehouse_models.keys)
+    return stored_models() | views_reading(upstream) | views_over_lake_state()
 
 
 def warehouse_config(reason: str) -> dict[str, bool]:
@@ -66,7 +88,8 @@ def warehouse_reason(
     """Why the warehouse must be (re)built, or None when it is whole and newer than the lake.
 
     Whole: the file opens and every model reads (a build killed half-way fails this). Newer:
-    every model's latest materialization comes after the lake's, with the model code in use.
+    every model was built with the model code in use, and every table after the lake's latest
+    materialization (views read their tables live: new rows need no rebuild of them).
     """
     if not paths.warehouse_path.exists():
         return "warehouse file missing"
@@ -74,7 +97,12 @@ def warehouse_reason(
         with warehouse_access(
             paths.root, write=False, holder="creative-sessions (health check)", on_wait=on_wait
         ):
-            problem = warehouse_problem(paths.warehouse_path, warehouse_relations())
+            relations = warehouse_relations()
+            problem = warehouse_problem(paths.warehouse_path, relations)
+            folders = [paths.lake_dir, paths.corrections_dir]
+            elsewhere = (
+                None if problem else view_read_outside(paths.warehouse_path, relations, folders)
+            )
     except WarehouseInUse as exc:
         raise RunFailed(f"another program holds the warehouse open for writing: {exc}") from exc
     if problem is not None:
@@ -96,7 +124,15 @@ def warehouse_reason(
         )
         if code.get(key) is not None and recorded != code[key]:
             return f"model {key.to_user_string()} {MODEL_CHANGED}"
-    oldest = min(record.storage_id for record in built if record is not None)
+    if elsewhere is not None:
+        # Views are left alone on a lake increment, so a moved data directory rebuilds them.
+        return f"{VIEWS_ELSEWHERE} ({elsewhere})"
+    tables = stored_models()
+    oldest = min(
+        record.storage_id
+        for key, record in zip(warehouse_models.keys, built, strict=True)
+        if record is not None and key in tables
+    )
     for key in (GENERATIONS_KEY, IMAGE_EMBEDDINGS_KEY, PROMPT_EMBEDDINGS_KEY):
         lake = _latest_storage_id(instance, key)
         if lake is not None and lake > oldest:

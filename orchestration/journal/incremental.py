@@ -16,14 +16,15 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.journal.model import ArtistJournal, artist_slugs, load_journals
-from orchestration.journal.pages import INDEX_PAGE, WrittenJournal, write_journal
+from orchestration.journal.model import ArtistJournal, IndexEntry, artist_slugs, load_journals
+from orchestration.journal.pages import INDEX_PAGE, WrittenJournal, page_names, write_journal
 from orchestration.store.files import atomic_write
 
 _PAGE_SQL = """
 select
     s.artist,
     count(*) as n_sessions,
+    max(s.started_at) as latest,
     md5(string_agg(
         concat_ws(chr(31), s.session_id, s.started_at, s.ended_at, s.n_generations, s.tools,
                   i.fingerprint, i.intent, i.label, i.arc, i.corrected, i.labelled_at),
@@ -54,14 +55,25 @@ def _code_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def page_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, int]]:
-    """Per artist: the fingerprint of their page and their number of sessions."""
+@dataclass(frozen=True, slots=True)
+class Page:
+    """An artist's page as the warehouse has it now: its fingerprint and its index line."""
+
+    fingerprint: str
+    entry: IndexEntry
+
+
+def page_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, Page]:
+    """Per artist: the fingerprint of their page and their line in the index."""
     rows = con.execute(_PAGE_SQL).fetchall()
-    slugs = artist_slugs(sorted(artist for artist, _, _ in rows))
+    slugs = artist_slugs(sorted(artist for artist, *_ in rows))
     version = _code_version()
     return {
-        artist: (hashlib.sha256(f"{content}|{slugs[artist]}|{version}".encode()).hexdigest(), n)
-        for artist, n, content in rows
+        artist: Page(
+            hashlib.sha256(f"{content}|{slugs[artist]}|{version}".encode()).hexdigest(),
+            IndexEntry(artist, slugs[artist], n, latest),
+        )
+        for artist, n, latest, content in rows
     }
 
 
@@ -90,19 +102,22 @@ def build_journal(
     the next build rewrites them again rather than missing one.
     """
     pages = page_fingerprints(con)
-    fingerprints = {artist: fp for artist, (fp, _) in pages.items()}
+    fingerprints = {artist: page.fingerprint for artist, page in pages.items()}
     stored = _read_manifest(journal_dir)
-    slugs = artist_slugs(sorted(pages))
+    present = page_names(journal_dir)
     changed = {
         artist
-        for artist, fp in fingerprints.items()
-        if stored.get(artist) != fp or not (journal_dir / f"{slugs[artist]}.html").exists()
+        for artist, page in pages.items()
+        if stored.get(artist) != page.fingerprint or f"{page.entry.slug}.html" not in present
     }
     index = journal_dir / INDEX_PAGE
-    sessions = sum(n for _, n in pages.values())
+    sessions = sum(page.entry.n_sessions for page in pages.values())
     if not changed and stored.keys() == fingerprints.keys() and index.exists():
         return JournalBuild(WrittenJournal(index, [], sessions, 0), len(pages))
-    journals = load_journals(con, thumbnails_dir, journal_dir, detail_for=changed)
-    written = write_journal(journals, journal_dir, only=changed)
+    # Only the rewritten artists are loaded; the index comes from the aggregate above.
+    slugs = {artist: page.entry.slug for artist, page in pages.items()}
+    journals = load_journals(con, thumbnails_dir, journal_dir, only=changed, slugs=slugs)
+    entries = sorted((p.entry for p in pages.values()), key=lambda e: (e.artist.lower(), e.artist))
+    written = write_journal(journals, journal_dir, index_entries=entries)
     _write_manifest(journal_dir, fingerprints)
-    return JournalBuild(written, len(pages), True, [j for j in journals if j.artist in changed])
+    return JournalBuild(written, len(pages), True, journals)

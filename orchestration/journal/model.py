@@ -124,6 +124,22 @@ class ArtistJournal:
     sessions: list[Session] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """An artist's line in the index: enough to link the page without loading its sessions."""
+
+    artist: str
+    slug: str
+    n_sessions: int
+    latest: datetime | None  # the newest session's start
+
+    @classmethod
+    def of(cls, journal: ArtistJournal) -> IndexEntry:
+        """The line for a loaded journal."""
+        latest = max((s.started_at for s in journal.sessions), default=None)
+        return cls(journal.artist, journal.slug, len(journal.sessions), latest)
+
+
 def artist_slugs(artists: list[str]) -> dict[str, str]:
     """A file-name-safe, unique slug per artist; a hash suffix separates artists that clash."""
     base = {a: re.sub(r"[^a-z0-9]+", "-", a.lower()).strip("-")[:60] or "artist" for a in artists}
@@ -155,39 +171,45 @@ def load_journals(
     con: duckdb.DuckDBPyConnection,
     thumbnails_dir: Path,
     journal_dir: Path,
-    detail_for: Collection[str] | None = None,
+    only: Collection[str] | None = None,
+    slugs: dict[str, str] | None = None,
 ) -> list[ArtistJournal]:
-    """Every artist's journal; thumbnail paths are relative to ``journal_dir``, the pages' folder.
+    """Artists' journals; thumbnail paths are relative to ``journal_dir``, the pages' folder.
 
     A picture whose thumbnail file is absent (not embedded yet, or unreadable) is left out.
-    With ``detail_for``, only those artists' sessions get phases, thumbnails and plots: the
-    others' are enough for the index, and their pages are not rewritten.
+    With ``only``, just those artists are loaded (the pages a build rewrites); their slugs then
+    come from ``slugs``, made over every artist, since a clash elsewhere can change one.
     """
+    scoped = only is not None
+    if scoped:
+        artists = pa.array(sorted(set(only or ())), pa.string())
+        con.register("journal_artists", pa.table({"artist": artists}))
     sessions: dict[str, Session] = {}
-    for row in _rows(
-        con,
-        """
-        select s.session_id, s.artist, s.started_at, s.ended_at, s.n_generations, s.tools,
-               i.intent, i.label, i.arc, coalesce(i.corrected, false) as corrected,
-               i.inferred_label
-        from sessions as s
-        left join session_intents as i using (session_id)
-        order by s.artist, s.started_at desc, s.session_id
-        """,
-    ):
-        sessions[row["session_id"]] = Session(**row)
-    scoped = detail_for is not None
-    if detail_for is not None:
-        wanted = set(detail_for)
-        ids = [s.session_id for s in sessions.values() if s.artist in wanted]
-        con.register("journal_scope", pa.table({"session_id": pa.array(ids, pa.string())}))
     try:
+        for row in _rows(
+            con,
+            f"""
+            select s.session_id, s.artist, s.started_at, s.ended_at, s.n_generations, s.tools,
+                   i.intent, i.label, i.arc, coalesce(i.corrected, false) as corrected,
+                   i.inferred_label
+            from sessions as s
+            left join session_intents as i using (session_id)
+            where {"s.artist in (select artist from journal_artists)" if scoped else "true"}
+            order by s.artist, s.started_at desc, s.session_id
+            """,
+        ):
+            sessions[row["session_id"]] = Session(**row)
+        if scoped:
+            ids = pa.array(list(sessions), pa.string())
+            con.register("journal_scope", pa.table({"session_id": ids}))
         _attach_details(con, sessions, scoped, thumbnails_dir, journal_dir)
     finally:
         if scoped:
-            con.unregister("journal_scope")
+            for name in ("journal_artists", "journal_scope"):
+                con.unregister(name)
     journals: dict[str, ArtistJournal] = {}
-    slugs = artist_slugs(sorted({s.artist for s in sessions.values()}))
+    if slugs is None:
+        slugs = artist_slugs(sorted({s.artist for s in sessions.values()}))
     for session in sessions.values():  # already newest first within each artist
         journal = journals.setdefault(
             session.artist, ArtistJournal(session.artist, slugs[session.artist])

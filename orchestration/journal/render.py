@@ -8,13 +8,20 @@ A few lines of script count, on load, the pictures that displayed and write the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from orchestration.journal.html_text import escape
 from orchestration.journal.keepers import CSS as KEEPERS_CSS
 from orchestration.journal.keepers import render_keepers
-from orchestration.journal.model import ArtistJournal, Phase, Session, strip_sample
+from orchestration.journal.model import (
+    ArtistJournal,
+    IndexEntry,
+    Phase,
+    Session,
+    strip_sample,
+)
 from orchestration.journal.plots import similarity_svg, trajectory_svg
 
 EAGER_SESSIONS = 30  # pictures of later sessions load as the reader scrolls to them
@@ -150,11 +157,12 @@ def _prompt_steps(phase: Phase) -> str:
     return f'<ol class="prompts">{"".join(items)}</ol>'
 
 
+_HASHED = re.compile(r"[0-9a-f]{17,}")
+
+
 def short_artist(artist: str) -> str:
     """A hashed artist id (DiffusionDB's user names are 64 hex digits) cut to 12 for titles."""
-    if len(artist) > 16 and all(c in "0123456789abcdef" for c in artist):
-        return artist[:12] + "…"
-    return artist
+    return artist[:12] + "…" if _HASHED.fullmatch(artist) else artist
 
 
 def render_phase(phase: Phase, eager: bool = True) -> str:
@@ -242,20 +250,19 @@ def render_artist(journal: ArtistJournal) -> str:
     return _page(f"{short_artist(journal.artist)} — creative journal", "\n".join(body))
 
 
-def render_index(journals: Sequence[ArtistJournal]) -> str:
+def render_index(entries: Sequence[IndexEntry]) -> str:
     """The list of artists, each with their session count and latest session."""
     items = []
-    for journal in journals:
-        sessions = newest_first(journal.sessions)
-        latest = f", latest {_utc(sessions[0].started_at):%d %b %Y}" if sessions else ""
+    for entry in entries:
+        latest = f", latest {_utc(entry.latest):%d %b %Y}" if entry.latest else ""
         items.append(
-            f'<li><a href="{escape(journal.slug)}.html" title="{escape(journal.artist)}">'
-            f"{escape(short_artist(journal.artist))}</a> "
-            f'<span class="meta">{_plural(len(sessions), "session")}{latest}</span></li>'
+            f'<li><a href="{escape(entry.slug)}.html" title="{escape(entry.artist)}">'
+            f"{escape(short_artist(entry.artist))}</a> "
+            f'<span class="meta">{_plural(entry.n_sessions, "session")}{latest}</span></li>'
         )
     body = (
         "<h1>Creative journal</h1>"
-        f'<p class="summary">{_plural(len(journals), "artist")}</p>'
+        f'<p class="summary">{_plural(len(entries), "artist")}</p>'
         f'<ul class="artists">{"".join(items)}</ul>'
     )
     return _page("Creative journal", body)

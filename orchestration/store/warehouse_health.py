@@ -9,6 +9,8 @@ the lake, which is the system of record.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,6 +90,33 @@ def warehouse_problem(warehouse: Path, relations: list[Relation]) -> str | None:
         return f"the file does not read ({_first_line(exc)})"
     finally:
         con.close()
+    return None
+
+
+_FILE_READ = re.compile(r"read_(?:parquet|json|csv)\(\s*'([^']*)'")
+
+
+def view_read_outside(
+    warehouse: Path, relations: Sequence[Relation], folders: Sequence[Path]
+) -> str | None:
+    """A file path that one of the ``relations``' views reads outside ``folders``, or None.
+
+    A view holds the paths it reads as text in its SQL: in a warehouse copied or moved from
+    another data directory, it still reads that directory's lake. Such a view is current only
+    once rebuilt with this directory's paths.
+    """
+    roots = tuple(f"{folder.as_posix().rstrip('/')}/" for folder in folders)
+    names = [r.name for r in relations]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        views = con.execute(
+            "select sql from duckdb_views() where not internal "
+            "and view_name in (select unnest($names))",
+            {"names": names},
+        ).fetchall()
+    for (sql,) in views:
+        for path in _FILE_READ.findall(sql or ""):
+            if not path.startswith(roots):
+                return path
     return None
 
 

@@ -95,3 +95,22 @@ def test_a_vanished_artist_loses_the_page_and_a_lost_page_comes_back(con, tmp_pa
     built = build_journal(con, tmp_path / "thumbnails", journal_dir)
     assert [p.name for p in built.written.pages] == ["ada.html"] and built.written.removed == 1
     assert sorted(p.name for p in journal_dir.iterdir()) == ["ada.html", "index.html"]
+
+
+def test_the_index_of_an_incremental_build_equals_a_fresh_one(con, tmp_path: Path) -> None:
+    """The index comes from an aggregate, not from loading every artist: same page either way."""
+    kept, fresh = tmp_path / "kept", tmp_path / "fresh"
+    build_journal(con, tmp_path / "thumbnails", kept)
+    con.execute(
+        "insert into sessions values ('b2', 'bo', timestamptz '2026-03-05 10:00:00+00', "
+        "timestamptz '2026-03-05 11:00:00+00', 1, 'a1111')"
+    )
+    built = build_journal(con, tmp_path / "thumbnails", kept)
+    assert [j.artist for j in built.rewritten] == ["bo"]
+    build_journal(con, tmp_path / "thumbnails", fresh)
+    index = (kept / "index.html").read_text(encoding="utf-8")
+    assert index == (fresh / "index.html").read_text(encoding="utf-8")
+    assert "2 sessions, latest 05 Mar 2026" in index and "1 session, latest 01 Mar 2026" in index
+    assert (kept / "bo.html").read_text(encoding="utf-8") == (fresh / "bo.html").read_text(
+        encoding="utf-8"
+    )

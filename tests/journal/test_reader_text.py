@@ -13,6 +13,7 @@ import pytest
 from orchestration.defs.resources import DataPaths
 from orchestration.journal.model import (
     ArtistJournal,
+    IndexEntry,
     Phase,
     PromptStep,
     Session,
@@ -67,7 +68,7 @@ def test_a_long_edit_history_shows_first_last_and_a_count() -> None:
 def test_hashed_artist_ids_are_cut_in_titles_and_whole_on_hover() -> None:
     moment = datetime(2022, 11, 22, 23, 12, tzinfo=UTC)
     journal = ArtistJournal(HASHED, "x", [Session("s", HASHED, moment, moment, 1)])
-    page, index = render_artist(journal), render_index([journal])
+    page, index = render_artist(journal), render_index([IndexEntry.of(journal)])
     short = HASHED[:12] + "…"
     assert f'<h1 title="{HASHED}">{short}</h1>' in page
     assert f"<title>{short} — creative journal</title>" in page

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from orchestration.journal.model import (
     ArtistJournal,
+    IndexEntry,
     Session,
     SimilarityPoint,
     TrajectoryPoint,
@@ -23,7 +24,7 @@ def test_user_text_is_escaped_everywhere() -> None:
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;quotes&quot;" in page
     assert '<h1 title="Ada &lt;Lovelace&gt;">Ada &lt;Lovelace&gt;</h1>' in page
     assert "Ada <Lovelace>" not in page
-    assert HOSTILE_PROMPT not in render_index([sample_journal()])
+    assert HOSTILE_PROMPT not in render_index([IndexEntry.of(sample_journal())])
     assert page.count("<script>") == 1  # only the page's own load counter
 
 

@@ -4,6 +4,7 @@ import time
 
 import dagster as dg
 
+from orchestration.defs.assets.intents import INTENT_KEYS
 from orchestration.defs.automation import WAREHOUSE_POOL, follow_inputs
 from orchestration.defs.resources import DataPaths
 from orchestration.journal.incremental import build_journal
@@ -11,6 +12,8 @@ from orchestration.store.warehouse_lock import reading_connection
 
 JOURNAL_KEY = dg.AssetKey(["journal"])
 # The views the pages read; the intent views follow the intent asset, so labels arrive with them.
+# The labels' tables are named too: the views read them live, and a run of the labels and the
+# journal without the views (which need no rebuild for new rows) must still order the two.
 JOURNAL_INPUTS = [
     dg.AssetKey(name)
     for name in (
@@ -21,7 +24,7 @@ JOURNAL_INPUTS = [
         "generations",
         "similarity_series",
     )
-]
+] + list(INTENT_KEYS.values())
 
 
 @dg.asset(

@@ -5,7 +5,7 @@ import logging
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -163,6 +163,62 @@ def intent_views(
 ) -> Iterator[Any]:
     """`dbt build` of the views over the intent asset's Parquet (phases, intents, members)."""
     yield from _dbt_build(context, dbt, paths, session_rules)
+
+
+def stored_models() -> set[dg.AssetKey]:
+    """The warehouse models that hold rows (tables, incremental models), from dbt's manifest.
+
+    The rest are views: DuckDB reads their tables live, so new rows reach them with no
+    rebuild, and only new SQL (a new code version) needs one.
+    """
+    return {
+        spec.key
+        for spec in warehouse_models.specs
+        if spec.metadata.get("dagster-dbt/materialization_type") != "view"
+    }
+
+
+LAKE_STATE_MACRO = "macro.creative_sessions.lake_has_files"
+"""A model that calls it compiles to other SQL once its lake folder has files (or none)."""
+
+
+def views_over_lake_state() -> set[dg.AssetKey]:
+    """The views whose SQL depends on which lake folders hold files, from dbt's manifest.
+
+    A view over an embedding table built before the table's first file selects a typed empty
+    relation; once files arrive it must be rebuilt to read them, so every build rebuilds these.
+    """
+    nodes = json.loads(ensure_manifest().read_text(encoding="utf-8"))["nodes"]
+    return {
+        spec.key
+        for spec in warehouse_models.specs
+        if spec.metadata.get("dagster-dbt/materialization_type") == "view"
+        and LAKE_STATE_MACRO
+        in nodes[spec.metadata["dagster_dbt/unique_id"]]["depends_on"]["macros"]
+    }
+
+
+def views_reading(sources: Iterable[dg.AssetKey]) -> set[dg.AssetKey]:
+    """The views that read ``sources``, directly or through other views, up to the tables.
+
+    A run that materializes a lake asset and the tables after it must also select these views:
+    Dagster orders the steps of a run by the edges among the assets it selected, and the views
+    are those edges.
+    """
+    deps = warehouse_models.asset_deps
+    tables = stored_models()
+    views = set(warehouse_models.keys) - tables
+    found: set[dg.AssetKey] = set()
+    frontier = set(sources)
+    while frontier:  # down from the sources through views
+        frontier = {k for k in views - found if deps[k] & frontier}
+        found |= frontier
+    leading: set[dg.AssetKey] = set()
+    frontier = tables
+    while frontier:  # up from the tables through those views
+        frontier = {k for key in frontier for k in deps[key] & found} - leading
+        leading |= frontier
+    return leading
 
 
 def warehouse_relations() -> list[Relation]:
