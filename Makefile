@@ -26,13 +26,13 @@ demo: install
 
 # Every test, on TEST_WORKERS processes (pytest-xdist): a module stays on one worker, so its
 # fixtures are built once, and the modules marked `slow` start first. TEST_WORKERS=0: one process.
-# Three on two cores: the whole-pipeline tests spend about a third of their time waiting on
-# subprocesses and servers (CPU 1,287 s over 923 s of two workers in CI), which a third fills.
+# Two on two cores: a third made CI slower (pytest 1078 s against 1002 s), since the UI test's
+# runs, which wait for each other, then compete with a third module for the CPUs.
 # Scratch files go to memory (/dev/shm) where the machine has it: the tests' pipelines commit to
 # Dagster's SQLite event logs and fsync their own writes thousands of times, about 7.5 ms each on
 # this machine's disk and 0.13 ms in memory. TEST_TMP=<folder> puts them elsewhere; they are
 # removed when the tests end.
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 2
 TEST_TMP ?= /dev/shm
 test: install
 	@base="$(TEST_TMP)"; { test -d "$$base" && test -w "$$base"; } || base="$${TMPDIR:-/tmp}"; \
