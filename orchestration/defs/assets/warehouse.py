@@ -32,8 +32,10 @@ log = logging.getLogger(__name__)
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
 
+# No `prepare_if_dev()`: under `dg dev` it re-parsed the project into target/manifest.json on every
+# code load (each UI-launched run too), rewriting the file in place while CLI processes read it;
+# one read a half-written manifest in CI. `ensure_manifest` parses only when the project changed.
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()
 
 
 def dbt_executable() -> str:
