@@ -40,3 +40,12 @@ def test_pip_sources_and_caps_become_uv_arguments_once_each() -> None:
 
 def test_no_pip_config_gives_no_arguments() -> None:
     assert _uv_args()("") == []
+
+
+def test_the_installed_packages_carry_their_bytecode() -> None:
+    """Where PYTHONDONTWRITEBYTECODE is set (CI), an uncompiled venv compiles on every start."""
+    import dagster
+    import dbt.version
+
+    for module in (dagster, dbt.version):
+        assert Path(importlib.util.cache_from_source(module.__file__)).is_file(), module.__name__
