@@ -25,7 +25,9 @@ from orchestration.intent.corrections import CorrectionStore, correction_for
 from orchestration.intent.synthetic_eval import score_warehouse
 from orchestration.sample import build_sample_archive
 
-pytestmark = pytest.mark.slow(seconds=470)  # pipelines, dbt, servers: started first
+# Second in line, before the recovery tests: it builds its own sample, so the second xdist worker
+# starts on it while the first builds the shared `ingested` directory that both of theirs need.
+pytestmark = pytest.mark.slow(seconds=570)  # pipelines, dbt, servers: started first
 
 VIEW_COLUMNS = {
     "generations": [
