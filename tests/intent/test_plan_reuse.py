@@ -1,6 +1,5 @@
 """One plan per run: `run_labelling` reuses the runner's `plan_for` while its inputs hold."""
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -9,29 +8,13 @@ import pytest
 from orchestration.intent import labelling, tables
 from orchestration.intent.label_plan import Budget
 from orchestration.intent.plan_reuse import files_state
+from orchestration.store.data_dir import DataDir
 from tests.intent.test_incremental_labelling import _history
 
 
-@dataclass(frozen=True)
-class Paths:
-    root: Path
-
-    @property
-    def lake_dir(self) -> Path:
-        return self.root / "lake"
-
-    @property
-    def warehouse_path(self) -> Path:
-        return self.root / "warehouse.duckdb"
-
-    @property
-    def corrections_dir(self) -> Path:
-        return self.root / "corrections"
-
-
 @pytest.fixture
-def paths(tmp_path: Path) -> Paths:
-    paths = Paths(tmp_path)
+def paths(tmp_path: Path) -> DataDir:
+    paths = DataDir.at(tmp_path)
     signals = _history()
     with duckdb.connect(str(paths.warehouse_path)) as con:
         con.register("signals", signals.to_arrow())
@@ -55,7 +38,7 @@ def plans(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return made
 
 
-def test_labelling_after_a_plan_reuses_it(paths: Paths, plans: list[str]) -> None:
+def test_labelling_after_a_plan_reuses_it(paths: DataDir, plans: list[str]) -> None:
     plan = tables.plan_for(paths, Budget())
     outcome = tables.run_labelling(paths, Budget())
     assert plans == ["plan"]
@@ -63,7 +46,7 @@ def test_labelling_after_a_plan_reuses_it(paths: Paths, plans: list[str]) -> Non
     assert outcome.tables.session_intents.num_rows == plan.todo.height == 4
 
 
-def test_moved_inputs_or_another_budget_plan_again(paths: Paths, plans: list[str]) -> None:
+def test_moved_inputs_or_another_budget_plan_again(paths: DataDir, plans: list[str]) -> None:
     tables.plan_for(paths, Budget())
     partial = tables.run_labelling(paths, Budget.parse("sessions=1"))  # another budget
     assert len(plans) == 2 and partial.plan.todo.height == 1
@@ -80,10 +63,10 @@ def test_moved_inputs_or_another_budget_plan_again(paths: Paths, plans: list[str
     assert len(plans) == 7
 
 
-def test_a_reused_plan_labels_as_a_fresh_one(paths: Paths, tmp_path: Path) -> None:
+def test_a_reused_plan_labels_as_a_fresh_one(paths: DataDir, tmp_path: Path) -> None:
     tables.plan_for(paths, Budget())
     reused = tables.run_labelling(paths, Budget())
-    fresh_paths = Paths(tmp_path / "fresh")
+    fresh_paths = DataDir.at(tmp_path / "fresh")
     fresh_paths.root.mkdir()
     with duckdb.connect(str(fresh_paths.warehouse_path)) as con:
         con.register("signals", _history().to_arrow())
