@@ -96,7 +96,7 @@ def session_rows(session: pl.DataFrame) -> SessionRows:
         tool=col("tool")[0],
         generation_ids=[str(g) for g in cols["generation_id"]],
         created_at=col("created_at"),
-        prompts=[_clean(p) for p in col("prompt")],
+        prompts=[clean_prompt(p) for p in col("prompt")],
         seeds=col("seed"),
         columns={c: col(c) for c in SIGNAL_COLUMNS},
     )
@@ -110,7 +110,8 @@ def keepers_in(rows: SessionRows, first: int, last: int) -> int:
     return sum(1 for reasons in rows.columns["keeper_reasons"][first : last + 1] if reasons)
 
 
-def _clean(prompt: str | None) -> str | None:
+def clean_prompt(prompt: str | None) -> str | None:
+    """A prompt stripped of surrounding space; None when nothing is left."""
     return prompt.strip() or None if prompt else None
 
 

@@ -2,9 +2,9 @@
 
 Planning needs one row per session (its fingerprint, size and images to embed) and one seed habit
 per artist: both are aggregates DuckDB computes over the warehouse's columns without handing the
-generations to Python. Only the sessions a run labels (and their artists' prompts, for phrase
-statistics) come back as frames, so memory follows the changed sessions, not the history. Tests
-and benchmarks hand a frame instead (:meth:`SignalSource.of_frame`); the same SQL runs on it.
+generations to Python. Only the sessions a run labels come back as frames, so memory follows the
+changed sessions, not the history. Tests and benchmarks hand a frame instead
+(:meth:`SignalSource.of_frame`); the same SQL runs on it.
 """
 
 from __future__ import annotations
@@ -137,10 +137,6 @@ class SignalSource:
     def sessions(self, session_ids: Iterable[str]) -> pl.DataFrame:
         """Every column of these sessions, ordered by session and position."""
         return self._where("session_id", session_ids, "*", "session_id, position")
-
-    def artist_prompts(self, artists: Iterable[str]) -> pl.DataFrame:
-        """artist, session_id, prompt of every generation of these artists (phrase statistics)."""
-        return self._where("artist", artists, "artist, session_id, prompt", "artist, session_id")
 
     def members(self, generation_ids: Iterable[str]) -> pl.DataFrame:
         """generation_id, session_id, artist of these generations (where corrections land)."""
