@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections import Counter
 from dataclasses import dataclass
 
 import polars as pl
@@ -120,6 +121,10 @@ def _edit(a: list[str], b: list[str]) -> tuple[bool, bool]:
     counts as a modifier edit, never as a slot.
     """
     if a == b or not a or not b:
+        return False, False
+    # Both need half the longer list kept in order; the words the two share bound that from
+    # above, so most explorations' edits are settled without the sequence matcher.
+    if 2 * sum((Counter(a) & Counter(b)).values()) < max(len(a), len(b)):
         return False, False
     ops = [o for o in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()]
     changes = [o for o in ops if o[0] != "equal"]

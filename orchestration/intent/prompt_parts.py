@@ -86,8 +86,9 @@ def words(text: str | None) -> list[str]:
     return WORD.findall(text.lower()) if text else []
 
 
+@lru_cache(maxsize=65536)
 def content_words(text: str | None) -> frozenset[str]:
-    """Words minus function words."""
+    """Words minus function words (cached: features compare each prompt with its neighbours)."""
     return frozenset(w for w in words(text) if w not in FUNCTION_WORDS)
 
 
