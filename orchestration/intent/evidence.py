@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections import Counter
 from dataclasses import dataclass
 
 import polars as pl
@@ -122,9 +121,7 @@ def _edit(a: list[str], b: list[str]) -> tuple[bool, bool]:
     """
     if a == b or not a or not b:
         return False, False
-    # Both need half the longer list kept in order; the words the two share bound that from
-    # above, so most explorations' edits are settled without the sequence matcher.
-    if 2 * sum((Counter(a) & Counter(b)).values()) < max(len(a), len(b)):
+    if not _may_keep_half(a, b):
         return False, False
     ops = [o for o in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()]
     changes = [o for o in ops if o[0] != "equal"]
@@ -143,6 +140,18 @@ def _edit(a: list[str], b: list[str]) -> tuple[bool, bool]:
     )
     modifier = not replaces and share >= 0.5
     return slot, modifier
+
+
+def _may_keep_half(a: list[str], b: list[str]) -> bool:
+    """False when the two lists cannot keep half the longer one in order (both edits need it).
+
+    The sequence matcher keeps no more words than the lists share, counted with repeats; the
+    distinct shared words plus the fewer repeats of either list bound that from above. Most
+    steps of an exploration fail this, and are settled without the matcher.
+    """
+    set_a, set_b = set(a), set(b)
+    repeats = min(len(a) - len(set_a), len(b) - len(set_b))
+    return 2 * (len(set_a & set_b) + repeats) >= max(len(a), len(b))
 
 
 def _numbers(span: list[str]) -> bool:
@@ -222,7 +231,8 @@ def unit_features(
             df[w] = df.get(w, 0) + 1
     norm = math.log(n + 1)
     weight = {w: math.log((n + 1) / k) / norm if n > 1 else 1.0 for w, k in df.items()}
-    mass = [sum(weight[w] for w in ws) for ws in whole]
+    weight_of = weight.__getitem__
+    mass = [sum(map(weight_of, ws)) for ws in whole]
 
     def distinct_sim(u: int, v: int) -> float:
         """Overlap of two units' words, each word weighted by how rare it is in the session."""
@@ -234,7 +244,7 @@ def unit_features(
         wa, wb = mass[u], mass[v]
         if wa <= 1e-9 or wb <= 1e-9:
             return 1.0 if a == b else 0.0
-        return sum(weight[w] for w in a & b) / min(wa, wb)
+        return sum(map(weight_of, a & b)) / min(wa, wb)
 
     # By distance d = 1..WINDOW: [u] compares unit u with unit u + d (these measures are
     # symmetric). head: the head chunks' overlap; alls: all subject words' Jaccard; subject
@@ -246,9 +256,6 @@ def unit_features(
         for u in range(n - d):
             h, a = overlap(head[u], head[u + d]), jaccard(subj[u], subj[u + d])
             head_at[d][u], all_at[d][u], sim_at[d][u] = h, a, max(h, a)
-
-    def pair(table: list[list[float]], u: int, v: int) -> float:
-        return table[abs(u - v)][min(u, v)]
 
     # By unit u >= 1: u against u - 1.
     same = [False] * n
@@ -280,8 +287,8 @@ def unit_features(
         has_prev, has_next = u > 0, u + 1 < n
         back = range(max(0, u - WINDOW), u)
         ahead = range(u + 1, min(n, u + 1 + WINDOW))
-        back_sims = [pair(sim_at, u, v) for v in back]
-        ahead_sims = [pair(sim_at, u, v) for v in ahead]
+        back_sims = [sim_at[u - v][v] for v in back]
+        ahead_sims = [sim_at[v - u][u] for v in ahead]
         around = back_sims + ahead_sims
         back2, ahead2 = range(max(0, u - 2), u), range(u + 1, min(n, u + 3))
         seen_back = set().union(*(subj[v] for v in back)) if back else set()
@@ -317,10 +324,10 @@ def unit_features(
                 sum(s >= RECUR for s in around) / len(around) if around else 0.0,
                 max(back_sims, default=0.0),
                 max(ahead_sims, default=0.0),
-                max((pair(head_at, u, v) for v in back2), default=0.0),
-                max((pair(head_at, u, v) for v in ahead2), default=0.0),
-                max((pair(all_at, u, v) for v in back2), default=0.0),
-                max((pair(all_at, u, v) for v in ahead2), default=0.0),
+                max([head_at[u - v][v] for v in back2], default=0.0),
+                max([head_at[v - u][u] for v in ahead2], default=0.0),
+                max([all_at[u - v][v] for v in back2], default=0.0),
+                max([all_at[v - u][u] for v in ahead2], default=0.0),
                 distinct_back[1] if has_prev else 0.0,
                 distinct_ahead[0] if has_next else 0.0,
                 max(distinct_back[2 - len(back2) :], default=0.0),
