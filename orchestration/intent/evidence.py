@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -29,6 +30,7 @@ from orchestration.intent.prompt_parts import (
     content_words,
     jaccard,
     overlap,
+    word_tuple,
     words,
 )
 
@@ -111,7 +113,7 @@ class ArtistHabits:
         return cls(seed_share=kept / pairs.height)
 
 
-def _edit(a: list[str], b: list[str]) -> tuple[bool, bool]:
+def _edit(a: Sequence[str], b: Sequence[str]) -> tuple[bool, bool]:
     """(slot substitution, modifier edit) between two prompts' word lists.
 
     A slot substitution keeps a frame and swaps one span for a disjoint one ("minimalist
@@ -142,7 +144,7 @@ def _edit(a: list[str], b: list[str]) -> tuple[bool, bool]:
     return slot, modifier
 
 
-def _may_keep_half(a: list[str], b: list[str]) -> bool:
+def _may_keep_half(a: Sequence[str], b: Sequence[str]) -> bool:
     """False when the two lists cannot keep half the longer one in order (both edits need it).
 
     The sequence matcher keeps no more words than the lists share, counted with repeats; the
@@ -154,7 +156,7 @@ def _may_keep_half(a: list[str], b: list[str]) -> bool:
     return 2 * (len(set_a & set_b) + repeats) >= max(len(a), len(b))
 
 
-def _numbers(span: list[str]) -> bool:
+def _numbers(span: Sequence[str]) -> bool:
     return all(w.isdigit() for w in span)
 
 
@@ -214,7 +216,7 @@ def unit_features(
     head = [p.subject_words for p in parts]
     subj = [h | content_words(" ".join(p.details)) for h, p in zip(head, parts, strict=True)]
     whole = [content_words(p) for p in prompts]
-    word_lists = [words(p) for p in prompts]
+    word_lists = [word_tuple(p) for p in prompts]
     styles = [p.style_words for p in parts]
     settings = [_setting_tuple(rows, r) for r in firsts]
     cos = rows.columns["prompt_similarity"]

@@ -72,7 +72,12 @@ class PromptParts:
     @property
     def style_words(self) -> frozenset[str]:
         """Words of the style chunks."""
-        return frozenset(w for chunk in self.style for w in words(chunk))
+        return _style_words(self.style)
+
+
+@lru_cache(maxsize=65536)
+def _style_words(style: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(w for chunk in style for w in words(chunk))
 
 
 FUNCTION_WORDS = frozenset(
@@ -84,6 +89,12 @@ FUNCTION_WORDS = frozenset(
 def words(text: str | None) -> list[str]:
     """Lower-case word tokens (letters and digits; emoji and punctuation dropped)."""
     return WORD.findall(text.lower()) if text else []
+
+
+@lru_cache(maxsize=65536)
+def word_tuple(text: str | None) -> tuple[str, ...]:
+    """`words` as a tuple, cached: a session reads each prompt's words against both neighbours."""
+    return tuple(words(text))
 
 
 @lru_cache(maxsize=65536)
