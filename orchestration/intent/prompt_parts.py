@@ -140,9 +140,15 @@ def _norm(chunk: str) -> str:
 DEFAULT_LEXICON = StyleLexicon()
 
 
+@lru_cache(maxsize=8)
+def _lexicon_of(learned: frozenset[str]) -> StyleLexicon:
+    """The lexicon of these learned chunks, built once (it normalizes every chunk)."""
+    return DEFAULT_LEXICON if not learned else StyleLexicon(learned)
+
+
 @lru_cache(maxsize=65536)
 def _split_cached(prompt: str, learned: frozenset[str]) -> PromptParts:
-    lexicon = DEFAULT_LEXICON if not learned else StyleLexicon(learned)
+    lexicon = _lexicon_of(learned)
     subject_parts: list[str] = []
     style: list[str] = []
     in_names = False  # after "by wlop": short chunks are more artist names ("artgerm")

@@ -80,6 +80,8 @@ CANDIDATE_SCHEMA = {
     "needs_visual": pl.Boolean,
 }
 
+MEMBER_SCHEMA = {"generation_id": pl.String, "session_id": pl.String, "artist": pl.String}
+
 
 class SignalSource:
     """Read access to ``intent_signals`` through one DuckDB connection."""
@@ -139,8 +141,14 @@ class SignalSource:
         return self._where("session_id", session_ids, "*", "session_id, position")
 
     def members(self, generation_ids: Iterable[str]) -> pl.DataFrame:
-        """generation_id, session_id, artist of these generations (where corrections land)."""
-        return self._where("generation_id", generation_ids, "generation_id, session_id, artist", "")
+        """generation_id, session_id, artist of these generations (where corrections land).
+
+        Without corrections there is nothing to look up, and no query over the view is run.
+        """
+        ids = set(generation_ids)
+        if not ids:
+            return pl.DataFrame(schema=MEMBER_SCHEMA)
+        return self._where("generation_id", ids, "generation_id, session_id, artist", "")
 
     def _where(self, column: str, values: Iterable[str], columns: str, order: str) -> pl.DataFrame:
         keys = pl.DataFrame({"key": sorted(set(values))}, schema={"key": pl.String})
