@@ -118,23 +118,29 @@ class StyleLexicon:
 
     def is_style(self, chunk: str) -> bool:
         """Whether a chunk describes rendering or an artist rather than what is drawn."""
-        norm = _norm(chunk)
-        if not norm or norm in self.learned:
-            return bool(norm)
-        if norm.startswith(STYLE_OPENERS):
-            return True
-        ws = [w for w in words(norm) if w not in FUNCTION_WORDS]
-        if not ws:
-            return True
-        return sum(w in STYLE_WORDS for w in ws) / len(ws) >= STYLE_SHARE
+        return _is_style(_norm(chunk), self.learned)
 
     def split(self, prompt: str | None) -> PromptParts:
         """The prompt's subject, details and style."""
         return _split(prompt, self)
 
 
+# Chunks recur across prompts and artists (style tails above all), so their reading is cached.
+@lru_cache(maxsize=65536)
 def _norm(chunk: str) -> str:
     return " ".join(words(chunk))
+
+
+@lru_cache(maxsize=65536)
+def _is_style(norm: str, learned: frozenset[str]) -> bool:
+    if not norm or norm in learned:
+        return bool(norm)
+    if norm.startswith(STYLE_OPENERS):
+        return True
+    ws = [w for w in words(norm) if w not in FUNCTION_WORDS]
+    if not ws:
+        return True
+    return sum(w in STYLE_WORDS for w in ws) / len(ws) >= STYLE_SHARE
 
 
 DEFAULT_LEXICON = StyleLexicon()
