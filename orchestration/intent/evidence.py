@@ -262,6 +262,7 @@ def unit_features(
     # By unit u >= 1: u against u - 1.
     same = [False] * n
     whole_jac = [0.0] * n
+    head_jac = [0.0] * n
     cos_prev = [0.0] * n
     edits: list[tuple[bool, bool]] = [(False, False)] * n
     param = [False] * n
@@ -269,6 +270,7 @@ def unit_features(
     for u in range(1, n):
         same[u] = prompts[u] == prompts[u - 1]
         whole_jac[u] = jaccard(whole[u], whole[u - 1])
+        head_jac[u] = jaccard(head[u], head[u - 1])
         value = cos[firsts[u]]
         if prompts[u] is not None and same[u]:
             cos_prev[u] = 1.0
@@ -317,8 +319,8 @@ def unit_features(
                 whole_jac[u + 1] if has_next else 0.0,
                 sim_at[1][u - 1] if has_prev else 0.0,
                 sim_at[1][u] if has_next else 0.0,
-                jaccard(head[u], head[u - 1]) if has_prev else 0.0,
-                jaccard(head[u], head[u + 1]) if has_next else 0.0,
+                head_jac[u] if has_prev else 0.0,
+                head_jac[u + 1] if has_next else 0.0,
                 _style_kept(styles[u], styles[u - 1]) if has_prev else 0.0,
                 float(same_prev),
                 float(same_next),
