@@ -248,9 +248,9 @@ def unit_features(
             return 1.0 if a == b else 0.0
         return sum(map(weight_of, a & b)) / min(wa, wb)
 
-    # By distance d = 1..WINDOW: [u] compares unit u with unit u + d (these measures are
-    # symmetric). head: the head chunks' overlap; alls: all subject words' Jaccard; subject
-    # sameness is the larger of the two.
+    # By distance d = 1..WINDOW, [d][u] compares unit u with unit u + d (these measures are
+    # symmetric): head_at the head chunks' overlap, all_at all subject words' Jaccard, sim_at
+    # the larger of the two (subject sameness).
     head_at = [[0.0] * n for _ in range(WINDOW + 1)]
     all_at = [[0.0] * n for _ in range(WINDOW + 1)]
     sim_at = [[0.0] * n for _ in range(WINDOW + 1)]
