@@ -20,6 +20,7 @@ from functools import lru_cache
 import polars as pl
 
 from orchestration.intent.contract import SIGNAL_COLUMNS
+from orchestration.intent.prompt_parts import PROMPT_CACHE
 
 FEATURES: tuple[str, ...] = ("prompt", "seed", "params", "image", "gap")
 BINS: dict[str, tuple[str, ...]] = {
@@ -225,13 +226,13 @@ def _nonzero(value: float | None) -> bool | None:
     return None if value is None else abs(value) > 1e-9
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=PROMPT_CACHE)
 def subject(prompt: str | None) -> str:
     """The prompt's first chunk: what is drawn, before the style tail."""
     return CHUNK.split(prompt.lower(), maxsplit=1)[0] if prompt else ""
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=PROMPT_CACHE)
 def tokens(prompt: str | None) -> frozenset[str]:
     """Lower-case word tokens, as the warehouse's ``prompt_jaccard`` splits them.
 

@@ -54,6 +54,10 @@ STYLE_WORDS = frozenset(
     """.split()
 )
 STYLE_SHARE = 0.6  # a chunk is style when this share of its words are style words
+# Entries of a per-prompt cache: the reuse is within a session (each prompt against both its
+# neighbours) and among the sessions of one run, not across a history of distinct prompts, where
+# 65,536 entries of word sets held about 180 MiB per cache.
+PROMPT_CACHE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +79,7 @@ class PromptParts:
         return _style_words(self.style)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=PROMPT_CACHE)
 def _style_words(style: tuple[str, ...]) -> frozenset[str]:
     return frozenset(w for chunk in style for w in words(chunk))
 
@@ -91,13 +95,13 @@ def words(text: str | None) -> list[str]:
     return WORD.findall(text.lower()) if text else []
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=PROMPT_CACHE)
 def word_tuple(text: str | None) -> tuple[str, ...]:
     """`words` as a tuple, cached: a session reads each prompt's words against both neighbours."""
     return tuple(words(text))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=PROMPT_CACHE)
 def content_words(text: str | None) -> frozenset[str]:
     """Words minus function words (cached: features compare each prompt with its neighbours)."""
     return frozenset(w for w in words(text) if w not in FUNCTION_WORDS)
