@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -29,6 +30,7 @@ from orchestration.intent.prompt_parts import (
     content_words,
     jaccard,
     overlap,
+    word_tuple,
     words,
 )
 
@@ -111,7 +113,7 @@ class ArtistHabits:
         return cls(seed_share=kept / pairs.height)
 
 
-def _edit(a: list[str], b: list[str]) -> tuple[bool, bool]:
+def _edit(a: Sequence[str], b: Sequence[str]) -> tuple[bool, bool]:
     """(slot substitution, modifier edit) between two prompts' word lists.
 
     A slot substitution keeps a frame and swaps one span for a disjoint one ("minimalist
@@ -120,6 +122,8 @@ def _edit(a: list[str], b: list[str]) -> tuple[bool, bool]:
     counts as a modifier edit, never as a slot.
     """
     if a == b or not a or not b:
+        return False, False
+    if not _may_keep_half(a, b):
         return False, False
     ops = [o for o in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()]
     changes = [o for o in ops if o[0] != "equal"]
@@ -140,7 +144,19 @@ def _edit(a: list[str], b: list[str]) -> tuple[bool, bool]:
     return slot, modifier
 
 
-def _numbers(span: list[str]) -> bool:
+def _may_keep_half(a: Sequence[str], b: Sequence[str]) -> bool:
+    """False when the two lists cannot keep half the longer one in order (both edits need it).
+
+    The sequence matcher keeps no more words than the lists share, counted with repeats; the
+    distinct shared words plus the fewer repeats of either list bound that from above. Most
+    steps of an exploration fail this, and are settled without the matcher.
+    """
+    set_a, set_b = set(a), set(b)
+    repeats = min(len(a) - len(set_a), len(b) - len(set_b))
+    return 2 * (len(set_a & set_b) + repeats) >= max(len(a), len(b))
+
+
+def _numbers(span: Sequence[str]) -> bool:
     return all(w.isdigit() for w in span)
 
 
@@ -186,7 +202,12 @@ def unit_features(
     habits: ArtistHabits | None = None,
     lexicon: StyleLexicon = DEFAULT_LEXICON,
 ) -> list[list[float]]:
-    """One vector per unit, in ``FEATURE_NAMES`` order."""
+    """One vector per unit, in ``FEATURE_NAMES`` order.
+
+    Every comparison of two units is computed once and read by both units' vectors (most
+    features look at the same neighbours from either side): labelling spends most of its time
+    here, and the same numbers come out as when each vector computed its own.
+    """
     habits = habits or ArtistHabits()
     n = len(session_steps)
     firsts = [s.first_row for s in session_steps]
@@ -195,16 +216,14 @@ def unit_features(
     head = [p.subject_words for p in parts]
     subj = [h | content_words(" ".join(p.details)) for h, p in zip(head, parts, strict=True)]
     whole = [content_words(p) for p in prompts]
-    word_lists = [words(p) for p in prompts]
+    word_lists = [word_tuple(p) for p in prompts]
+    styles = [p.style_words for p in parts]
     settings = [_setting_tuple(rows, r) for r in firsts]
     cos = rows.columns["prompt_similarity"]
     img = rows.columns["image_similarity"]
     gaps = rows.columns["seconds_since_previous"]
     seeds = rows.seeds
-
-    def sim(u: int, v: int) -> float:
-        """Subject sameness of two units: the head chunk, or all non-style words together."""
-        return max(overlap(head[u], head[v]), jaccard(subj[u], subj[v]))
+    seed_weight = habits.seed_weight
 
     # Words most of the session repeats are its frame (a shared style tail, a template);
     # what is left distinguishes one render's subject from another's.
@@ -214,32 +233,52 @@ def unit_features(
             df[w] = df.get(w, 0) + 1
     norm = math.log(n + 1)
     weight = {w: math.log((n + 1) / k) / norm if n > 1 else 1.0 for w, k in df.items()}
+    weight_of = weight.__getitem__
+    mass = [sum(map(weight_of, ws)) for ws in whole]
 
     def distinct_sim(u: int, v: int) -> float:
         """Overlap of two units' words, each word weighted by how rare it is in the session."""
+        if not 0 <= v < n:
+            return 0.0
         if prompts[u] is not None and prompts[u] == prompts[v]:
             return 1.0
         a, b = whole[u], whole[v]
-        wa, wb = sum(weight[w] for w in a), sum(weight[w] for w in b)
+        wa, wb = mass[u], mass[v]
         if wa <= 1e-9 or wb <= 1e-9:
             return 1.0 if a == b else 0.0
-        return sum(weight[w] for w in a & b) / min(wa, wb)
+        return sum(map(weight_of, a & b)) / min(wa, wb)
 
-    def near(u: int, others: range, measure) -> float:
-        return max((measure(u, v) for v in others), default=0.0)
+    # By distance d = 1..WINDOW, [d][u] compares unit u with unit u + d (these measures are
+    # symmetric): head_at the head chunks' overlap, all_at all subject words' Jaccard, sim_at
+    # the larger of the two (subject sameness).
+    head_at = [[0.0] * n for _ in range(WINDOW + 1)]
+    all_at = [[0.0] * n for _ in range(WINDOW + 1)]
+    sim_at = [[0.0] * n for _ in range(WINDOW + 1)]
+    for d in range(1, WINDOW + 1):
+        for u in range(n - d):
+            h, a = overlap(head[u], head[u + d]), jaccard(subj[u], subj[u + d])
+            head_at[d][u], all_at[d][u], sim_at[d][u] = h, a, max(h, a)
 
-    def head_sim(u: int, v: int) -> float:
-        return overlap(head[u], head[v])
-
-    def all_sim(u: int, v: int) -> float:
-        return jaccard(subj[u], subj[v])
-
-    def cos_between(u: int) -> float:
-        """Prompt cosine of unit u against u-1 (token Jaccard where no embedding)."""
+    # By unit u >= 1: u against u - 1.
+    same = [False] * n
+    whole_jac = [0.0] * n
+    head_jac = [0.0] * n
+    cos_prev = [0.0] * n
+    edits: list[tuple[bool, bool]] = [(False, False)] * n
+    param = [False] * n
+    seed_kept = [False] * n
+    for u in range(1, n):
+        same[u] = prompts[u] == prompts[u - 1]
+        whole_jac[u] = jaccard(whole[u], whole[u - 1])
+        head_jac[u] = jaccard(head[u], head[u - 1])
         value = cos[firsts[u]]
-        if prompts[u] is not None and prompts[u] == prompts[u - 1]:
-            return 1.0
-        return float(value) if value is not None else jaccard(whole[u], whole[u - 1])
+        if prompts[u] is not None and same[u]:
+            cos_prev[u] = 1.0
+        else:
+            cos_prev[u] = float(value) if value is not None else whole_jac[u]
+        edits[u] = _edit(word_lists[u - 1], word_lists[u])
+        param[u] = settings[u] != settings[u - 1]
+        seed_kept[u] = _seed_kept(seeds[firsts[u]], seeds[session_steps[u - 1].last_row])
 
     def settings_moved(u: int) -> bool:
         """Whether the same prompt ran with other settings within two units of this one."""
@@ -252,50 +291,51 @@ def unit_features(
         has_prev, has_next = u > 0, u + 1 < n
         back = range(max(0, u - WINDOW), u)
         ahead = range(u + 1, min(n, u + 1 + WINDOW))
-        back_sims = [sim(u, v) for v in back]
-        ahead_sims = [sim(u, v) for v in ahead]
+        back_sims = [sim_at[u - v][v] for v in back]
+        ahead_sims = [sim_at[v - u][u] for v in ahead]
         around = back_sims + ahead_sims
+        back2, ahead2 = range(max(0, u - 2), u), range(u + 1, min(n, u + 3))
         seen_back = set().union(*(subj[v] for v in back)) if back else set()
         seen_ahead = set().union(*(subj[v] for v in ahead)) if ahead else set()
         novel_back = len(subj[u] - seen_back) / len(subj[u]) if subj[u] and back else 1.0
         novel_ahead = len(subj[u] - seen_ahead) / len(subj[u]) if subj[u] and ahead else 1.0
-        slot_prev, mod_prev = _edit(word_lists[u - 1], word_lists[u]) if has_prev else (0, 0)
-        slot_next, mod_next = _edit(word_lists[u], word_lists[u + 1]) if has_next else (0, 0)
-        same_prev = has_prev and prompts[u] == prompts[u - 1]
-        same_next = has_next and prompts[u] == prompts[u + 1]
-        param_prev = has_prev and settings[u] != settings[u - 1]
-        param_next = has_next and settings[u] != settings[u + 1]
-        seed_prev = has_prev and _seed_kept(seeds[firsts[u]], seeds[session_steps[u - 1].last_row])
-        seed_next = has_next and _seed_kept(seeds[firsts[u + 1]], seeds[session_steps[u].last_row])
+        slot_prev, mod_prev = edits[u] if has_prev else (0, 0)
+        slot_next, mod_next = edits[u + 1] if has_next else (0, 0)
+        same_prev = has_prev and same[u]
+        same_next = has_next and same[u + 1]
+        param_prev = has_prev and param[u]
+        param_next = has_next and param[u + 1]
+        distinct_back = [distinct_sim(u, u - 2), distinct_sim(u, u - 1)]
+        distinct_ahead = [distinct_sim(u, u + 1), distinct_sim(u, u + 2)]
         img_prev = img[firsts[u]] if has_prev else None
         img_next = img[firsts[u + 1]] if has_next else None
         gap_prev = gaps[firsts[u]] if has_prev else None
         gap_next = gaps[firsts[u + 1]] if has_next else None
         out.append(
             [
-                cos_between(u) if has_prev else 0.0,
-                cos_between(u + 1) if has_next else 0.0,
-                jaccard(whole[u], whole[u - 1]) if has_prev else 0.0,
-                jaccard(whole[u], whole[u + 1]) if has_next else 0.0,
-                sim(u, u - 1) if has_prev else 0.0,
-                sim(u, u + 1) if has_next else 0.0,
-                jaccard(head[u], head[u - 1]) if has_prev else 0.0,
-                jaccard(head[u], head[u + 1]) if has_next else 0.0,
-                _style_kept(parts[u], parts[u - 1]) if has_prev else 0.0,
+                cos_prev[u] if has_prev else 0.0,
+                cos_prev[u + 1] if has_next else 0.0,
+                whole_jac[u] if has_prev else 0.0,
+                whole_jac[u + 1] if has_next else 0.0,
+                sim_at[1][u - 1] if has_prev else 0.0,
+                sim_at[1][u] if has_next else 0.0,
+                head_jac[u] if has_prev else 0.0,
+                head_jac[u + 1] if has_next else 0.0,
+                _style_kept(styles[u], styles[u - 1]) if has_prev else 0.0,
                 float(same_prev),
                 float(same_next),
                 max(around, default=0.0),
                 sum(s >= RECUR for s in around) / len(around) if around else 0.0,
                 max(back_sims, default=0.0),
                 max(ahead_sims, default=0.0),
-                near(u, range(max(0, u - 2), u), head_sim),
-                near(u, range(u + 1, min(n, u + 3)), head_sim),
-                near(u, range(max(0, u - 2), u), all_sim),
-                near(u, range(u + 1, min(n, u + 3)), all_sim),
-                distinct_sim(u, u - 1) if has_prev else 0.0,
-                distinct_sim(u, u + 1) if has_next else 0.0,
-                near(u, range(max(0, u - 2), u), distinct_sim),
-                near(u, range(u + 1, min(n, u + 3)), distinct_sim),
+                max([head_at[u - v][v] for v in back2], default=0.0),
+                max([head_at[v - u][u] for v in ahead2], default=0.0),
+                max([all_at[u - v][v] for v in back2], default=0.0),
+                max([all_at[v - u][u] for v in ahead2], default=0.0),
+                distinct_back[1] if has_prev else 0.0,
+                distinct_ahead[0] if has_next else 0.0,
+                max(distinct_back[2 - len(back2) :], default=0.0),
+                max(distinct_ahead[: len(ahead2)], default=0.0),
                 novel_back,
                 novel_ahead,
                 float(slot_prev),
@@ -304,11 +344,11 @@ def unit_features(
                 float(mod_next),
                 float(param_prev),
                 float(param_next),
-                float(param_prev and (same_prev or cos_between(u) >= 0.97)),
-                float(param_next and (same_next or cos_between(u + 1) >= 0.97)),
+                float(param_prev and (same_prev or cos_prev[u] >= 0.97)),
+                float(param_next and (same_next or cos_prev[u + 1] >= 0.97)),
                 float(settings_moved(u)),
-                float(seed_prev) * habits.seed_weight,
-                float(seed_next) * habits.seed_weight,
+                float(has_prev and seed_kept[u]) * seed_weight,
+                float(has_next and seed_kept[u + 1]) * seed_weight,
                 float(img_prev) if img_prev is not None else 0.0,
                 float(img_next) if img_next is not None else 0.0,
                 float(img_prev is not None or img_next is not None),
@@ -321,11 +361,11 @@ def unit_features(
     return out
 
 
-def _style_kept(a: PromptParts, b: PromptParts) -> float:
+def _style_kept(a: frozenset[str], b: frozenset[str]) -> float:
     """Style words two prompts share; two prompts with no style at all kept it (none)."""
-    if not a.style_words and not b.style_words:
+    if not a and not b:
         return 1.0
-    return jaccard(a.style_words, b.style_words)
+    return jaccard(a, b)
 
 
 def _seed_kept(a: int | None, b: int | None) -> bool:

@@ -15,10 +15,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 import polars as pl
 
 from orchestration.intent.contract import SIGNAL_COLUMNS
+from orchestration.intent.prompt_parts import PROMPT_CACHE
 
 FEATURES: tuple[str, ...] = ("prompt", "seed", "params", "image", "gap")
 BINS: dict[str, tuple[str, ...]] = {
@@ -39,6 +41,7 @@ FEATURE_SIGNALS: dict[str, tuple[str, ...]] = {
 PARAMETERS: tuple[str, ...] = ("cfg_scale", "steps", "size", "sampler", "scheduler", "model")
 CHUNK = re.compile(r"[,;|.\n]|::|\s--\w+(?:\s+[\w:.]+)?")  # prompt chunk separators
 SAME_SUBJECT = 0.5  # subjects sharing at least this share of words are one concept
+_TOKEN = re.compile(r"[^\W_]+")  # runs of str.isalnum characters
 SEED_STEP = 16  # |seed - previous seed| up to this is a seed sweep (base, base + 1, ...)
 # Visual similarity cut points (pixel-signature-v1 and CLIP cosines both land in 0..1).
 IMAGE_HIGH, IMAGE_LOW = 0.93, 0.80
@@ -96,7 +99,7 @@ def session_rows(session: pl.DataFrame) -> SessionRows:
         tool=col("tool")[0],
         generation_ids=[str(g) for g in cols["generation_id"]],
         created_at=col("created_at"),
-        prompts=[_clean(p) for p in col("prompt")],
+        prompts=[clean_prompt(p) for p in col("prompt")],
         seeds=col("seed"),
         columns={c: col(c) for c in SIGNAL_COLUMNS},
     )
@@ -110,7 +113,8 @@ def keepers_in(rows: SessionRows, first: int, last: int) -> int:
     return sum(1 for reasons in rows.columns["keeper_reasons"][first : last + 1] if reasons)
 
 
-def _clean(prompt: str | None) -> str | None:
+def clean_prompt(prompt: str | None) -> str | None:
+    """A prompt stripped of surrounding space; None when nothing is left."""
     return prompt.strip() or None if prompt else None
 
 
@@ -222,25 +226,20 @@ def _nonzero(value: float | None) -> bool | None:
     return None if value is None else abs(value) > 1e-9
 
 
+@lru_cache(maxsize=PROMPT_CACHE)
 def subject(prompt: str | None) -> str:
     """The prompt's first chunk: what is drawn, before the style tail."""
     return CHUNK.split(prompt.lower(), maxsplit=1)[0] if prompt else ""
 
 
-def tokens(prompt: str | None) -> set[str]:
-    """Lower-case word tokens, as the warehouse's ``prompt_jaccard`` splits them."""
-    if not prompt:
-        return set()
-    out, word = set(), []
-    for ch in prompt.lower():
-        if ch.isalnum():
-            word.append(ch)
-        elif word:
-            out.add("".join(word))
-            word = []
-    if word:
-        out.add("".join(word))
-    return out
+@lru_cache(maxsize=PROMPT_CACHE)
+def tokens(prompt: str | None) -> frozenset[str]:
+    """Lower-case word tokens, as the warehouse's ``prompt_jaccard`` splits them.
+
+    A token is a run of characters for which ``str.isalnum`` holds; cached, since a session
+    compares each prompt with both its neighbours.
+    """
+    return frozenset(_TOKEN.findall(prompt.lower())) if prompt else frozenset()
 
 
 def token_jaccard(a: str | None, b: str | None) -> float:

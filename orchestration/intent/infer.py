@@ -275,16 +275,33 @@ def infer_session(
     ``model``: True for the shipped model (rule tables alone when none is shipped), an
     ``IntentModel`` to use that one, or None/False for the rule tables alone.
     """
-    calibration = calibration or Calibration()
     model = load_model() if model is True else model or None
-    rows = session_rows(session)
+    return infer_rows(
+        session_rows(session), needs_visual(session), context, calibration, habits, model
+    )
+
+
+def infer_rows(
+    rows: SessionRows,
+    sparse: bool,
+    context: ArtistContext,
+    calibration: Calibration | None = None,
+    habits: ArtistHabits | None = None,
+    model: IntentModel | None = None,
+    tables: dict[str, dict[str, dict[str, float]]] | None = None,
+) -> SessionInference:
+    """`infer_session` on rows already converted (``sparse``: `needs_visual` of the session).
+
+    A batch labels many sessions of one artist with one calibration: ``tables``, its
+    ``log_tables()`` computed once, saves recomputing them per session.
+    """
+    calibration = calibration or Calibration()
     if not any(rows.prompts):  # no prompt to read: the model knows nothing, the tables lead
         model = None
-    sparse = needs_visual(session)
     session_steps = steps(rows)
     if len(session_steps) == 1:
         return _single_render(rows)
-    tables = calibration.log_tables()
+    tables = tables if tables is not None else calibration.log_tables()
     rule_loglik = step_loglik(session_steps, tables)
     sweeps = any(s.bins.get("params") in ("one", "sweep", "many") for s in session_steps)
     allowed = PHASE_INTENTS if sweeps else tuple(i for i in PHASE_INTENTS if i != "optimization")

@@ -21,6 +21,7 @@ import polars as pl
 import pyarrow as pa
 
 from orchestration.intent.calibration import Calibration, CorrectedExample, fit_calibration
+from orchestration.intent.concepts import ArtistContext
 from orchestration.intent.contract import (
     FEATURE_VERSION,
     INTENTS_SCHEMA,
@@ -29,11 +30,7 @@ from orchestration.intent.contract import (
 )
 from orchestration.intent.corrections import Correction, ResolvedCorrections, resolve
 from orchestration.intent.evidence import ArtistHabits
-from orchestration.intent.infer import (
-    SessionInference,
-    build_artist_context,
-    infer_session,
-)
+from orchestration.intent.infer import SessionInference, infer_rows
 from orchestration.intent.label_plan import (
     Budget,
     CostModel,
@@ -42,6 +39,7 @@ from orchestration.intent.label_plan import (
 )
 from orchestration.intent.model import IntentModel, load_model
 from orchestration.intent.pooling import ARTIST_L2, pooled_model
+from orchestration.intent.session_batch import batch_sessions
 from orchestration.intent.signal_source import SignalSource
 
 # Signals read at once while labelling: memory follows this, not the size of a backlog.
@@ -177,8 +175,8 @@ def label(
 ) -> LabellingOutcome:
     """Label what the plan takes; keep unchanged and not-yet-reached labels; drop vanished ones.
 
-    Only the planned sessions' signals (and their artists' prompts) are read. The seconds the
-    cost model learns from are those of this labelling work, not of planning over the history.
+    Only the planned sessions' signals are read. The seconds the cost model learns from are
+    those of this labelling work, not of planning over the history.
     ``prepared`` is `prepare_plan`'s answer for these same inputs, when the caller already has it.
     """
     started = time.perf_counter()
@@ -228,23 +226,33 @@ def _artist_batches(todo: pl.DataFrame, max_generations: int | None = None) -> l
 def _infer(
     source: SignalSource, todo: list[str], setup: InferenceSetup
 ) -> list[tuple[list[str], SessionInference]]:
-    """Infer one batch of sessions, one artist at a time (each artist's prompts read once)."""
+    """Infer one batch of sessions, each with its artist's calibration, habits and model.
+
+    The batch becomes Python lists once (`batch_sessions`), not one frame per session; each
+    artist's rule tables are computed once. Names come from each phase's own prompts, so the
+    artist context is only the labellers' third argument and reads nothing more.
+    """
     if not todo:
         return []
-    signals = source.sessions(todo)
-    by_artist = signals.partition_by("artist", as_dict=True, maintain_order=True)
-    prompts = source.artist_prompts([key[0] for key in by_artist]).partition_by(
-        "artist", as_dict=True
-    )
+    default = Calibration()
+    default_tables = default.log_tables()
+    tables: dict[str, dict[str, dict[str, dict[str, float]]]] = {}  # of calibrated artists
     inferred: list[tuple[list[str], SessionInference]] = []
-    for (artist,), rows in by_artist.items():
-        context = build_artist_context(prompts.get((artist,), rows))
+    for session in batch_sessions(source.sessions(todo)):
+        artist = session.rows.columns["artist"][0]
         calibration = setup.calibrations.get(artist)
-        habits = setup.habits.get(artist)
-        model = setup.model_for(artist)
-        for session in rows.partition_by("session_id", maintain_order=True):
-            result = infer_session(session, context, calibration, habits, model)
-            inferred.append((session["generation_id"].to_list(), result))
+        if calibration is not None and artist not in tables:
+            tables[artist] = calibration.log_tables()
+        result = infer_rows(
+            session.rows,
+            session.sparse,
+            ArtistContext(session.rows.artist),
+            calibration or default,
+            setup.habits.get(artist),
+            setup.model_for(artist),
+            default_tables if calibration is None else tables[artist],
+        )
+        inferred.append((session.rows.generation_ids, result))
     return inferred
 
 

@@ -2,9 +2,9 @@
 
 Planning needs one row per session (its fingerprint, size and images to embed) and one seed habit
 per artist: both are aggregates DuckDB computes over the warehouse's columns without handing the
-generations to Python. Only the sessions a run labels (and their artists' prompts, for phrase
-statistics) come back as frames, so memory follows the changed sessions, not the history. Tests
-and benchmarks hand a frame instead (:meth:`SignalSource.of_frame`); the same SQL runs on it.
+generations to Python. Only the sessions a run labels come back as frames, so memory follows the
+changed sessions, not the history. Tests and benchmarks hand a frame instead
+(:meth:`SignalSource.of_frame`); the same SQL runs on it.
 """
 
 from __future__ import annotations
@@ -80,6 +80,8 @@ CANDIDATE_SCHEMA = {
     "needs_visual": pl.Boolean,
 }
 
+MEMBER_SCHEMA = {"generation_id": pl.String, "session_id": pl.String, "artist": pl.String}
+
 
 class SignalSource:
     """Read access to ``intent_signals`` through one DuckDB connection."""
@@ -138,13 +140,15 @@ class SignalSource:
         """Every column of these sessions, ordered by session and position."""
         return self._where("session_id", session_ids, "*", "session_id, position")
 
-    def artist_prompts(self, artists: Iterable[str]) -> pl.DataFrame:
-        """artist, session_id, prompt of every generation of these artists (phrase statistics)."""
-        return self._where("artist", artists, "artist, session_id, prompt", "artist, session_id")
-
     def members(self, generation_ids: Iterable[str]) -> pl.DataFrame:
-        """generation_id, session_id, artist of these generations (where corrections land)."""
-        return self._where("generation_id", generation_ids, "generation_id, session_id, artist", "")
+        """generation_id, session_id, artist of these generations (where corrections land).
+
+        Without corrections there is nothing to look up, and no query over the view is run.
+        """
+        ids = set(generation_ids)
+        if not ids:
+            return pl.DataFrame(schema=MEMBER_SCHEMA)
+        return self._where("generation_id", ids, "generation_id, session_id, artist", "")
 
     def _where(self, column: str, values: Iterable[str], columns: str, order: str) -> pl.DataFrame:
         keys = pl.DataFrame({"key": sorted(set(values))}, schema={"key": pl.String})
