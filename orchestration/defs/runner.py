@@ -39,6 +39,8 @@ from orchestration.defs.partitions import (
 from orchestration.defs.resources import DataPaths
 from orchestration.defs.warehouse_state import (
     FORCED,
+    INCREMENTAL,
+    lake_state_views_current,
     models_to_build,
     warehouse_config,
     warehouse_reason,
@@ -162,14 +164,21 @@ def build_warehouse(
 
     Reasons that change what the incremental models would compute (a forced build, new model
     code, a new session gap) rebuild them whole (`--full-refresh`). A lake increment builds the
-    tables and runs their tests; the views over them are left as they are (`models_to_build`).
+    tables and runs their tests; the views over them are left as they are (`models_to_build`),
+    and so are the views over lake state compiled as the lake is now.
     """
     from orchestration.defs.checks import generation_ids_unique
 
     paths: DataPaths = defs.resources["paths"]
     lake = {PROMPT_EMBEDDINGS_KEY} if with_prompts else set()
     # The blocking id check on the lake's generations runs first, the prompt vectors too.
-    models = models_to_build(reason, {GENERATIONS_KEY, *lake})
+    upstream = {GENERATIONS_KEY, *lake}
+    current = (
+        lake_state_views_current(paths, upstream, on_progress)
+        if reason.startswith(INCREMENTAL)
+        else set()
+    )
+    models = models_to_build(reason, upstream, current)
     assets = models | lake
     tables = models & stored_models()
     scope = "" if models == set(warehouse_models.keys) else f" of the {len(tables)} tables"

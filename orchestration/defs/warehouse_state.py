@@ -17,6 +17,7 @@ from orchestration.defs.assets.lake import GENERATIONS_KEY
 from orchestration.defs.assets.warehouse import (
     dbt_target_path,
     dbt_vars,
+    lake_state_globs,
     stored_models,
     views_over_lake_state,
     views_reading,
@@ -28,6 +29,7 @@ from orchestration.defs.resources import DataPaths, SessionRules
 from orchestration.store.warehouse_health import (
     WarehouseInUse,
     view_read_outside,
+    views_compiled_as_lake_is,
     warehouse_problem,
 )
 from orchestration.store.warehouse_lock import warehouse_access
@@ -53,18 +55,47 @@ INCREMENTAL = (
 )
 
 
-def models_to_build(reason: str, upstream: Iterable[dg.AssetKey] = ()) -> set[dg.AssetKey]:
+def models_to_build(
+    reason: str,
+    upstream: Iterable[dg.AssetKey] = (),
+    current_views: Iterable[dg.AssetKey] = (),
+) -> set[dg.AssetKey]:
     """What a build of the warehouse materializes: the tables alone on a lake increment.
 
     New rows in the lake change what the tables hold; the views over them read the tables live
     and their SQL is as last built (a changed view is a model change, which builds everything).
     When the same run materializes ``upstream`` lake assets (new prompt vectors), the views
     between them and the tables come too, so that the run orders the tables after them; and
-    the views whose SQL depends on which lake folders hold files are rebuilt every time.
+    the views whose SQL depends on which lake folders hold files are rebuilt unless they are
+    among ``current_views`` (`lake_state_views_current`).
     """
     if not reason.startswith(INCREMENTAL):
         return set(warehouse_models.keys)
-    return stored_models() | views_reading(upstream) | views_over_lake_state()
+    lake_state = views_over_lake_state() - set(current_views)
+    return stored_models() | views_reading(upstream) | lake_state
+
+
+def lake_state_views_current(
+    paths: DataPaths,
+    upstream: Iterable[dg.AssetKey] = (),
+    on_wait: Callable[[str], None] | None = None,
+) -> set[dg.AssetKey]:
+    """The views over lake state that a build may leave alone: compiled as the lake is now.
+
+    Each is a view, its node and a test for dbt and an event or two for Dagster on every
+    increment otherwise, to compile the same SQL again. One that reads a lake asset the same
+    run materializes (``upstream``) is never current: its folder may gain its first file.
+    """
+    globs = lake_state_globs()
+    deps = warehouse_models.asset_deps
+    wanted = {
+        relation: names for key, (relation, names) in globs.items() if not deps[key] & set(upstream)
+    }
+    with warehouse_access(
+        paths.root, write=False, holder="creative-sessions (views check)", on_wait=on_wait
+    ):
+        current = views_compiled_as_lake_is(paths.warehouse_path, paths.lake_dir, wanted)
+    return {key for key, (relation, _names) in globs.items() if relation in current}
 
 
 def warehouse_config(reason: str) -> dict[str, bool]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -118,6 +118,40 @@ def view_read_outside(
             if not path.startswith(roots):
                 return path
     return None
+
+
+def views_compiled_as_lake_is(
+    warehouse: Path, lake_dir: Path, globs: Mapping[str, Sequence[str]]
+) -> set[str]:
+    """The views (by name) whose SQL reads each of their lake globs exactly when it has files.
+
+    `lake_has_files` compiles a view to a typed empty relation while its lake folder is empty
+    and to a read of the folder once it holds files, so the view is current only while the
+    lake still answers as it did: a glob that matches files appears in its SQL as the path it
+    reads, one that matches nothing does not. DuckDB's own `glob` answers, as in the macro. A
+    view without globs, or missing, is never current here.
+    """
+    lake = lake_dir.as_posix().rstrip("/")
+    paths = {glob: f"{lake}/{glob}" for names in globs.values() for glob in names}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        sql = dict(
+            con.execute(
+                "select view_name, sql from duckdb_views() where not internal "
+                "and view_name in (select unnest($names))",
+                {"names": list(globs)},
+            ).fetchall()
+        )
+        has_files = {
+            glob: con.execute("select count(*) > 0 from glob($path)", {"path": path}).fetchone()[0]
+            for glob, path in paths.items()
+        }
+    return {
+        name
+        for name, names in globs.items()
+        if names
+        and name in sql
+        and all((paths[glob] in (sql[name] or "")) == has_files[glob] for glob in names)
+    }
 
 
 def move_aside(warehouse: Path) -> Path:

@@ -107,6 +107,12 @@ def test_a_lake_increment_selects_the_tables_and_every_other_reason_everything()
     assert dg.AssetKey("sessions") not in lake_state
     increment = models_to_build("lake changed since the last build")
     assert increment == tables | lake_state
+    # Those compiled as the lake is now (`lake_state_views_current`) are left alone too.
+    current = {dg.AssetKey("stg_lake__image_embedding_rows")}
+    assert (
+        models_to_build("lake changed since the last build", (), current)
+        == (tables | lake_state) - current
+    )
     # With the lake's generations written in the same run, the views to them order the run.
     with_lake = models_to_build("new prompt vectors", {GENERATIONS_KEY, PROMPT_EMBEDDINGS_KEY})
     assert with_lake - increment == {
@@ -137,6 +143,8 @@ def test_an_increment_builds_the_tables_and_equals_a_rebuild_from_scratch(
     # The tables, and the staging views between them and what this run wrote to the lake
     # (the views order the run's steps); the marts over the tables are left as they are.
     assert tables <= built and all(name.startswith("stg_lake__") for name in built - tables)
+    # A log adds no embedding file: the views over lake state are compiled as the lake is.
+    assert not built & {key.path[-1] for key in views_over_lake_state()}, built
     assert "sessions" not in built and "intent_signals" not in built
     incremental = _relations(data / "warehouse.duckdb")
     intents = Path("lake", "intents", "session_intents.parquet")

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 import shutil
 import subprocess
 import sys
@@ -183,21 +184,36 @@ def stored_models() -> set[dg.AssetKey]:
 LAKE_STATE_MACRO = "macro.creative_sessions.lake_has_files"
 """A model that calls it compiles to other SQL once its lake folder has files (or none)."""
 
+_LAKE_STATE_CALL = re.compile(r"""lake_has_files\(\s*['"]([^'"]+)['"]\s*\)""")
+
 
 def views_over_lake_state() -> set[dg.AssetKey]:
     """The views whose SQL depends on which lake folders hold files, from dbt's manifest.
 
     A view over an embedding table built before the table's first file selects a typed empty
-    relation; once files arrive it must be rebuilt to read them, so every build rebuilds these.
+    relation; once files arrive it must be rebuilt to read them (`lake_state_globs` says when).
+    """
+    return set(lake_state_globs())
+
+
+def lake_state_globs() -> dict[dg.AssetKey, tuple[str, tuple[str, ...]]]:
+    """Each view over lake state: its relation name and the lake globs it asks about.
+
+    The globs are the literal arguments of its `lake_has_files` calls (relative to the lake),
+    read from the model's SQL in dbt's manifest; a view whose calls name no literal glob has
+    none here, and is rebuilt on every build.
     """
     nodes = json.loads(ensure_manifest().read_text(encoding="utf-8"))["nodes"]
-    return {
-        spec.key
-        for spec in warehouse_models.specs
-        if spec.metadata.get("dagster-dbt/materialization_type") == "view"
-        and LAKE_STATE_MACRO
-        in nodes[spec.metadata["dagster_dbt/unique_id"]]["depends_on"]["macros"]
-    }
+    found = {}
+    for spec in warehouse_models.specs:
+        node = nodes[spec.metadata["dagster_dbt/unique_id"]]
+        if (
+            spec.metadata.get("dagster-dbt/materialization_type") == "view"
+            and LAKE_STATE_MACRO in node["depends_on"]["macros"]
+        ):
+            relation = node.get("alias") or node["name"]
+            found[spec.key] = (relation, tuple(_LAKE_STATE_CALL.findall(node["raw_code"])))
+    return found
 
 
 def views_reading(sources: Iterable[dg.AssetKey]) -> set[dg.AssetKey]:
