@@ -174,7 +174,7 @@ def build_warehouse(
     # The blocking id check on the lake's generations runs first, the prompt vectors too.
     upstream = {GENERATIONS_KEY, *lake}
     current = (
-        lake_state_views_current(paths, upstream, on_progress)
+        lake_state_views_current(instance, paths, upstream, on_progress)
         if reason.startswith(INCREMENTAL)
         else set()
     )

@@ -76,6 +76,7 @@ def models_to_build(
 
 
 def lake_state_views_current(
+    instance: dg.DagsterInstance,
     paths: DataPaths,
     upstream: Iterable[dg.AssetKey] = (),
     on_wait: Callable[[str], None] | None = None,
@@ -83,14 +84,24 @@ def lake_state_views_current(
     """The views over lake state that a build may leave alone: compiled as the lake is now.
 
     Each is a view, its node and a test for dbt and an event or two for Dagster on every
-    increment otherwise, to compile the same SQL again. One that reads a lake asset the same
-    run materializes (``upstream``) is never current: its folder may gain its first file.
+    increment otherwise, to compile the same SQL again. One whose lake asset moved since the
+    view was built is not left alone: its data test checks the lake's new rows. Nor is one that
+    reads a lake asset the same run materializes (``upstream``): its folder may gain its first
+    file.
     """
     globs = lake_state_globs()
     deps = warehouse_models.asset_deps
-    wanted = {
-        relation: names for key, (relation, names) in globs.items() if not deps[key] & set(upstream)
+    built = {
+        r.asset_entry.asset_key: r.asset_entry.last_materialization_record
+        for r in instance.get_asset_records(list(globs))
     }
+    wanted = {}
+    for key, (relation, names) in globs.items():
+        record = built.get(key)
+        lake = [_latest_storage_id(instance, dep) for dep in deps[key]]
+        moved = record is None or any(i is not None and i > record.storage_id for i in lake)
+        if not moved and not deps[key] & set(upstream):
+            wanted[relation] = names
     with warehouse_access(
         paths.root, write=False, holder="creative-sessions (views check)", on_wait=on_wait
     ):
