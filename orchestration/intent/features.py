@@ -13,6 +13,7 @@ of a grid share a job id and a prompt, so comparing them says nothing about stra
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -87,21 +88,26 @@ def session_rows(session: pl.DataFrame) -> SessionRows:
         raise ValueError("infer one session at a time")
     present = [c for c in SIGNAL_COLUMNS if c in session.columns]
     rows = session.select(present).sort("position")
-    cols = rows.to_dict(as_series=False)
-    n = rows.height
+    return rows_from_columns(rows.to_dict(as_series=False), rows.height)
+
+
+def rows_from_columns(cols: Mapping[str, list], n: int) -> SessionRows:
+    """One session's ``n`` rows from its signal columns as lists (a missing column is nulls)."""
 
     def col(name: str) -> list:
-        return cols.get(name, [None] * n)
+        values = cols.get(name)
+        return [None] * n if values is None else values
 
+    columns = {c: col(c) for c in SIGNAL_COLUMNS}
     return SessionRows(
-        session_id=cols["session_id"][0],
-        artist=col("artist")[0] or "",
-        tool=col("tool")[0],
-        generation_ids=[str(g) for g in cols["generation_id"]],
-        created_at=col("created_at"),
-        prompts=[clean_prompt(p) for p in col("prompt")],
-        seeds=col("seed"),
-        columns={c: col(c) for c in SIGNAL_COLUMNS},
+        session_id=columns["session_id"][0],
+        artist=columns["artist"][0] or "",
+        tool=columns["tool"][0],
+        generation_ids=[str(g) for g in columns["generation_id"]],
+        created_at=columns["created_at"],
+        prompts=[clean_prompt(p) for p in columns["prompt"]],
+        seeds=columns["seed"],
+        columns=columns,
     )
 
 

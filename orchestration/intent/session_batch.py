@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from orchestration.intent.contract import SIGNAL_COLUMNS
-from orchestration.intent.features import SessionRows, clean_prompt
+from orchestration.intent.features import SessionRows, rows_from_columns
 
 CHUNK_ROWS = 10_000  # rows converted to Python lists at once: bounds the lists alive at a time
 _SETTINGS = ("seed", "steps", "cfg_scale", "sampler")  # what `needs_visual` looks for
@@ -60,24 +60,7 @@ def _chunks(sizes: list[int]) -> Iterator[list[int]]:
 
 
 def _session(cols: dict[str, list], lo: int, hi: int) -> BatchSession:
-    n = hi - lo
-    nulls = [None] * n
-
-    def col(name: str) -> list:
-        values = cols.get(name)
-        return nulls.copy() if values is None else values[lo:hi]
-
-    columns = {c: col(c) for c in SIGNAL_COLUMNS}
-    rows = SessionRows(
-        session_id=columns["session_id"][0],
-        artist=columns["artist"][0] or "",
-        tool=columns["tool"][0],
-        generation_ids=[str(g) for g in columns["generation_id"]],
-        created_at=columns["created_at"],
-        prompts=[clean_prompt(p) for p in columns["prompt"]],
-        seeds=columns["seed"],
-        columns=columns,
-    )
-    has = [columns[c] for c in _SETTINGS if c in cols]
+    rows = rows_from_columns({c: values[lo:hi] for c, values in cols.items()}, hi - lo)
+    has = [rows.columns[c] for c in _SETTINGS if c in cols]
     sparse = not has or all(v is None for values in has for v in values)
     return BatchSession(rows, sparse)
