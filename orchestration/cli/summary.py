@@ -48,14 +48,11 @@ def render_summary(
 ) -> str:
     """A plain-text summary of the warehouse, read-only; ``command`` is how the CLI was run."""
     with read_only(warehouse_path) as con:
-        artists = fetch_all(con, "summary_artists")
+        artists = fetch_all(con, "summary_artists", {"limit": max_artists})
         labelled = has_intent_views(con)
-        lines = [
-            f"{len(artists)} artists, "
-            f"{sum(a[1] for a in artists)} sessions, {sum(a[2] for a in artists)} generations",
-            "",
-        ]
-        for artist, n_sessions, n_gens, _first, _last in artists[:max_artists]:
+        n_artists, all_sessions, all_generations = artists[0][3:] if artists else (0, 0, 0)
+        lines = [f"{n_artists} artists, {all_sessions} sessions, {all_generations} generations", ""]
+        for artist, n_sessions, n_gens, *_totals in artists:
             (tools,) = fetch_one(con, "summary_artist_tools", {"artist": artist}) or (None,)
             lines.append(
                 f"{printable(artist)}: {n_sessions} sessions, {n_gens} generations "
@@ -79,8 +76,8 @@ def render_summary(
                     lines.append(f"      {printable(text)}")
             if n_sessions > len(sessions):
                 lines.append(f"  … {n_sessions - len(sessions)} earlier sessions")
-        if len(artists) > max_artists:
-            lines.append(f"… {len(artists) - max_artists} more artists")
+        if n_artists > len(artists):
+            lines.append(f"… {n_artists - len(artists)} more artists")
         lines += _time_lines(con)
         quarantined = fetch_all(con, "summary_quarantine")
         total = sum(n for _, n in quarantined)

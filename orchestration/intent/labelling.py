@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -37,6 +38,7 @@ from orchestration.intent.label_plan import (
     LabellingPlan,
     plan_labelling,
 )
+from orchestration.intent.labelling_workers import infer_in_workers, worker_count
 from orchestration.intent.model import IntentModel, load_model
 from orchestration.intent.pooling import ARTIST_L2, pooled_model
 from orchestration.intent.session_batch import batch_sessions
@@ -172,12 +174,16 @@ def label(
     *,
     now: datetime | None = None,
     prepared: Prepared | None = None,
+    warehouse: Path | None = None,
+    workers: int = 1,
 ) -> LabellingOutcome:
     """Label what the plan takes; keep unchanged and not-yet-reached labels; drop vanished ones.
 
     Only the planned sessions' signals are read. The seconds the cost model learns from are
     those of this labelling work, not of planning over the history.
     ``prepared`` is `prepare_plan`'s answer for these same inputs, when the caller already has it.
+    With the ``warehouse`` that ``source`` reads, a large plan is labelled in ``workers``
+    processes (0: one per core; `labelling_workers`); the tables are the same either way.
     """
     started = time.perf_counter()
     now = now or datetime.now(UTC)
@@ -187,9 +193,7 @@ def label(
     labelling_started = time.perf_counter()
     todo = plan.todo["session_id"].to_list()
     fingerprints = dict(plan.todo.select("session_id", "fingerprint").iter_rows())
-    inferred = [
-        result for batch in _artist_batches(plan.todo) for result in _infer(source, batch, setup)
-    ]
+    inferred = list(_infer_plan(source, plan.todo, setup, warehouse, workers))
     labelling_seconds = time.perf_counter() - labelling_started
     if not todo and plan.dropped.is_empty():
         # Nothing relabelled and nothing gone: the stored tables are already the answer.
@@ -204,6 +208,26 @@ def label(
     )
     tables = _apply_corrections(merged, final_resolved)
     return _outcome(tables, plan, started, labelling_seconds, final_resolved, setup, changed=True)
+
+
+def _infer_plan(
+    source: SignalSource,
+    todo: pl.DataFrame,
+    setup: InferenceSetup,
+    warehouse: Path | None,
+    workers: int,
+) -> Iterator[tuple[list[str], SessionInference]]:
+    """The planned sessions inferred in artist batches, here or in worker processes."""
+    processes = worker_count(workers, todo.height) if warehouse is not None else 1
+    if processes == 1:
+        for batch in _artist_batches(todo):
+            yield from _infer(source, batch, setup)
+        return
+    # A few batches per worker, so one large artist does not leave the other cores idle.
+    per_batch = int(todo["n_generations"].sum()) // (processes * 3) + 1
+    batches = _artist_batches(todo, min(per_batch, BATCH_GENERATIONS))
+    assert warehouse is not None
+    yield from infer_in_workers(warehouse, batches, setup, _infer, processes)
 
 
 def _artist_batches(todo: pl.DataFrame, max_generations: int | None = None) -> list[list[str]]:

@@ -1,9 +1,9 @@
 """``intent_signals`` queried where it lives, so a run reads only what it labels.
 
 Planning needs one row per session (its fingerprint, size and images to embed) and one seed habit
-per artist: both are aggregates DuckDB computes over the warehouse's columns without handing the
-generations to Python. Only the sessions a run labels come back as frames, so memory follows the
-changed sessions, not the history. Tests and benchmarks hand a frame instead
+per artist: both come from one aggregate pass DuckDB makes over the warehouse's columns, without
+handing the generations to Python. Only the sessions a run labels come back as frames, so memory
+follows the changed sessions, not the history. Tests and benchmarks hand a frame instead
 (:meth:`SignalSource.of_frame`); the same SQL runs on it.
 """
 
@@ -17,56 +17,56 @@ import polars as pl
 from orchestration.intent.evidence import ArtistHabits
 from orchestration.intent.features import SEED_STEP
 
+# One pass over the signals: per session, what the planner reads and the seed-habit counts
+# (the predecessor is within the session, so an artist's counts are the sum of their sessions').
+_SESSIONS_SQL = """
+with pairs as (
+    select
+        *,
+        lag(seed::bigint) over (partition by session_id order by position) as previous_seed
+    from intent_signals
+)
+select
+    session_id,
+    min(artist) as artist,
+    max(created_at) as ended_at,
+    coalesce(min(session_fingerprint), '') as dbt_fingerprint,
+    array_to_string(list_sort(list_distinct(list_filter(
+        flatten(list([prompt_model_id, image_model_id])), m -> m is not null and m <> ''
+    ))), ',') as model_ids,
+    count(*) as n_generations,
+    count(*) filter (where content_hash is not null and not has_image_embedding)
+        as n_images_to_embed,
+    bool_and(seed is null and steps is null and cfg_scale is null and sampler is null)
+        as needs_visual,
+    count(*) filter (where seed is not null and previous_seed is not null) as n_seed_pairs,
+    count(*) filter (where abs(seed::bigint - previous_seed) <= $seed_step) as n_seed_kept
+from pairs
+group by session_id
+"""
+
 # The fingerprint of everything a session's labels are computed from; the same parts, order and
 # hash as `backfill.session_fingerprint` (a test holds the two equal).
 _CANDIDATES_SQL = """
-with per_session as (
-    select
-        session_id,
-        min(artist) as artist,
-        max(created_at) as ended_at,
-        coalesce(min(session_fingerprint), '') as dbt_fingerprint,
-        array_to_string(list_sort(list_distinct(list_filter(
-            flatten(list([prompt_model_id, image_model_id])), m -> m is not null and m <> ''
-        ))), ',') as model_ids,
-        count(*) as n_generations,
-        count(*) filter (where content_hash is not null and not has_image_embedding)
-            as n_images_to_embed,
-        bool_and(seed is null and steps is null and cfg_scale is null and sampler is null)
-            as needs_visual
-    from intent_signals
-    group by session_id
-)
 select
-    per_session.session_id,
-    per_session.artist,
-    per_session.ended_at,
+    planned_sessions.session_id,
+    planned_sessions.artist,
+    planned_sessions.ended_at,
     left(sha256(concat_ws(chr(31),
         'intent-fingerprint-v1', dbt_fingerprint, $feature_version, model_ids,
         artist_layers.version, coalesce(session_corrections.version, 'none')
     )), 32) as fingerprint,
-    per_session.n_generations,
-    per_session.n_images_to_embed,
-    per_session.needs_visual
-from per_session
+    planned_sessions.n_generations,
+    planned_sessions.n_images_to_embed,
+    planned_sessions.needs_visual
+from planned_sessions
 left join artist_layers using (artist)
 left join session_corrections using (session_id)
 """
 
 _HABITS_SQL = """
-with pairs as (
-    select
-        artist,
-        seed::bigint as seed,
-        lag(seed::bigint) over (partition by session_id order by position) as previous
-    from intent_signals
-)
-select
-    artist,
-    count(*) as n_rows,
-    count(*) filter (where seed is not null and previous is not null) as n_pairs,
-    count(*) filter (where abs(seed - previous) <= $seed_step) as n_kept
-from pairs
+select artist, sum(n_generations), sum(n_seed_pairs), sum(n_seed_kept)
+from planned_sessions
 group by artist
 """
 
@@ -88,6 +88,7 @@ class SignalSource:
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self._con = con
+        self._sessions: pl.DataFrame | None = None
 
     @classmethod
     def of_frame(cls, signals: pl.DataFrame) -> SignalSource:
@@ -96,9 +97,19 @@ class SignalSource:
         con.register("intent_signals", signals)  # the same name, so the same SQL reads it
         return cls(con)
 
+    def _per_session(self) -> pl.DataFrame:
+        """The one pass over the signals that planning makes (kept for the source's life)."""
+        if self._sessions is None:
+            self._sessions = self._con.execute(_SESSIONS_SQL, {"seed_step": SEED_STEP}).pl()
+        return self._sessions
+
     def seed_habits(self) -> dict[str, ArtistHabits]:
         """Every artist's seed habit, as `ArtistHabits.from_signals` defines it."""
-        rows = self._con.execute(_HABITS_SQL, {"seed_step": SEED_STEP}).fetchall()
+        self._con.register("planned_sessions", self._per_session())
+        try:
+            rows = self._con.execute(_HABITS_SQL).fetchall()
+        finally:
+            self._con.unregister("planned_sessions")
         return {
             str(artist): ArtistHabits(seed_share=kept / pairs)
             if n_rows >= 2 and pairs
@@ -110,6 +121,7 @@ class SignalSource:
         self, feature_version: str, artist_versions: dict[str, str], corrections: dict[str, str]
     ) -> pl.DataFrame:
         """One row per session with its labelling fingerprint: what the planner reads."""
+        self._con.register("planned_sessions", self._per_session())
         self._con.register(
             "artist_layers",
             pl.DataFrame(
@@ -130,8 +142,8 @@ class SignalSource:
                 {"feature_version": feature_version},
             ).pl()
         finally:
-            self._con.unregister("artist_layers")
-            self._con.unregister("session_corrections")
+            for name in ("planned_sessions", "artist_layers", "session_corrections"):
+                self._con.unregister(name)
         if frame.is_empty():
             return pl.DataFrame(schema=CANDIDATE_SCHEMA)
         return frame.cast(CANDIDATE_SCHEMA)  # type: ignore[arg-type]

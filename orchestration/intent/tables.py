@@ -164,12 +164,13 @@ def preview(paths: LabelPaths, budget: Budget) -> str:
     return plan_for(paths, budget).describe()
 
 
-def run_labelling(paths: LabelPaths, budget: Budget) -> LabellingOutcome:
+def run_labelling(paths: LabelPaths, budget: Budget, *, workers: int = 1) -> LabellingOutcome:
     """Label, write, and learn the run's cost; what the asset, `correct` and tests call.
 
     Holds the warehouse for writing from reading the signals to the last rename, so no dbt build
     (from any run or process) sees half the tables or rebuilds the signals underneath. When no
     label moved, nothing is written. The cost model learns from the labelling work alone.
+    A large plan is labelled in ``workers`` processes (0: one per core).
     """
     store = CorrectionStore.in_dir(paths.corrections_dir)
     cost_path = CostModel.path_in(paths.root)
@@ -179,7 +180,16 @@ def run_labelling(paths: LabelPaths, budget: Budget) -> LabellingOutcome:
         _last_plan.clear()
         with signal_source(paths) as source:
             previous = read_previous(paths)
-            outcome = label(source, previous, store.all(), budget, cost, prepared=prepared)
+            outcome = label(
+                source,
+                previous,
+                store.all(),
+                budget,
+                cost,
+                prepared=prepared,
+                warehouse=paths.warehouse_path,
+                workers=workers,
+            )
         if outcome.changed or not all(
             (intents_dir(paths) / f"{name}.parquet").exists() for name in INTENT_TABLES
         ):

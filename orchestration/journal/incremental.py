@@ -12,6 +12,7 @@ import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 
 import duckdb
@@ -20,15 +21,18 @@ from orchestration.journal.model import ArtistJournal, IndexEntry, artist_slugs,
 from orchestration.journal.pages import INDEX_PAGE, WrittenJournal, page_names, write_journal
 from orchestration.store.files import atomic_write
 
+# The content is an order-free combination of each session row's hash (no text is built per
+# row), and the latest start comes back as a UTC timestamp without a zone, which Python reads
+# without a time-zone lookup per artist: at 1M generations this is 0.3 CPU-s against 2.3 for
+# md5 over the rows as text.
 _PAGE_SQL = """
 select
     s.artist,
     count(*) as n_sessions,
-    max(s.started_at) as latest,
-    md5(string_agg(
-        concat_ws(chr(31), s.session_id, s.started_at, s.ended_at, s.n_generations, s.tools,
-                  i.fingerprint, i.intent, i.label, i.arc, i.corrected, i.labelled_at),
-        chr(30) order by s.session_id
+    timezone('UTC', max(s.started_at)) as latest,
+    bit_xor(hash(
+        s.session_id, s.started_at, s.ended_at, s.n_generations, s.tools,
+        i.fingerprint, i.intent, i.label, i.arc, i.corrected, i.labelled_at
     )) as content
 from sessions as s
 left join session_intents as i using (session_id)
@@ -71,7 +75,7 @@ def page_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, Page]:
     return {
         artist: Page(
             hashlib.sha256(f"{content}|{slugs[artist]}|{version}".encode()).hexdigest(),
-            IndexEntry(artist, slugs[artist], n, latest),
+            IndexEntry(artist, slugs[artist], n, latest and latest.replace(tzinfo=UTC)),
         )
         for artist, n, latest, content in rows
     }

@@ -47,6 +47,8 @@ class LabellingConfig(dg.Config):
     """Run configuration: the budget (e.g. ``sessions=50,seconds=120,images=5000``; empty = all)."""
 
     budget: str = ""
+    # Processes that label a large plan (a first run, an import); 0 is one per core.
+    workers: int = 0
 
 
 @dg.multi_asset(
@@ -73,7 +75,7 @@ def session_labels(
 ) -> Iterator[dg.MaterializeResult]:
     """Label the sessions whose inputs changed, within the configured budget."""
     budget = Budget.parse(config.budget)
-    outcome = run_labelling(paths, budget)
+    outcome = run_labelling(paths, budget, workers=config.workers)
     plan = outcome.plan
     context.log.info(
         "labelled %d sessions, %d unchanged, %d remaining (budget %s) in %.1f s",
