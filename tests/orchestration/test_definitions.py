@@ -43,6 +43,7 @@ EXPECTED_ASSET_KEYS = {
     "stg_lake__generation_passes",
     "int_generation_passes_recorded",
     "int_session_anchors_found",
+    "int_session_keepers_evidenced",
     "session_keepers",
     "intents/session_phases",
     "intents/session_intents",
