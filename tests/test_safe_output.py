@@ -189,3 +189,17 @@ def test_printed_data_dir_is_quoted(tmp_path: Path) -> None:
     odd = tmp_path / "my data $(touch x)'s"
     assert shlex.split(_invocation(odd)) == ["creative-sessions", "--data-dir", str(odd)]
     assert _invocation(tmp_path / "plain") == f"creative-sessions --data-dir {tmp_path / 'plain'}"
+
+
+def test_summary_counts_every_artist_and_prints_the_busiest(tmp_path: Path) -> None:
+    warehouse = _warehouse(tmp_path / "data", "ana")
+    with duckdb.connect(str(warehouse)) as con:  # two more artists, one session each
+        con.execute(
+            "insert into sessions select 's' || i, 'artist' || i, $t0::timestamptz, "
+            "$t0::timestamptz, 1, 1, false from range(3, 5) as r(i)",
+            {"t0": T0},
+        )
+    text = render_summary(warehouse, max_artists=1)
+    assert text.splitlines()[0] == "3 artists, 4 sessions, 6 generations"
+    assert "ana: 2 sessions, 4 generations" in text  # the busiest is the one printed
+    assert "… 2 more artists" in text
