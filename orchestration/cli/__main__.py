@@ -2,4 +2,5 @@
 
 from orchestration.cli.app import main
 
-main()
+if __name__ == "__main__":  # not in a labelling worker that imports this module
+    main()

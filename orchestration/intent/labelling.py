@@ -10,9 +10,10 @@ fingerprint, so a new correction relabels exactly the sessions it can change.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +39,7 @@ from orchestration.intent.label_plan import (
     LabellingPlan,
     plan_labelling,
 )
-from orchestration.intent.labelling_workers import infer_in_workers, worker_count
+from orchestration.intent.labelling_workers import label_in_workers, worker_count
 from orchestration.intent.model import IntentModel, load_model
 from orchestration.intent.pooling import ARTIST_L2, pooled_model
 from orchestration.intent.session_batch import batch_sessions
@@ -193,12 +194,11 @@ def label(
     labelling_started = time.perf_counter()
     todo = plan.todo["session_id"].to_list()
     fingerprints = dict(plan.todo.select("session_id", "fingerprint").iter_rows())
-    inferred = list(_infer_plan(source, plan.todo, setup, warehouse, workers))
+    fresh = _label_plan(source, plan.todo, setup, fingerprints, now, warehouse, workers)
     labelling_seconds = time.perf_counter() - labelling_started
     if not todo and plan.dropped.is_empty():
         # Nothing relabelled and nothing gone: the stored tables are already the answer.
         return _outcome(previous, plan, started, labelling_seconds, resolved, setup, changed=False)
-    fresh = _tables(inferred, fingerprints, now)
     # Phase corrections land on the new phases, so resolve again over the new segmentation.
     keep = set(candidates["session_id"].to_list()) - set(todo)
     merged = _merge(previous, fresh, keep)
@@ -210,24 +210,50 @@ def label(
     return _outcome(tables, plan, started, labelling_seconds, final_resolved, setup, changed=True)
 
 
-def _infer_plan(
+def _label_plan(
     source: SignalSource,
     todo: pl.DataFrame,
     setup: InferenceSetup,
+    fingerprints: dict[str, str],
+    now: datetime,
     warehouse: Path | None,
     workers: int,
-) -> Iterator[tuple[list[str], SessionInference]]:
-    """The planned sessions inferred in artist batches, here or in worker processes."""
+) -> IntentTables:
+    """The planned sessions' rows, labelled in artist batches here or in worker processes.
+
+    A worker returns its batch's Arrow tables, so the rows are built in parallel too and cross
+    between processes as columns rather than as Python objects.
+    """
+    label_batch = functools.partial(_label_batch, fingerprints=fingerprints, now=now)
     processes = worker_count(workers, todo.height) if warehouse is not None else 1
     if processes == 1:
-        for batch in _artist_batches(todo):
-            yield from _infer(source, batch, setup)
-        return
-    # A few batches per worker, so one large artist does not leave the other cores idle.
-    per_batch = int(todo["n_generations"].sum()) // (processes * 3) + 1
-    batches = _artist_batches(todo, min(per_batch, BATCH_GENERATIONS))
-    assert warehouse is not None
-    yield from infer_in_workers(warehouse, batches, setup, _infer, processes)
+        parts = [label_batch(source, batch, setup) for batch in _artist_batches(todo)]
+    else:
+        # A few batches per worker, so one large artist does not leave the other cores idle.
+        per_batch = int(todo["n_generations"].sum()) // (processes * 3) + 1
+        batches = _artist_batches(todo, min(per_batch, BATCH_GENERATIONS))
+        assert warehouse is not None
+        parts = list(label_in_workers(warehouse, batches, setup, label_batch, processes))
+    if not parts:
+        return IntentTables.empty()
+    return IntentTables(
+        **{
+            name: pa.concat_tables([part.as_dict()[name] for part in parts])
+            for name in IntentTables.empty().as_dict()
+        }
+    )
+
+
+def _label_batch(
+    source: SignalSource,
+    batch: list[str],
+    setup: InferenceSetup,
+    *,
+    fingerprints: dict[str, str],
+    now: datetime,
+) -> IntentTables:
+    """One batch of sessions inferred and turned into the three tables' rows."""
+    return _tables(_infer(source, batch, setup), fingerprints, now)
 
 
 def _artist_batches(todo: pl.DataFrame, max_generations: int | None = None) -> list[list[str]]:

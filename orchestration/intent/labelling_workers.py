@@ -21,11 +21,9 @@ import duckdb
 from orchestration.intent.signal_source import SignalSource
 
 if TYPE_CHECKING:
-    from orchestration.intent.infer import SessionInference
-    from orchestration.intent.labelling import InferenceSetup
+    from orchestration.intent.labelling import InferenceSetup, IntentTables
 
-    Inferred = list[tuple[list[str], SessionInference]]
-    InferBatch = Callable[[SignalSource, list[str], InferenceSetup], Inferred]
+    LabelBatch = Callable[[SignalSource, list[str], InferenceSetup], IntentTables]
 
 # Below this many planned sessions one process labels them: about 1 ms each, against a worker's
 # start-up of about a second.
@@ -42,14 +40,14 @@ def worker_count(requested: int, sessions: int) -> int:
     return max(1, requested or cores or 1)
 
 
-def infer_in_workers(
+def label_in_workers(
     warehouse: Path,
     batches: list[list[str]],
     setup: InferenceSetup,
-    infer: InferBatch,
+    label_batch: LabelBatch,
     workers: int,
-) -> Iterator[tuple[list[str], SessionInference]]:
-    """Each batch inferred by ``infer`` in one of ``workers`` processes, yielded in batch order.
+) -> Iterator[IntentTables]:
+    """Each batch labelled by ``label_batch`` in one of ``workers`` processes, in batch order.
 
     Workers are spawned, not forked: the parent holds DuckDB connections and threads that a
     forked child must not inherit.
@@ -59,18 +57,17 @@ def infer_in_workers(
         max_workers=min(workers, len(batches)),
         mp_context=context,
         initializer=_start_worker,
-        initargs=(str(warehouse), setup, infer),
+        initargs=(str(warehouse), setup, label_batch),
     ) as pool:
-        for inferred in pool.map(_infer_batch, batches):
-            yield from inferred
+        yield from pool.map(_label_batch, batches)
 
 
-def _start_worker(warehouse: str, setup: InferenceSetup, infer: InferBatch) -> None:
+def _start_worker(warehouse: str, setup: InferenceSetup, label_batch: LabelBatch) -> None:
     """One read-only connection per worker, on one DuckDB thread (the workers fill the cores)."""
     con = duckdb.connect(warehouse, read_only=True, config={"threads": 1})
-    _worker.update(source=SignalSource(con), setup=setup, infer=infer)
+    _worker.update(source=SignalSource(con), setup=setup, label_batch=label_batch)
 
 
-def _infer_batch(batch: list[str]) -> Inferred:
-    infer: InferBatch = _worker["infer"]  # type: ignore[assignment]
-    return infer(_worker["source"], batch, _worker["setup"])  # type: ignore[arg-type]
+def _label_batch(batch: list[str]) -> IntentTables:
+    label_batch: LabelBatch = _worker["label_batch"]  # type: ignore[assignment]
+    return label_batch(_worker["source"], batch, _worker["setup"])  # type: ignore[arg-type]

@@ -54,13 +54,13 @@ def test_workers_label_exactly_what_one_process_does(
     alone = _labelled(tmp_path / "one", workers=1)
     monkeypatch.setattr(labelling_workers, "MIN_SESSIONS_FOR_WORKERS", 1)
     batches: list[int] = []
-    real = labelling.infer_in_workers
+    real = labelling.label_in_workers
 
-    def counted(warehouse, parts, setup, infer, workers):
+    def counted(warehouse, parts, setup, label_batch, workers):
         batches.append(len(parts))
-        return real(warehouse, parts, setup, infer, workers)
+        return real(warehouse, parts, setup, label_batch, workers)
 
-    monkeypatch.setattr(labelling, "infer_in_workers", counted)
+    monkeypatch.setattr(labelling, "label_in_workers", counted)
     shared = _labelled(tmp_path / "two", workers=2)
     assert batches and batches[0] >= 2  # the plan really went to the workers, in batches
     assert alone["session_intents"].height == 36
