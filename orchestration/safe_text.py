@@ -36,7 +36,10 @@ def printable(text: object) -> str:
     Meant for one field at a time: a newline inside a name becomes ``\n``, so a name can never
     start a line of its own.
     """
-    return str(text).translate(_ESCAPES)
+    text = str(text)
+    if text.isascii() and text.isprintable():  # nothing to escape: the common case, in C
+        return text
+    return text.translate(_ESCAPES)
 
 
 def visible(text: object) -> str:
@@ -44,7 +47,10 @@ def visible(text: object) -> str:
 
     Tabs and line breaks are kept: for text whose layout ignores or wants them (an HTML page).
     """
-    return str(text).translate(_LAYOUT_ESCAPES)
+    text = str(text)
+    if text.isascii() and text.isprintable():
+        return text
+    return text.translate(_LAYOUT_ESCAPES)
 
 
 def printable_lines(text: str) -> str:

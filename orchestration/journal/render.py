@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from orchestration.journal.html_text import escape
 from orchestration.journal.keepers import CSS as KEEPERS_CSS
@@ -251,13 +251,22 @@ def render_artist(journal: ArtistJournal) -> str:
 
 
 def render_index(entries: Sequence[IndexEntry]) -> str:
-    """The list of artists, each with their session count and latest session."""
+    """The list of artists, each with their session count and latest session.
+
+    Written on every run that changes a page, for every artist: the day's text is formatted once
+    per day, and a hashed id (hex only, so nothing to escape) is cut without escaping it again.
+    """
+    days: dict[date, str] = {}
     items = []
     for entry in entries:
-        latest = f", latest {_utc(entry.latest):%d %b %Y}" if entry.latest else ""
+        latest = ""
+        if entry.latest:
+            day = _utc(entry.latest).date()
+            latest = days.get(day) or days.setdefault(day, f", latest {day:%d %b %Y}")
+        title = escape(entry.artist)
+        name = entry.artist[:12] + "…" if _HASHED.fullmatch(entry.artist) else title
         items.append(
-            f'<li><a href="{escape(entry.slug)}.html" title="{escape(entry.artist)}">'
-            f"{escape(short_artist(entry.artist))}</a> "
+            f'<li><a href="{escape(entry.slug)}.html" title="{title}">{name}</a> '
             f'<span class="meta">{_plural(entry.n_sessions, "session")}{latest}</span></li>'
         )
     body = (
