@@ -120,6 +120,7 @@ def test_a_lake_increment_selects_the_tables_and_every_other_reason_everything()
         for name in (
             "stg_lake__generations",
             "stg_lake__generation_passes",
+            "stg_lake__generation_copies",  # int_session_keepers_evidenced reads it
             "stg_lake__prompt_embeddings",
         )
     }
