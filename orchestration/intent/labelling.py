@@ -85,7 +85,9 @@ class LabellingOutcome:
     corrections: ResolvedCorrections | None
     calibrated_artists: list[str] = field(default_factory=list)
     intent_counts: dict[str, int] = field(default_factory=dict)
-    labelling_seconds: float = 0.0  # inference of the planned sessions alone (the cost model's)
+    # Inference of the planned sessions alone, as one process's seconds (wall seconds times the
+    # worker processes): what the cost model learns, the same whether a plan was split or not.
+    labelling_seconds: float = 0.0
     changed: bool = True  # False when the stored tables already hold every label
 
 
@@ -194,8 +196,8 @@ def label(
     labelling_started = time.perf_counter()
     todo = plan.todo["session_id"].to_list()
     fingerprints = dict(plan.todo.select("session_id", "fingerprint").iter_rows())
-    fresh = _label_plan(source, plan.todo, setup, fingerprints, now, warehouse, workers)
-    labelling_seconds = time.perf_counter() - labelling_started
+    fresh, processes = _label_plan(source, plan.todo, setup, fingerprints, now, warehouse, workers)
+    labelling_seconds = (time.perf_counter() - labelling_started) * processes
     if not todo and plan.dropped.is_empty():
         # Nothing relabelled and nothing gone: the stored tables are already the answer.
         return _outcome(previous, plan, started, labelling_seconds, resolved, setup, changed=False)
@@ -218,11 +220,11 @@ def _label_plan(
     now: datetime,
     warehouse: Path | None,
     workers: int,
-) -> IntentTables:
+) -> tuple[IntentTables, int]:
     """The planned sessions' rows, labelled in artist batches here or in worker processes.
 
     A worker returns its batch's Arrow tables, so the rows are built in parallel too and cross
-    between processes as columns rather than as Python objects.
+    between processes as columns rather than as Python objects. Also says how many processes.
     """
     label_batch = functools.partial(_label_batch, fingerprints=fingerprints, now=now)
     processes = worker_count(workers, todo.height) if warehouse is not None else 1
@@ -235,13 +237,14 @@ def _label_plan(
         assert warehouse is not None
         parts = list(label_in_workers(warehouse, batches, setup, label_batch, processes))
     if not parts:
-        return IntentTables.empty()
-    return IntentTables(
+        return IntentTables.empty(), processes
+    tables = IntentTables(
         **{
             name: pa.concat_tables([part.as_dict()[name] for part in parts])
             for name in IntentTables.empty().as_dict()
         }
     )
+    return tables, processes
 
 
 def _label_batch(
