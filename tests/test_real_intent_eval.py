@@ -30,10 +30,37 @@ def corpus(tmp_path_factory):
     return build_corpus(work / "data", REALDATA, synthetic_seeds=(*training_seeds(), EVAL_SEED))
 
 
+def _differences(trained, shipped, path="", tolerance=2e-6):
+    """Where two models' parameters differ by more than the file's rounding (6 decimals) can."""
+    if isinstance(trained, dict):
+        keys = trained.keys() | shipped.keys()
+        return [
+            d
+            for k in sorted(keys)
+            for d in _differences(trained.get(k), shipped.get(k), f"{path}.{k}")
+        ]
+    if isinstance(trained, list) and isinstance(shipped, list) and len(trained) == len(shipped):
+        return [
+            d
+            for i, (a, b) in enumerate(zip(trained, shipped, strict=True))
+            for d in _differences(a, b, f"{path}[{i}]")
+        ]
+    if isinstance(trained, float) and isinstance(shipped, float):
+        return [] if abs(trained - shipped) <= tolerance else [f"{path}: {trained} != {shipped}"]
+    return [] if trained == shipped else [f"{path}: {trained!r} != {shipped!r}"]
+
+
 def test_train_reproduces_the_shipped_model(corpus):
+    """The same parameters, up to the last rounded decimal.
+
+    The file rounds to 6 decimals; on another CPU or BLAS a value on a rounding edge can land one
+    unit away (seen: 0.023489 against 0.023488), which moves the version hash but not the model.
+    """
     result = train(corpus)
     shipped = load_model()
-    assert result.model.version == shipped.version, "run `creative-sessions train` and commit"
+    differences = _differences(result.model._params(), shipped._params())
+    assert not differences, "run `creative-sessions train` and commit: " + "; ".join(differences)
+    assert result.model.trained_on == shipped.trained_on
     assert result.model.trained_on["real_sessions"] == 24
 
 

@@ -338,8 +338,10 @@ def _members_with_phases(
     """The generations corrections name, with their session and labelled phase."""
     ids = {g for c in corrections for g in c.generation_ids}
     members = source.members(ids)
-    phases = pl.from_arrow(tables.member_phases.select(["generation_id", "session_id", "phase_no"]))
-    phases = phases.filter(pl.col("generation_id").is_in(list(ids)))
+    named = tables.member_phases.select(["generation_id", "session_id", "phase_no"])
+    if not ids:  # no corrections: no need to read every member's phase
+        named = named.slice(0, 0)
+    phases = pl.from_arrow(named).filter(pl.col("generation_id").is_in(list(ids)))
     return members.join(phases, on=["generation_id", "session_id"], how="left")
 
 
@@ -467,15 +469,18 @@ def _tables(
 
 
 def _merge(previous: IntentTables, fresh: IntentTables, keep: set[str]) -> IntentTables:
-    """Fresh rows, plus previous rows of sessions still present and not relabelled now."""
+    """Fresh rows, plus previous rows of sessions still present and not relabelled now.
+
+    Rows are ordered by session (and phase); the sort is stable, so rows that tie keep their
+    order. At 1M generations this is the member table's million rows on every run.
+    """
+    keep_ids = pl.Series("session_id", sorted(keep), dtype=pl.String)
     out = {}
     for name, old in previous.as_dict().items():
-        kept = pl.from_arrow(old).filter(pl.col("session_id").is_in(keep)).to_arrow()
-        table = pa.concat_tables([kept.cast(old.schema), fresh.as_dict()[name]])
-        order = [("session_id", "ascending")]
-        if "phase_no" in table.column_names:
-            order.append(("phase_no", "ascending"))
-        out[name] = table.sort_by(order)
+        kept = pl.from_arrow(old).filter(pl.col("session_id").is_in(keep_ids))
+        table = pl.concat([kept, pl.from_arrow(fresh.as_dict()[name].cast(old.schema))])
+        order = ["session_id", "phase_no"] if "phase_no" in table.columns else ["session_id"]
+        out[name] = table.sort(order, maintain_order=True).to_arrow().cast(old.schema)
     return IntentTables(**out)
 
 
