@@ -9,7 +9,7 @@ from pathlib import Path
 
 from orchestration.journal.model import ArtistJournal, IndexEntry
 from orchestration.journal.render import render_artist, render_index
-from orchestration.store.files import atomic_write
+from orchestration.store.files import atomic_write, atomic_write_many, remove_stale_temps
 
 INDEX_PAGE = "index.html"
 
@@ -44,13 +44,13 @@ def write_journal(
     not in it are removed, so the folder mirrors the data.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    pages = []
-    for journal in journals:
-        if only is not None and journal.artist not in only:
-            continue
-        page = folder / f"{journal.slug}.html"
-        atomic_write(page, render_artist(journal))
-        pages.append(page)
+    remove_stale_temps(folder)
+    # The pages first, then the index that links them (a crash between leaves the old index).
+    pages = atomic_write_many(
+        (folder / f"{journal.slug}.html", render_artist(journal))
+        for journal in journals
+        if only is None or journal.artist in only
+    )
     entries = [IndexEntry.of(j) for j in journals] if index_entries is None else index_entries
     index = folder / INDEX_PAGE
     atomic_write(index, render_index(entries))

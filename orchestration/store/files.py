@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 
@@ -61,3 +61,37 @@ def atomic_write(path: Path, data: bytes | str, *, durable: bool = True) -> None
     """Replace ``path`` with ``data`` (text is written as UTF-8)."""
     with replacing(path, durable=durable) as tmp:
         tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+def atomic_write_many(files: Iterable[tuple[Path, bytes | str]]) -> list[Path]:
+    """Replace each path with its data, as `atomic_write` does, with one flush for them all.
+
+    A journal rewrite can be every artist's page (176k at 1M generations): an fsync of each file
+    and of its folder after each rename cost most of the write there. Here every temp file is
+    written first (``files`` may render lazily), one ``os.sync()`` makes them durable, then each is
+    renamed into place and each folder is fsynced once. A failure removes the temp files and
+    leaves every path as it was, or already replaced by complete data.
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, data in files:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = temp_beside(path)
+            staged.append((tmp, path))
+            tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        os.sync()
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    finally:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+    for folder in {path.parent for _, path in staged}:
+        fsync_dir(folder)
+    return [path for _, path in staged]
+
+
+def remove_stale_temps(folder: Path) -> None:
+    """Temp files a killed writer left in ``folder`` (their names say they are temporary)."""
+    if folder.is_dir():
+        for stale in folder.glob(".*.tmp"):
+            stale.unlink(missing_ok=True)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.store import files
 from orchestration.store.files import atomic_write, replacing
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,3 +57,36 @@ def test_files_are_replaced_only_through_store_files() -> None:
         if _renames(path)
     }
     assert found <= allowed, sorted(found - allowed)
+
+
+def test_atomic_write_many_replaces_every_file_with_one_flush(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = tmp_path / "a.html"
+    old.write_text("old")
+    flushes: list[int] = []
+    monkeypatch.setattr(files.os, "sync", lambda: flushes.append(1))
+    written = files.atomic_write_many(
+        (tmp_path / name, f"new {name}") for name in ("a.html", "b.html", "sub/c.html")
+    )
+    assert [p.read_text() for p in written] == ["new a.html", "new b.html", "new sub/c.html"]
+    assert flushes == [1]
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_atomic_write_many_failing_part_way_leaves_the_old_files(tmp_path: Path) -> None:
+    old = tmp_path / "a.html"
+    old.write_text("old")
+
+    def pages():
+        yield tmp_path / "b.html", "b"
+        yield old, "new"
+        raise RuntimeError("render failed")
+
+    with pytest.raises(RuntimeError):
+        files.atomic_write_many(pages())
+    assert old.read_text() == "old" and not (tmp_path / "b.html").exists()
+    assert not list(tmp_path.glob(".*.tmp"))
+    (tmp_path / ".x.html.1.ab.tmp").write_text("left by a killed writer")
+    files.remove_stale_temps(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html"]
