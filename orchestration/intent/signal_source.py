@@ -45,6 +45,27 @@ from pairs
 group by session_id
 """
 
+# The same columns from the warehouse's tables: dbt keeps them per session and rebuilds only the
+# sessions whose fingerprint moved (int_session_plan_inputs); the keepers' digest is read live,
+# as intent_signals reads it (a test holds this equal to the pass above).
+_SESSIONS_IN_WAREHOUSE_SQL = """
+select
+    plan.session_id,
+    plan.artist,
+    plan.ended_at,
+    coalesce(
+        plan.session_fingerprint || coalesce(' keepers:' || digests.keeper_digest, ''), ''
+    ) as dbt_fingerprint,
+    plan.model_ids,
+    plan.n_generations,
+    plan.n_images_to_embed,
+    plan.needs_visual,
+    plan.n_seed_pairs,
+    plan.n_seed_kept
+from int_session_plan_inputs as plan
+left join session_keeper_digests as digests using (session_id)
+"""
+
 # The fingerprint of everything a session's labels are computed from; the same parts, order and
 # hash as `backfill.session_fingerprint` (a test holds the two equal).
 _CANDIDATES_SQL = """
@@ -98,10 +119,26 @@ class SignalSource:
         return cls(con)
 
     def _per_session(self) -> pl.DataFrame:
-        """The one pass over the signals that planning makes (kept for the source's life)."""
+        """What planning reads per session (kept for the source's life).
+
+        From dbt's per-session table where the warehouse has it, else one pass over the signals
+        (a frame, or a warehouse built before the table existed).
+        """
         if self._sessions is None:
-            self._sessions = self._con.execute(_SESSIONS_SQL, {"seed_step": SEED_STEP}).pl()
+            if self._has_plan_table():
+                self._sessions = self._con.execute(_SESSIONS_IN_WAREHOUSE_SQL).pl()
+            else:
+                self._sessions = self._con.execute(_SESSIONS_SQL, {"seed_step": SEED_STEP}).pl()
         return self._sessions
+
+    def _has_plan_table(self) -> bool:
+        found = self._con.execute(
+            "select count(*) from duckdb_tables() where table_name = 'int_session_plan_inputs'"
+        ).fetchone()
+        views = self._con.execute(
+            "select count(*) from duckdb_views() where view_name = 'session_keeper_digests'"
+        ).fetchone()
+        return bool(found and found[0] and views and views[0])
 
     def seed_habits(self) -> dict[str, ArtistHabits]:
         """Every artist's seed habit, as `ArtistHabits.from_signals` defines it."""

@@ -44,6 +44,8 @@ EXPECTED_ASSET_KEYS = {
     "int_generation_passes_recorded",
     "int_session_anchors_found",
     "int_session_keepers_evidenced",
+    "int_session_plan_inputs",
+    "session_keeper_digests",
     "session_keepers",
     "intents/session_phases",
     "intents/session_intents",

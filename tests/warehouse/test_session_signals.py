@@ -11,7 +11,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
+from orchestration.intent import signal_source
+from orchestration.intent.features import SEED_STEP
 from tests.warehouse.helpers import dbt
 from tests.warehouse.lake_fixture import content_hash, generation, write_archive, write_vectors
 
@@ -272,3 +275,28 @@ def test_parameter_trajectories_carry_the_artist_and_numbers(built: dict[str, Pa
             assert numbers == [float(v) for v in values]
         else:
             assert first_n is None and last_n is None and numbers is None
+
+
+def test_the_plan_reads_from_the_warehouse_what_a_pass_over_the_signals_computes(
+    built: dict[str, Path],
+) -> None:
+    """int_session_plan_inputs (+ live keeper digests) equals SignalSource's pass over
+    intent_signals, on the incremental build and the full one."""
+    for name in ("incremental", "full"):
+        with duckdb.connect(str(built[name]), read_only=True) as con:
+            source = signal_source.SignalSource(con)
+            assert source._has_plan_table()
+            from_table = source._per_session().sort("session_id")
+            from_signals = (
+                con.execute(signal_source._SESSIONS_SQL, {"seed_step": SEED_STEP})
+                .pl()
+                .sort("session_id")
+            )
+        assert from_table.height == from_signals.height > 0
+        assert from_table.equals(from_signals.cast(from_table.schema)), name
+        assert from_table["n_seed_pairs"].sum() > 0
+
+
+def test_dbt_counts_seed_steps_as_inference_does() -> None:
+    project = Path(__file__).resolve().parents[2] / "dbt_project" / "dbt_project.yml"
+    assert yaml.safe_load(project.read_text())["vars"]["seed_step"] == SEED_STEP

@@ -33,12 +33,7 @@ keepers as (
 
 keeper_digests as (
 
-    select
-        session_id,
-        md5(string_agg(generation_id || ':' || keeper_reasons, ';' order by generation_id))
-            as keeper_digest
-    from keepers
-    group by session_id
+    select * from {{ ref('session_keeper_digests') }}
 
 ),
 
