@@ -63,14 +63,20 @@ def atomic_write(path: Path, data: bytes | str, *, durable: bool = True) -> None
         tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
 
 
+# Above this many files one system-wide flush is cheaper than an fsync each; below it, a flush
+# could wait on other programs' unwritten data for more than the fsyncs would take.
+SYNC_ALL_FROM = 1_000
+
+
 def atomic_write_many(files: Iterable[tuple[Path, bytes | str]]) -> list[Path]:
-    """Replace each path with its data, as `atomic_write` does, with one flush for them all.
+    """Replace each path with its data, as `atomic_write` does, fsyncing each folder once.
 
     A journal rewrite can be every artist's page (176k at 1M generations): an fsync of each file
     and of its folder after each rename cost most of the write there. Here every temp file is
-    written first (``files`` may render lazily), one ``os.sync()`` makes them durable, then each is
-    renamed into place and each folder is fsynced once. A failure removes the temp files and
-    leaves every path as it was, or already replaced by complete data.
+    written first (``files`` may render lazily) and made durable (an fsync each, or one
+    ``os.sync()`` for `SYNC_ALL_FROM` files or more), then each is renamed into place and each
+    folder is fsynced once. A failure removes the temp files and leaves every path as it was,
+    or already replaced by complete data.
     """
     staged: list[tuple[Path, Path]] = []
     try:
@@ -79,7 +85,11 @@ def atomic_write_many(files: Iterable[tuple[Path, bytes | str]]) -> list[Path]:
             tmp = temp_beside(path)
             staged.append((tmp, path))
             tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-        os.sync()
+        if len(staged) >= SYNC_ALL_FROM:
+            os.sync()
+        else:
+            for tmp, _ in staged:
+                fsync_file(tmp)
         for tmp, path in staged:
             os.replace(tmp, path)
     finally:

@@ -59,19 +59,24 @@ def test_files_are_replaced_only_through_store_files() -> None:
     assert found <= allowed, sorted(found - allowed)
 
 
-def test_atomic_write_many_replaces_every_file_with_one_flush(
+def test_atomic_write_many_replaces_every_file_durably(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     old = tmp_path / "a.html"
     old.write_text("old")
     flushes: list[int] = []
     monkeypatch.setattr(files.os, "sync", lambda: flushes.append(1))
+    monkeypatch.setattr(files, "SYNC_ALL_FROM", 3)  # three files: one flush for all
     written = files.atomic_write_many(
         (tmp_path / name, f"new {name}") for name in ("a.html", "b.html", "sub/c.html")
     )
     assert [p.read_text() for p in written] == ["new a.html", "new b.html", "new sub/c.html"]
     assert flushes == [1]
     assert not list(tmp_path.rglob("*.tmp"))
+    synced: list[Path] = []
+    monkeypatch.setattr(files, "fsync_file", synced.append)
+    files.atomic_write_many([(tmp_path / "d.html", "d")])  # fewer: an fsync each, no flush
+    assert flushes == [1] and len(synced) == 1 and (tmp_path / "d.html").read_text() == "d"
 
 
 def test_atomic_write_many_failing_part_way_leaves_the_old_files(tmp_path: Path) -> None:
