@@ -227,14 +227,13 @@ def _label_plan(
     between processes as columns rather than as Python objects. Also says how many processes.
     """
     label_batch = functools.partial(_label_batch, fingerprints=fingerprints, now=now)
-    processes = worker_count(workers, todo.height) if warehouse is not None else 1
-    if processes == 1:
+    processes = 1 if warehouse is None else worker_count(workers, todo.height)
+    if warehouse is None or processes == 1:
         parts = [label_batch(source, batch, setup) for batch in _artist_batches(todo)]
     else:
         # A few batches per worker, so one large artist does not leave the other cores idle.
         per_batch = int(todo["n_generations"].sum()) // (processes * 3) + 1
         batches = _artist_batches(todo, min(per_batch, BATCH_GENERATIONS))
-        assert warehouse is not None
         parts = list(label_in_workers(warehouse, batches, setup, label_batch, processes))
     if not parts:
         return IntentTables.empty(), processes

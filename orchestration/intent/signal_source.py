@@ -16,6 +16,7 @@ import polars as pl
 
 from orchestration.intent.evidence import ArtistHabits
 from orchestration.intent.features import SEED_STEP
+from orchestration.store.warehouse_queries import has_relations
 
 # One pass over the signals: per session, what the planner reads and the seed-habit counts
 # (the predecessor is within the session, so an artist's counts are the sum of their sessions').
@@ -125,20 +126,11 @@ class SignalSource:
         (a frame, or a warehouse built before the table existed).
         """
         if self._sessions is None:
-            if self._has_plan_table():
+            if has_relations(self._con, "int_session_plan_inputs", "session_keeper_digests"):
                 self._sessions = self._con.execute(_SESSIONS_IN_WAREHOUSE_SQL).pl()
             else:
                 self._sessions = self._con.execute(_SESSIONS_SQL, {"seed_step": SEED_STEP}).pl()
         return self._sessions
-
-    def _has_plan_table(self) -> bool:
-        found = self._con.execute(
-            "select count(*) from duckdb_tables() where table_name = 'int_session_plan_inputs'"
-        ).fetchone()
-        views = self._con.execute(
-            "select count(*) from duckdb_views() where view_name = 'session_keeper_digests'"
-        ).fetchone()
-        return bool(found and found[0] and views and views[0])
 
     def seed_habits(self) -> dict[str, ArtistHabits]:
         """Every artist's seed habit, as `ArtistHabits.from_signals` defines it."""

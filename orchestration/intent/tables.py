@@ -30,7 +30,7 @@ from orchestration.intent.labelling import (
 )
 from orchestration.intent.plan_reuse import Reuse, StateKey, files_state
 from orchestration.intent.signal_source import SignalSource
-from orchestration.store.files import fsync_dir, fsync_file, temp_beside
+from orchestration.store.files import fsync_dir, fsync_file, remove_stale_temps, temp_beside
 from orchestration.store.pause_points import pause_point
 from orchestration.store.warehouse_lock import warehouse_access
 
@@ -111,8 +111,7 @@ def write_tables(paths: LabelPaths, tables: IntentTables) -> None:
     """Each table to a temp file, fsynced, then renamed into place in `_WRITE_ORDER`."""
     folder = intents_dir(paths)
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob(".*.parquet.*.tmp"):  # left by a run that was killed
-        stale.unlink(missing_ok=True)
+    remove_stale_temps(folder)  # left by a run that was killed
     staged = []
     for name in _WRITE_ORDER:
         final = folder / f"{name}.parquet"

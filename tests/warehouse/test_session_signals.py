@@ -15,6 +15,7 @@ import yaml
 
 from orchestration.intent import signal_source
 from orchestration.intent.features import SEED_STEP
+from orchestration.store.warehouse_queries import has_relations
 from tests.warehouse.helpers import dbt
 from tests.warehouse.lake_fixture import content_hash, generation, write_archive, write_vectors
 
@@ -285,7 +286,7 @@ def test_the_plan_reads_from_the_warehouse_what_a_pass_over_the_signals_computes
     for name in ("incremental", "full"):
         with duckdb.connect(str(built[name]), read_only=True) as con:
             source = signal_source.SignalSource(con)
-            assert source._has_plan_table()
+            assert has_relations(con, "int_session_plan_inputs", "session_keeper_digests")
             from_table = source._per_session().sort("session_id")
             from_signals = (
                 con.execute(signal_source._SESSIONS_SQL, {"seed_step": SEED_STEP})
