@@ -19,7 +19,7 @@ from orchestration.defs.assets.warehouse import (
 )
 from orchestration.defs.automation import automation_sensor
 from orchestration.defs.checks import quality_checks
-from orchestration.defs.dbt_cli import SubprocessDbtResource
+from orchestration.defs.dbt_cli import WarehouseDbtResource
 from orchestration.defs.deploy.executors import executor_from_env
 from orchestration.defs.embedding_resources import ImageEncoderResource, TextEncoderResource
 from orchestration.defs.jobs import named_jobs
@@ -62,7 +62,7 @@ def build_definitions(
             "session_rules": SessionRules(
                 gap_minutes=int(os.environ.get(SESSION_GAP_ENV, SessionRules().gap_minutes))
             ),
-            "dbt": SubprocessDbtResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+            "dbt": WarehouseDbtResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
             "image_encoder": ImageEncoderResource(
                 model=os.environ.get(IMAGE_MODEL_ENV, AUTO),
                 checkpoint_path=os.environ.get(CLIP_CHECKPOINT_ENV) or None,
