@@ -45,6 +45,7 @@ from dagster_dbt.asset_utils import (
     get_updated_cli_invocation_params_for_context,
 )
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
+from dagster_dbt.core.dbt_cli_invocation import _get_dbt_target_path
 from dagster_dbt.dagster_dbt_translator import validate_opt_translator
 from dagster_dbt.dbt_manifest import validate_manifest
 from dagster_dbt.dbt_project import DbtProject
@@ -134,8 +135,8 @@ class WarehouseDbtResource(DbtCliResource):
 
 
 def _seed_partial_parse(project_dir: Path, target: Path) -> None:
-    """A new target starts from the project's partial parse, as dagster-dbt's subprocess did."""
-    seed = project_dir / "target" / PARTIAL_PARSE_FILE
+    """A new target starts from the project's partial parse, as dagster-dbt's subprocess does."""
+    seed = project_dir / _get_dbt_target_path() / PARTIAL_PARSE_FILE  # absolute stays absolute
     if seed.exists() and not (target / PARTIAL_PARSE_FILE).exists():
         target.mkdir(parents=True, exist_ok=True)
         shutil.copy(seed, target / PARTIAL_PARSE_FILE)
