@@ -84,6 +84,11 @@ FEATURE_NAMES: tuple[str, ...] = (
 )
 
 
+# The seed weight's ramp: 0 at or under this share of kept seeds, 1 from floor + span up.
+SEED_WEIGHT_FLOOR = 0.05
+SEED_WEIGHT_SPAN = 0.25
+
+
 @dataclass(frozen=True, slots=True)
 class ArtistHabits:
     """How an artist works, across their sessions: here, whether seeds are chosen at all."""
@@ -93,7 +98,7 @@ class ArtistHabits:
     @property
     def seed_weight(self) -> float:
         """0 for random-seed habits (under 5% kept), rising to 1 when seeds are kept often."""
-        return min(1.0, max(0.0, (self.seed_share - 0.05) / 0.25))
+        return min(1.0, max(0.0, (self.seed_share - SEED_WEIGHT_FLOOR) / SEED_WEIGHT_SPAN))
 
     @classmethod
     def from_signals(cls, artist_signals: pl.DataFrame) -> ArtistHabits:

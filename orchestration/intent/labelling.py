@@ -14,7 +14,7 @@ import functools
 import hashlib
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -109,13 +109,17 @@ class InferenceSetup:
         """Feature version plus the model's: every label's fingerprint carries it."""
         return f"{FEATURE_VERSION}+{self.model.version if self.model else 'rules'}"
 
-    def artist_version(self, artist: str) -> str:
-        """The artist's own layer: calibration and seed habit."""
+    def artist_layer(self, artist: str) -> str:
+        """The artist's calibration and own model ("default+global" for an artist with none)."""
         calibration = self.calibrations.get(artist)
-        habit = self.habits.get(artist, ArtistHabits())
         own = calibration.version if calibration else "default"
         layer = self.artist_models[artist].version if artist in self.artist_models else "global"
-        return f"{own}+{layer}+seed{habit.seed_weight:.2f}"
+        return f"{own}+{layer}"
+
+    def artist_version(self, artist: str) -> str:
+        """The artist's own layer and seed habit (the candidates' SQL spells it the same)."""
+        habit = self.habits.get(artist, ArtistHabits())
+        return f"{self.artist_layer(artist)}+seed{habit.seed_weight:.2f}"
 
 
 Prepared = tuple[LabellingPlan, InferenceSetup, ResolvedCorrections, pl.DataFrame]
@@ -137,7 +141,9 @@ def prepare_plan(
     """
     resolved = resolve(corrections, _members_with_phases(source, corrections, previous))
     examples = _corrected_examples(source, resolved)
-    habits = source.seed_habits()
+    # Habits of the artists whose corrections train a layer now, of the artists labelled below
+    # once the plan is known: not of every artist in the history.
+    habits = source.seed_habits(examples)
     base = load_model()
     pooled = [e for by_artist in examples.values() for e in by_artist]
     model = pooled_model(base, pooled, habits) if base is not None else None
@@ -155,7 +161,7 @@ def prepare_plan(
     )
     candidates = source.candidates(
         setup.version,
-        {artist: setup.artist_version(artist) for artist in habits},
+        {artist: setup.artist_layer(artist) for artist in {*examples, *artist_models}},
         _corrections_version_by_session(resolved),
     )
     plan = plan_labelling(
@@ -165,6 +171,8 @@ def prepare_plan(
         cost,
         now=now,
     )
+    labelled = set(plan.todo["artist"].to_list()) - habits.keys()
+    setup = replace(setup, habits={**habits, **source.seed_habits(labelled)})
     return plan, setup, resolved, candidates
 
 

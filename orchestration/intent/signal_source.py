@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import duckdb
 import polars as pl
 
-from orchestration.intent.evidence import ArtistHabits
+from orchestration.intent.evidence import SEED_WEIGHT_FLOOR, SEED_WEIGHT_SPAN, ArtistHabits
 from orchestration.intent.features import SEED_STEP
 from orchestration.store.warehouse_queries import has_relations
 
@@ -67,30 +67,64 @@ from int_session_plan_inputs as plan
 left join session_keeper_digests as digests using (session_id)
 """
 
+# An artist's seed habit from their sessions' counts, as `ArtistHabits` defines it (the weight
+# is the one `ArtistHabits.seed_weight` gives; a test holds the two equal). ``{sessions}``: the
+# planned sessions, or only some artists' (filled in below, never from data).
+_ARTIST_HABITS_TEMPLATE = """
+select
+    artist,
+    sum(n_generations) as n_rows,
+    sum(n_seed_pairs) as n_pairs,
+    sum(n_seed_kept) as n_kept,
+    case
+        when n_rows >= 2 and n_pairs > 0
+            then least(1.0, greatest(0.0,
+                (n_kept::double / n_pairs::double - $seed_floor) / $seed_span
+            ))
+        else 1.0
+    end as seed_weight
+from {sessions}
+group by artist
+"""
+_ARTIST_HABITS_SQL = _ARTIST_HABITS_TEMPLATE.format(sessions="planned_sessions")
+
 # The fingerprint of everything a session's labels are computed from; the same parts, order and
-# hash as `backfill.session_fingerprint` (a test holds the two equal).
-_CANDIDATES_SQL = """
+# hash as `backfill.session_fingerprint` (a test holds the two equal). An artist's version is
+# their layer (calibration and own model, `InferenceSetup.artist_layer`; 'default+global' for
+# the artists without one) and their seed weight, as `InferenceSetup.artist_version` spells it.
+_CANDIDATES_SQL = (
+    "with artist_habits as ("
+    + _ARTIST_HABITS_SQL
+    + """)
 select
     planned_sessions.session_id,
     planned_sessions.artist,
     planned_sessions.ended_at,
     left(sha256(concat_ws(chr(31),
         'intent-fingerprint-v1', dbt_fingerprint, $feature_version, model_ids,
-        artist_layers.version, coalesce(session_corrections.version, 'none')
+        coalesce(artist_layers.version, 'default+global')
+            || '+seed' || printf('%.2f', artist_habits.seed_weight),
+        coalesce(session_corrections.version, 'none')
     )), 32) as fingerprint,
     planned_sessions.n_generations,
     planned_sessions.n_images_to_embed,
     planned_sessions.needs_visual
 from planned_sessions
+inner join artist_habits using (artist)
 left join artist_layers using (artist)
 left join session_corrections using (session_id)
 """
+)
 
-_HABITS_SQL = """
-select artist, sum(n_generations), sum(n_seed_pairs), sum(n_seed_kept)
-from planned_sessions
-group by artist
-"""
+_HABITS_SQL = (
+    "select artist, n_rows, n_pairs, n_kept from ("
+    + _ARTIST_HABITS_TEMPLATE.format(
+        sessions="(select * from planned_sessions semi join habit_artists using (artist))"
+    )
+    + ")"
+)
+
+_HABIT_PARAMETERS = {"seed_floor": SEED_WEIGHT_FLOOR, "seed_span": SEED_WEIGHT_SPAN}
 
 CANDIDATE_SCHEMA = {
     "session_id": pl.String,
@@ -132,13 +166,20 @@ class SignalSource:
                 self._sessions = self._con.execute(_SESSIONS_SQL, {"seed_step": SEED_STEP}).pl()
         return self._sessions
 
-    def seed_habits(self) -> dict[str, ArtistHabits]:
-        """Every artist's seed habit, as `ArtistHabits.from_signals` defines it."""
+    def seed_habits(self, artists: Iterable[str]) -> dict[str, ArtistHabits]:
+        """These artists' seed habits, as `ArtistHabits.from_signals` defines them.
+
+        Over all of each artist's sessions; for the artists a run labels or learns from, not
+        for every artist in the history.
+        """
+        wanted = pl.DataFrame({"artist": sorted(set(artists))}, schema={"artist": pl.String})
         self._con.register("planned_sessions", self._per_session())
+        self._con.register("habit_artists", wanted)
         try:
-            rows = self._con.execute(_HABITS_SQL).fetchall()
+            rows = self._con.execute(_HABITS_SQL, _HABIT_PARAMETERS).fetchall()
         finally:
             self._con.unregister("planned_sessions")
+            self._con.unregister("habit_artists")
         return {
             str(artist): ArtistHabits(seed_share=kept / pairs)
             if n_rows >= 2 and pairs
@@ -147,14 +188,18 @@ class SignalSource:
         }
 
     def candidates(
-        self, feature_version: str, artist_versions: dict[str, str], corrections: dict[str, str]
+        self, feature_version: str, artist_layers: dict[str, str], corrections: dict[str, str]
     ) -> pl.DataFrame:
-        """One row per session with its labelling fingerprint: what the planner reads."""
+        """One row per session with its labelling fingerprint: what the planner reads.
+
+        ``artist_layers``: the layer version of each artist who has one (the others are
+        'default+global'); the seed weight is added here, for every artist, in SQL.
+        """
         self._con.register("planned_sessions", self._per_session())
         self._con.register(
             "artist_layers",
             pl.DataFrame(
-                {"artist": list(artist_versions), "version": list(artist_versions.values())},
+                {"artist": list(artist_layers), "version": list(artist_layers.values())},
                 schema={"artist": pl.String, "version": pl.String},
             ),
         )
@@ -168,7 +213,7 @@ class SignalSource:
         try:
             frame = self._con.execute(
                 _CANDIDATES_SQL,
-                {"feature_version": feature_version},
+                {"feature_version": feature_version, **_HABIT_PARAMETERS},
             ).pl()
         finally:
             for name in ("planned_sessions", "artist_layers", "session_corrections"):

@@ -136,13 +136,15 @@ def plan_for(paths: LabelPaths, budget: Budget) -> LabellingPlan:
         signal_source(paths) as source,
     ):
         key = _plan_inputs(paths, budget)
-        prepared = prepare_plan(source, read_previous(paths), store.all(), budget, cost)
-    _last_plan.put(key, prepared)
+        previous = read_previous(paths)
+        prepared = prepare_plan(source, previous, store.all(), budget, cost)
+    _last_plan.put(key, (prepared, previous))
     return prepared[0]
 
 
-_last_plan: Reuse[Prepared] = Reuse()
-"""The last `plan_for` in this process, which `run_labelling` reuses while its inputs hold."""
+_last_plan: Reuse[tuple[Prepared, IntentTables]] = Reuse()
+"""The last `plan_for` in this process and the tables it read, which `run_labelling` reuses
+while its inputs hold (the tables are among them)."""
 
 
 def _plan_inputs(paths: LabelPaths, budget: Budget) -> tuple[str, StateKey]:
@@ -175,10 +177,10 @@ def run_labelling(paths: LabelPaths, budget: Budget, *, workers: int = 1) -> Lab
     cost_path = CostModel.path_in(paths.root)
     cost = CostModel.load(cost_path)
     with warehouse_access(paths.root, write=True, holder="intent labelling"):
-        prepared = _last_plan.get(_plan_inputs(paths, budget))
+        reused = _last_plan.get(_plan_inputs(paths, budget))
         _last_plan.clear()
+        prepared, previous = reused if reused else (None, read_previous(paths))
         with signal_source(paths) as source:
-            previous = read_previous(paths)
             outcome = label(
                 source,
                 previous,

@@ -9,10 +9,8 @@ does not depend on how a generation's phase is stored.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -140,17 +138,36 @@ class IndexEntry:
         return cls(journal.artist, journal.slug, len(journal.sessions), latest)
 
 
-def artist_slugs(artists: list[str]) -> dict[str, str]:
-    """A file-name-safe, unique slug per artist; a hash suffix separates artists that clash."""
-    base = {a: re.sub(r"[^a-z0-9]+", "-", a.lower()).strip("-")[:60] or "artist" for a in artists}
-    clashes = Counter(base.values())
-    clashes["index"] += 1  # index.html is the list of artists
-    return {
-        artist: slug
-        if clashes[slug] == 1
-        else f"{slug}-{hashlib.sha1(artist.encode()).hexdigest()[:8]}"
-        for artist, slug in base.items()
-    }
+# A file-name-safe, unique slug per artist of ``slug_input(artist)``: lower-cased, every run of
+# other characters one dash, at most 60 characters ("artist" when nothing is left); a hash
+# suffix separates artists that clash (with each other or with the index page). In SQL so the
+# journal slugs every artist of a large history in one pass; `artist_slugs` runs the same query.
+SLUG_SQL = """
+select
+    artist,
+    case
+        when count(*) over (partition by base) + (base = 'index')::integer > 1
+            then base || '-' || left(sha1(artist), 8)
+        else base
+    end as slug
+from (
+    select
+        artist,
+        coalesce(
+            nullif(left(trim(regexp_replace(lower(artist), '[^a-z0-9]+', '-', 'g'), '-'), 60), ''),
+            'artist'
+        ) as base
+    from slug_input
+)
+"""
+
+
+def artist_slugs(artists: Collection[str]) -> dict[str, str]:
+    """The slug of each (distinct) artist, as `SLUG_SQL` makes it."""
+    with duckdb.connect() as con:
+        names = pa.array(sorted(set(artists)), pa.string())
+        con.register("slug_input", pa.table({"artist": names}))
+        return dict(con.execute(SLUG_SQL).fetchall())
 
 
 def strip_sample(items: list[Any], size: int = STRIP_IMAGES) -> list[Any]:

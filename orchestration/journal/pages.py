@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +31,31 @@ def page_names(folder: Path) -> set[str]:
     return {name for name in os.listdir(folder) if name.endswith(".html")}
 
 
+def write_pages(journals: Iterable[ArtistJournal], folder: Path) -> list[Path]:
+    """Each journal's page (``<slug>.html``), atomically; the index comes after them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(folder)
+    return atomic_write_many((folder / f"{j.slug}.html", render_artist(j)) for j in journals)
+
+
+def write_index(
+    folder: Path, index_html: str, slugs: Iterable[str], present: set[str] | None = None
+) -> tuple[Path, int]:
+    """The index, then the removal of pages not among ``slugs`` (every artist's).
+
+    The folder mirrors the data. ``present`` is `page_names` of the folder when the caller
+    read it before writing pages (a page written since is among ``slugs``). Returns the
+    index's path and how many pages were removed.
+    """
+    index = folder / INDEX_PAGE
+    atomic_write(index, index_html)
+    keep = {INDEX_PAGE, *(f"{slug}.html" for slug in slugs)}
+    stale = [folder / name for name in (page_names(folder) if present is None else present) - keep]
+    for page in stale:
+        page.unlink()
+    return index, len(stale)
+
+
 def write_journal(
     journals: Sequence[ArtistJournal],
     folder: Path,
@@ -43,19 +68,8 @@ def write_journal(
     lists ``index_entries`` (every artist; by default the journals given), and pages of artists
     not in it are removed, so the folder mirrors the data.
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(folder)
     # The pages first, then the index that links them (a crash between leaves the old index).
-    pages = atomic_write_many(
-        (folder / f"{journal.slug}.html", render_artist(journal))
-        for journal in journals
-        if only is None or journal.artist in only
-    )
+    pages = write_pages((j for j in journals if only is None or j.artist in only), folder)
     entries = [IndexEntry.of(j) for j in journals] if index_entries is None else index_entries
-    index = folder / INDEX_PAGE
-    atomic_write(index, render_index(entries))
-    keep = {INDEX_PAGE, *(f"{entry.slug}.html" for entry in entries)}
-    stale = [folder / name for name in page_names(folder) - keep]
-    for page in stale:
-        page.unlink()
-    return WrittenJournal(index, pages, sum(e.n_sessions for e in entries), len(stale))
+    index, removed = write_index(folder, render_index(entries), (e.slug for e in entries))
+    return WrittenJournal(index, pages, sum(e.n_sessions for e in entries), removed)

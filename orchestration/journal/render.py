@@ -250,28 +250,36 @@ def render_artist(journal: ArtistJournal) -> str:
     return _page(f"{short_artist(journal.artist)} — creative journal", "\n".join(body))
 
 
-def render_index(entries: Sequence[IndexEntry]) -> str:
-    """The list of artists, each with their session count and latest session.
+def render_index_item(entry: IndexEntry, days: dict[date, str] | None = None) -> str:
+    """An artist's line in the index: link, session count and latest session.
 
-    Written on every run that changes a page, for every artist: the day's text is formatted once
-    per day, and a hashed id (hex only, so nothing to escape) is cut without escaping it again.
+    ``days`` caches the day's text across the lines of one index (formatted once per day); a
+    hashed id (hex only, so nothing to escape) is cut without escaping it again.
     """
-    days: dict[date, str] = {}
-    items = []
-    for entry in entries:
-        latest = ""
-        if entry.latest:
-            day = _utc(entry.latest).date()
-            latest = days.get(day) or days.setdefault(day, f", latest {day:%d %b %Y}")
-        title = escape(entry.artist)
-        name = entry.artist[:12] + "…" if _HASHED.fullmatch(entry.artist) else title
-        items.append(
-            f'<li><a href="{escape(entry.slug)}.html" title="{title}">{name}</a> '
-            f'<span class="meta">{_plural(entry.n_sessions, "session")}{latest}</span></li>'
-        )
+    latest = ""
+    if entry.latest:
+        day = _utc(entry.latest).date()
+        cache = {} if days is None else days
+        latest = cache.get(day) or cache.setdefault(day, f", latest {day:%d %b %Y}")
+    title = escape(entry.artist)
+    name = entry.artist[:12] + "…" if _HASHED.fullmatch(entry.artist) else title
+    return (
+        f'<li><a href="{escape(entry.slug)}.html" title="{title}">{name}</a> '
+        f'<span class="meta">{_plural(entry.n_sessions, "session")}{latest}</span></li>'
+    )
+
+
+def render_index_page(items: Sequence[str]) -> str:
+    """The index page around its lines (`render_index_item`), one per artist, in order."""
     body = (
         "<h1>Creative journal</h1>"
-        f'<p class="summary">{_plural(len(entries), "artist")}</p>'
+        f'<p class="summary">{_plural(len(items), "artist")}</p>'
         f'<ul class="artists">{"".join(items)}</ul>'
     )
     return _page("Creative journal", body)
+
+
+def render_index(entries: Sequence[IndexEntry]) -> str:
+    """The list of artists, each with their session count and latest session."""
+    days: dict[date, str] = {}
+    return render_index_page([render_index_item(entry, days) for entry in entries])

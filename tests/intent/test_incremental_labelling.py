@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+import duckdb
 import polars as pl
 
 from orchestration.intent import labelling
@@ -9,7 +10,11 @@ from orchestration.intent.evidence import ArtistHabits
 from orchestration.intent.infer import needs_visual
 from orchestration.intent.label_plan import Budget, CostModel, session_fingerprint
 from orchestration.intent.labelling import IntentTables, _artist_batches, label
-from orchestration.intent.signal_source import SignalSource
+from orchestration.intent.signal_source import (
+    _ARTIST_HABITS_SQL,
+    _HABIT_PARAMETERS,
+    SignalSource,
+)
 from tests.intent.signal_frames import explore, refine, session_frame, sweep_cfg
 
 NOW = datetime(2026, 3, 2, tzinfo=UTC)
@@ -37,16 +42,19 @@ def _history() -> pl.DataFrame:
 
 def test_sql_fingerprints_equal_the_python_definition() -> None:
     signals = _history()
-    versions = {"ada": "default+global+seed1.00", "bo": "x", "cy": "y"}
-    candidates = SignalSource.of_frame(signals).candidates("f1", versions, {"a2": "c9"})
+    layers = {"bo": "cal-3+own-7"}  # ada and cy have no layer: 'default+global'
+    candidates = SignalSource.of_frame(signals).candidates("f1", layers, {"a2": "c9"})
     assert candidates.height == 4
     for row in candidates.iter_rows(named=True):
         session = signals.filter(pl.col("session_id") == row["session_id"])
+        artist_rows = signals.filter(pl.col("artist") == row["artist"])
+        weight = ArtistHabits.from_signals(artist_rows).seed_weight
+        layer = layers.get(row["artist"], "default+global")
         expected = session_fingerprint(
             f"dbt-{row['session_id']}",
             feature_version="f1",
             model_ids={"minilm"},
-            calibration_version=versions[row["artist"]],
+            calibration_version=f"{layer}+seed{weight:.2f}",
             corrections_version="c9" if row["session_id"] == "a2" else "none",
         )
         assert row["fingerprint"] == expected
@@ -57,9 +65,36 @@ def test_sql_fingerprints_equal_the_python_definition() -> None:
 
 def test_sql_seed_habits_equal_the_python_definition() -> None:
     signals = _history()
-    habits = SignalSource.of_frame(signals).seed_habits()
+    habits = SignalSource.of_frame(signals).seed_habits(["ada", "bo", "cy", "nobody"])
+    assert sorted(habits) == ["ada", "bo", "cy"]
     for (artist,), rows in signals.group_by("artist"):
         assert habits[artist] == ArtistHabits.from_signals(rows)
+    assert SignalSource.of_frame(signals).seed_habits(["bo"]).keys() == {"bo"}
+
+
+def test_sql_seed_weight_text_equals_the_python_one() -> None:
+    """The fingerprint spells the weight with printf in SQL and with format in Python."""
+    rows = [
+        {
+            "artist": f"{kept}/{pairs}",
+            "n_generations": pairs + 1,
+            "n_seed_pairs": pairs,
+            "n_seed_kept": kept,
+        }
+        for pairs in range(1, 120)
+        for kept in range(pairs + 1)
+    ]
+    rows.append({"artist": "one", "n_generations": 1, "n_seed_pairs": 0, "n_seed_kept": 0})
+    rows.append({"artist": "no pairs", "n_generations": 5, "n_seed_pairs": 0, "n_seed_kept": 0})
+    con = duckdb.connect()
+    con.register("planned_sessions", pl.DataFrame(rows))
+    sql = "select artist, printf('%.2f', seed_weight) from (" + _ARTIST_HABITS_SQL + ")"
+    spelled = dict(con.execute(sql, _HABIT_PARAMETERS).fetchall())
+    for row in rows:
+        pairs, kept = row["n_seed_pairs"], row["n_seed_kept"]
+        enough = row["n_generations"] >= 2 and pairs
+        habit = ArtistHabits(seed_share=kept / pairs) if enough else ArtistHabits()
+        assert spelled[row["artist"]] == f"{habit.seed_weight:.2f}", row
 
 
 def test_a_rerun_labels_nothing_and_changes_nothing() -> None:

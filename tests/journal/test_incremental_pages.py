@@ -114,3 +114,34 @@ def test_the_index_of_an_incremental_build_equals_a_fresh_one(con, tmp_path: Pat
     assert (kept / "bo.html").read_text(encoding="utf-8") == (fresh / "bo.html").read_text(
         encoding="utf-8"
     )
+
+
+def test_a_damaged_or_older_manifest_rewrites_every_page(con, tmp_path: Path) -> None:
+    journal_dir = tmp_path / "journal"
+    build_journal(con, tmp_path / "thumbnails", journal_dir)
+    manifest_path(journal_dir).write_bytes(b"not parquet")
+    older = journal_dir.with_name("journal.pages.json")  # what earlier versions kept
+    older.write_text("{}")
+    built = build_journal(con, tmp_path / "thumbnails", journal_dir)
+    assert sorted(p.name for p in built.written.pages) == ["ada.html", "bo.html"]
+    assert not older.exists()
+    again = build_journal(con, tmp_path / "thumbnails", journal_dir)
+    assert again.written.pages == [] and not again.index_written
+
+
+def test_a_newcomer_whose_slug_clashes_renames_both_pages(con, tmp_path: Path) -> None:
+    """Slugs are made over every artist: a clash moves the page of an artist who did not change."""
+    journal_dir = tmp_path / "journal"
+    build_journal(con, tmp_path / "thumbnails", journal_dir)
+    con.execute(
+        "insert into sessions values ('c1', 'Ada', timestamptz '2026-03-06 10:00:00+00', "
+        "timestamptz '2026-03-06 11:00:00+00', 1, 'a1111')"
+    )
+    built = build_journal(con, tmp_path / "thumbnails", journal_dir)
+    names = sorted(p.name for p in built.written.pages)
+    assert len(names) == 2 and all(n.startswith("ada-") for n in names)
+    assert built.written.removed == 1  # ada.html
+    on_disk = sorted(p.name for p in journal_dir.iterdir())
+    assert on_disk == sorted([*names, "bo.html", "index.html"])
+    index = (journal_dir / "index.html").read_text(encoding="utf-8")
+    assert all(f'href="{n}"' in index for n in names) and 'href="ada.html"' not in index
