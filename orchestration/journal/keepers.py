@@ -54,8 +54,10 @@ order by k.session_id, k.rank
 """
 # Whole statements chosen by the caller's scope, never text built from data.
 KEEPERS_SQL = _KEEPERS_SQL.replace("{scope}", "")
-KEEPERS_IN_SCOPE_SQL = _KEEPERS_SQL.replace(
-    "{scope}", "where k.session_id in (select session_id from journal_scope)"
+KEEPERS_IN_SCOPE_SQL = (
+    _KEEPERS_SQL.replace("{scope}", "where k.session_id in (select session_id from journal_scope)")
+    .replace("join session_members as m", "join journal_members as m")
+    .replace("join generations as g", "join journal_generations as g")
 )
 
 

@@ -219,11 +219,15 @@ def load_journals(
         if scoped:
             ids = pa.array(list(sessions), pa.string())
             con.register("journal_scope", pa.table({"session_id": ids}))
+            for statement in _SCOPED_MEMBERS_SQL:
+                con.execute(statement)
         _attach_details(con, sessions, scoped, thumbnails_dir, journal_dir)
     finally:
         if scoped:
             for name in ("journal_artists", "journal_scope"):
                 con.unregister(name)
+            con.execute("drop table if exists temp.journal_members")
+            con.execute("drop table if exists temp.journal_generations")
     journals: dict[str, ArtistJournal] = {}
     if slugs is None:
         slugs = artist_slugs(sorted({s.artist for s in sessions.values()}))
@@ -267,9 +271,35 @@ def _attach_details(
     attach_keepers(con, sessions, thumbnails_dir, journal_dir, scoped)
 
 
+# A page rewrite's members and their generations, read once: the views join the whole history
+# (sessionized generations with their phases and passes), and four queries below read them.
+_SCOPED_MEMBERS_SQL = (
+    """
+    create or replace temp table journal_members as
+    select * from session_members
+    where session_id in (select session_id from journal_scope)
+    """,
+    """
+    create or replace temp table journal_generations as
+    select * from generations
+    where generation_id in (select generation_id from journal_members)
+    """,
+)
+
+
 def _in_scope(alias: str, scoped: bool) -> str:
     """The filter to the registered ``journal_scope`` sessions, or none."""
     return f"{alias}session_id in (select session_id from journal_scope)" if scoped else "true"
+
+
+def _members(scoped: bool) -> str:
+    """``session_members``, or the scope's copy of it."""
+    return "journal_members" if scoped else "session_members"
+
+
+def _generations(scoped: bool) -> str:
+    """``generations``, or the scope's members' rows of it."""
+    return "journal_generations" if scoped else "generations"
 
 
 def _attach_thumbnails(
@@ -285,10 +315,10 @@ def _attach_thumbnails(
         f"""
         select p.session_id, p.phase_no, m.position, g.content_hash, g.prompt
         from session_phases as p
-        inner join session_members as m
+        inner join {_members(scoped)} as m
             on m.session_id = p.session_id
             and m.position between p.first_position and p.last_position
-        inner join generations as g using (generation_id)
+        inner join {_generations(scoped)} as g using (generation_id)
         where g.content_hash is not null and {_in_scope("p.", scoped)}
         order by p.session_id, p.phase_no, m.position
         """,
@@ -318,10 +348,10 @@ def _attach_prompt_steps(
                 partition by p.session_id, p.phase_no order by m.position
             ) as is_edit
         from session_phases as p
-        inner join session_members as m
+        inner join {_members(scoped)} as m
             on m.session_id = p.session_id
             and m.position between p.first_position and p.last_position
-        inner join generations as g using (generation_id)
+        inner join {_generations(scoped)} as g using (generation_id)
         where {_in_scope("p.", scoped)}
         qualify is_edit and g.prompt is not null
         order by p.session_id, p.phase_no, m.position
@@ -341,10 +371,10 @@ def _attach_trajectories(
         f"""
         select p.session_id, p.phase_no, m.position, case p.parameter {value} end as value
         from session_phases as p
-        inner join session_members as m
+        inner join {_members(scoped)} as m
             on m.session_id = p.session_id
             and m.position between p.first_position and p.last_position
-        inner join generations as g using (generation_id)
+        inner join {_generations(scoped)} as g using (generation_id)
         where p.intent = 'optimization' and p.parameter is not null and {_in_scope("p.", scoped)}
         order by p.session_id, p.phase_no, m.position
         """,

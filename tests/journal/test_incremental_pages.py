@@ -6,6 +6,7 @@ import duckdb
 import pytest
 
 from orchestration.journal.incremental import build_journal, manifest_path
+from orchestration.journal.model import load_journals
 
 _VIEWS = """
 create table sessions as select * from (values
@@ -145,3 +146,19 @@ def test_a_newcomer_whose_slug_clashes_renames_both_pages(con, tmp_path: Path) -
     assert on_disk == sorted([*names, "bo.html", "index.html"])
     index = (journal_dir / "index.html").read_text(encoding="utf-8")
     assert all(f'href="{n}"' in index for n in names) and 'href="ada.html"' not in index
+
+
+def test_a_scoped_load_reads_what_the_whole_load_reads(con, tmp_path: Path) -> None:
+    """A page rewrite reads its members once into temp tables; the journals are the same."""
+    whole = load_journals(con, tmp_path / "thumbnails", tmp_path / "journal")
+    scoped = load_journals(
+        con,
+        tmp_path / "thumbnails",
+        tmp_path / "journal",
+        only=["bo", "ada"],
+        slugs={"ada": "ada", "bo": "bo"},
+    )
+    assert scoped == whole and [j.artist for j in whole] == ["ada", "bo"]
+    assert sum(len(p.prompt_steps) for j in whole for s in j.sessions for p in s.phases) > 0
+    temp = "select count(*) from duckdb_tables() where temporary"
+    assert con.execute(temp).fetchone() == (0,)  # dropped again
