@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,20 +56,14 @@ def write_index(
     return index, len(stale)
 
 
-def write_journal(
-    journals: Sequence[ArtistJournal],
-    folder: Path,
-    only: Collection[str] | None = None,
-    index_entries: Sequence[IndexEntry] | None = None,
-) -> WrittenJournal:
-    """One page per artist (``<slug>.html``) plus ``index.html``; a reader never sees half a page.
+def write_journal(journals: Sequence[ArtistJournal], folder: Path) -> WrittenJournal:
+    """Every journal's page (``<slug>.html``) plus ``index.html``; a reader never sees half a page.
 
-    With ``only``, just those artists' pages are rewritten (the others are current). The index
-    lists ``index_entries`` (every artist; by default the journals given), and pages of artists
-    not in it are removed, so the folder mirrors the data.
+    Pages of artists not among ``journals`` are removed, so the folder mirrors the data. The
+    nightly build rewrites only moved pages (`incremental.build_journal`).
     """
     # The pages first, then the index that links them (a crash between leaves the old index).
-    pages = write_pages((j for j in journals if only is None or j.artist in only), folder)
-    entries = [IndexEntry.of(j) for j in journals] if index_entries is None else index_entries
+    pages = write_pages(journals, folder)
+    entries = [IndexEntry.of(j) for j in journals]
     index, removed = write_index(folder, render_index(entries), (e.slug for e in entries))
     return WrittenJournal(index, pages, sum(e.n_sessions for e in entries), removed)
