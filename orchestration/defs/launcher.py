@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from dagster._core.instance.ref import InstanceRef
 
+from orchestration.defs.event_log import pooled_event_log_overrides
 from orchestration.defs.jobs import QUIET_RUN_CONFIG
 from orchestration.store.data_dir import DataDir
 
@@ -25,9 +27,14 @@ class RunFailed(Exception):
 
 
 def local_instance(data_dir: Path) -> dg.DagsterInstance:
-    """The Dagster instance under the data directory, the one `make ui` and the daemon use."""
-    os.environ["DAGSTER_HOME"] = str(DataDir.at(data_dir).ensure_dagster_home())
-    return dg.DagsterInstance.get()
+    """The Dagster instance under the data directory, the one `make ui` and the daemon use.
+
+    Its events go through `PooledSqliteEventLogStorage` (same files as the UI's storage).
+    """
+    home = DataDir.at(data_dir).ensure_dagster_home()
+    os.environ["DAGSTER_HOME"] = str(home)
+    overrides = pooled_event_log_overrides(home)
+    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home), overrides=overrides))
 
 
 def launch(
